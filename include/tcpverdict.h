@@ -1,0 +1,182 @@
+/*
+ * tcpverdict public API: feed packets to an analyzer, receive exactly one
+ * verdict per TCP flow through a callback.
+ *
+ * This is the only public header. main.c, the pipeline, the golden tests and
+ * the fuzzers all drive the analyzer through it. The analyzer does no I/O,
+ * starts no threads and never reads the clock: time is the packet's
+ * timestamp, so the same packets always give the same verdicts.
+ *
+ * Everything a verdict points to (strings, the anomaly array) is valid only
+ * during the callback; copy what you keep.
+ */
+#ifndef TCPVERDICT_H
+#define TCPVERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tv_level {
+    TV_LEVEL_OK = 0,
+    TV_LEVEL_NOTICE,
+    TV_LEVEL_WARN,
+    TV_LEVEL_FAIL,
+    TV_LEVEL_COUNT
+};
+
+/* Why a flow's verdict was emitted; the JSON "end" field. */
+enum tv_end {
+    TV_END_FIN = 0,
+    TV_END_RST,
+    TV_END_REFUSED,
+    TV_END_SYN_TIMEOUT,
+    TV_END_IDLE_TIMEOUT,
+    TV_END_EVICTED,
+    TV_END_OPEN,
+    TV_END_COUNT
+};
+
+/* Winsock error an endpoint's application most likely saw, 0 for none. */
+enum tv_winsock {
+    TV_WINSOCK_NONE = 0,
+    TV_WINSOCK_ECONNABORTED = 10053,
+    TV_WINSOCK_ECONNRESET = 10054,
+    TV_WINSOCK_ETIMEDOUT = 10060,
+    TV_WINSOCK_ECONNREFUSED = 10061,
+};
+
+/* One captured packet as handed to the analyzer. The bytes are borrowed
+ * for the duration of tv_analyzer_packet(). */
+struct tv_packet {
+    int linktype;       /* LINKTYPE_* / DLT_* value of the capture */
+    int64_t ts_us;      /* capture timestamp, microseconds since the epoch */
+    const uint8_t *data;
+    uint32_t caplen;    /* bytes captured */
+    uint32_t wirelen;   /* bytes on the wire */
+    uint32_t epb_flags; /* pcapng enhanced packet block flags, 0 if none */
+};
+
+struct tv_config {
+    uint32_t max_flows;        /* flow table capacity */
+    bool evict_when_full;      /* true: evict the oldest idle flow; false: refuse */
+    int64_t idle_timeout_us;   /* an open flow silent this long ends idle_timeout */
+    int64_t syn_timeout_us;    /* an unanswered connection attempt ends syn_timeout */
+    int64_t linger_us;         /* a closed flow keeps collecting late segments */
+    int64_t grace_us;          /* packets this close to input start may predate it */
+    int64_t rst_idle_us;       /* a RST after this much silence is rst_after_idle */
+    int64_t stall_us;          /* outstanding data with no progress this long */
+    bool verify_checksums;     /* check IPv4 header and TCP checksums */
+};
+
+void tv_config_default(struct tv_config *cfg);
+
+struct tv_endpoint_report {
+    uint8_t family; /* 4 or 6 */
+    uint8_t addr[16];
+    uint16_t port;
+    uint64_t pkts;
+    uint64_t bytes;       /* payload bytes, counted in sequence space like Zeek */
+    enum tv_winsock winsock;
+    const char *role;     /* configured role name, or NULL */
+};
+
+struct tv_anomaly_report {
+    const char *code;
+    enum tv_level level;
+    bool from_orig;     /* direction that sent it */
+    uint32_t count;
+    uint64_t first_pkt; /* 1-based position in the input */
+    int64_t first_us;
+};
+
+struct tv_verdict {
+    uint64_t flow_id;
+    int64_t first_us;
+    int64_t last_us;
+    struct tv_endpoint_report orig;
+    struct tv_endpoint_report resp;
+    const char *service;    /* NULL when the port is not a known service */
+    const char *conn_state; /* Zeek conn_state */
+    const char *history;    /* Zeek history */
+    enum tv_end end;
+    enum tv_level level;
+    const struct tv_anomaly_report *anomalies;
+    size_t anomaly_count;
+    uint64_t strict_drops; /* segments a SYN-only stateful firewall would drop */
+    uint64_t loose_drops;  /* segments a firewall adopting bare ACKs would drop */
+    uint32_t attempt;      /* refused attempts on this 5-tuple before this flow */
+    const char *hint;      /* one-line advice, or NULL */
+};
+
+typedef void (*tv_verdict_fn)(const struct tv_verdict *verdict, void *ctx);
+
+/* Packet-level outcomes, counted in tv_stats.decode. TV_DECODE_OK and the
+ * "skipped" statuses are normal traffic; the others are malformed input. */
+enum tv_decode_status {
+    TV_DECODE_OK = 0,
+    TV_DECODE_TRUNCATED,         /* a header ends before its length says */
+    TV_DECODE_UNSUPPORTED_LINK,  /* link type not decoded */
+    TV_DECODE_NOT_IP,            /* skipped: ARP, LLDP, ... */
+    TV_DECODE_BAD_IP_VERSION,
+    TV_DECODE_BAD_IP_HEADER_LEN, /* IHL < 5 or beyond the packet */
+    TV_DECODE_BAD_IP_TOTAL_LEN,  /* total length shorter than the headers */
+    TV_DECODE_FRAGMENT,          /* skipped: IP fragment, not reassembled */
+    TV_DECODE_NOT_TCP,           /* skipped: UDP, ICMP, ... */
+    TV_DECODE_BAD_TCP_OFFSET,    /* data offset < 5 or beyond the segment */
+    TV_DECODE_BAD_EXT_HEADER,    /* malformed IPv6 extension header chain */
+    TV_DECODE_STATUS_COUNT
+};
+
+const char *tv_decode_status_name(enum tv_decode_status status);
+bool tv_decode_status_is_error(enum tv_decode_status status);
+
+struct tv_stats {
+    uint64_t packets;     /* every packet handed to the analyzer */
+    uint64_t tcp_packets; /* decoded as TCP and tracked */
+    uint64_t decode[TV_DECODE_STATUS_COUNT];
+    uint64_t ip_checksum_bad;
+    uint64_t tcp_checksum_bad;
+    uint64_t tcp_checksum_unverified; /* not captured whole */
+    uint64_t flows;                   /* verdicts emitted */
+    uint64_t flows_by_level[TV_LEVEL_COUNT];
+    uint64_t flows_by_end[TV_END_COUNT];
+    uint64_t evictions;     /* flows ended early because the table was full */
+    uint64_t refused_flows; /* packets not tracked: table full, eviction off */
+    uint64_t max_concurrent_flows;
+};
+
+struct tv_analyzer;
+
+/* Returns NULL if cfg is invalid or memory is short. */
+struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_fn on_verdict,
+                                       void *ctx);
+void tv_analyzer_destroy(struct tv_analyzer *analyzer);
+
+void tv_analyzer_packet(struct tv_analyzer *analyzer, const struct tv_packet *packet);
+
+/* End of input: every flow still tracked gets its verdict (end "open",
+ * or the timeout it has already passed). */
+void tv_analyzer_finish(struct tv_analyzer *analyzer);
+
+const struct tv_stats *tv_analyzer_stats(const struct tv_analyzer *analyzer);
+
+/* Number of anomaly codes, and flows that carried each one. */
+size_t tv_anomaly_code_count(void);
+const char *tv_anomaly_code_name(size_t code);
+uint64_t tv_analyzer_anomaly_flows(const struct tv_analyzer *analyzer, size_t code);
+
+const char *tv_level_name(enum tv_level level);
+const char *tv_end_name(enum tv_end end);
+/* Parses "ok", "notice", "warn", "fail"; returns -1 otherwise. */
+int tv_level_parse(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

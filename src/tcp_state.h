@@ -1,0 +1,107 @@
+/*
+ * TCP connection tracker as a passive observer of both directions: endpoint
+ * states, sequence and acknowledgement tracking, Zeek-compatible history
+ * and conn_state, and the per-segment facts the anomaly engine needs.
+ * Knows nothing of flow tables, time-outs or output.
+ */
+#ifndef TV_TCP_STATE_H
+#define TV_TCP_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "history.h"
+
+/* Endpoint states as Zeek names them (zeek-states.md); a passive observer
+ * cannot see the RFC 9293 states of the hosts themselves. */
+enum tcp_state {
+    TCP_STATE_INACTIVE = 0,
+    TCP_STATE_SYN_SENT,
+    TCP_STATE_SYN_ACK_SENT,
+    TCP_STATE_PARTIAL,
+    TCP_STATE_ESTABLISHED,
+    TCP_STATE_CLOSED,
+    TCP_STATE_RESET,
+};
+
+/* One direction of a connection, named by the host that sends it. */
+struct tcp_endpoint {
+    uint32_t start_seq;     /* ISN, or one before the first sequence seen */
+    uint32_t last_seq;      /* one past the highest sequence sent */
+    uint32_t ack_seq;       /* highest sequence of ours the peer acknowledged */
+    uint32_t hist_syn_seq;  /* relative sequence of the last SYN, FIN end, RST */
+    uint32_t hist_fin_seq;
+    uint32_t hist_rst_seq;
+    uint32_t pkts;
+    uint32_t rxmit_count;   /* segments that resent sequence space */
+    uint32_t csum_count;    /* segments with a bad checksum */
+    uint16_t win0_count;    /* zero-window advertisements (saturating) */
+    uint16_t gap_count;     /* content gaps (saturating) */
+    uint16_t mss;           /* from the SYN, 0 if none */
+    uint16_t window;        /* last advertised window, unscaled */
+    uint8_t state;          /* enum tcp_state */
+    uint8_t prev_state;
+    uint8_t wscale;         /* negotiated shift, 0..14 */
+    uint8_t seq_wraps;      /* times last_seq wrapped past 2^32 (saturating) */
+    uint8_t did_close : 1;
+    uint8_t saw_syn : 1;
+};
+
+/* Per-segment facts the tracker found, for the anomaly engine. */
+struct tcp_event {
+    bool is_retransmission;
+    bool is_new_syn_attempt; /* SYN repeated from SYN_SENT, counted as a retry */
+    bool is_rst_refusal;     /* RST answering a SYN */
+    bool closed_by_this;     /* this segment closed the connection (FIN both ways or RST) */
+    bool ack_beyond_data;    /* acknowledges sequence space the peer was never seen to send */
+    bool rst_in_window;      /* RST acceptable to the receiver (RFC 9293 3.10.7.4) */
+    bool was_closed;         /* the connection was already closed before this segment */
+    bool was_reset;          /* an acceptable RST had been seen before this segment */
+    bool first_of_side;      /* first segment seen from this side */
+    uint8_t state_before;    /* this side's state before the segment */
+    uint8_t peer_state_before;
+};
+
+struct tcp_conn {
+    struct tcp_endpoint ep[2]; /* [0] originator, [1] responder */
+    struct history history;
+    uint8_t seen_first : 2;    /* bit per side: any packet seen */
+    uint8_t is_partial : 1;    /* Zeek's partial-connection flag */
+};
+
+/*
+ * Processes one segment. `is_orig` says whether the originator sent it.
+ * The caller decides the originator before the first call (see
+ * tcp_conn_pick_originator) and swaps sides when this returns flip == true.
+ */
+void tcp_conn_init(struct tcp_conn *c);
+
+/* Zeek's first-packet role heuristic: returns true if the sender of the
+ * first packet should be the responder. `server_port` says whether a port
+ * is a likely server port. */
+bool tcp_conn_first_packet_flips(const struct tcp_segment *seg,
+                                 bool (*server_port)(uint16_t port));
+
+/* Returns true if the caller must swap originator and responder after
+ * this segment (SYN and SYN-ACK seen in reverse order). */
+bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
+                      struct tcp_event *ev);
+
+/* Swaps the two endpoints and marks the flip in the history. */
+void tcp_conn_flip(struct tcp_conn *c);
+
+/* Zeek reuse rule: does this SYN on an existing flow start a new connection? */
+bool tcp_conn_is_reuse(const struct tcp_conn *c, bool is_orig, const struct tcp_segment *seg);
+
+/* Both sides closed, either side reset, or one side closed and the other silent. */
+bool tcp_conn_is_closed(const struct tcp_conn *c);
+
+const char *tcp_conn_state_name(const struct tcp_conn *c);
+
+/* Payload bytes of one side counted in sequence space, as Zeek's size. */
+uint64_t tcp_endpoint_size(const struct tcp_endpoint *e);
+
+const char *tcp_state_name(enum tcp_state s);
+
+#endif
