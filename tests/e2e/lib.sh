@@ -214,3 +214,24 @@ find_captures() {
     [ "${#CAPTURES[@]}" -gt 0 ] ||
         skip "no captures: neither $SAMPLES_DIR nor $CORPUS_DIR/zeek has any"
 }
+
+# Golden tests (tests/golden): TESTLIST holds "name sample options..." lines.
+GOLDEN_DIR=$top_srcdir/tests/golden
+TESTLIST=$GOLDEN_DIR/TESTLIST
+
+# testlist_entries: the TESTLIST lines without comments and blank lines.
+testlist_entries() {
+    sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^[[:space:]]*$/d' "$TESTLIST"
+}
+
+# golden_run OUT SAMPLE OPTIONS...: runs one golden test into OUT; returns the
+# exit status. Runs inside capture-samples/ with the sample's relative name, so
+# the output cannot depend on where the source tree is.
+golden_run() {
+    local out=$1 sample=$2
+    shift 2
+    local status=0
+    (cd "$SAMPLES_DIR" && exec "$TCPVERDICT" --json -r "$sample" "$@") \
+        >"$out" 2>"$out.err" || status=$?
+    return "$status"
+}
