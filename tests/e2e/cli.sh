@@ -5,7 +5,8 @@
 # plus a few tiny captures it writes itself where the verdict must be exact.
 set -euo pipefail
 
-# shellcheck source=tests/e2e/lib.sh
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 require_binary

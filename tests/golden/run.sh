@@ -4,7 +4,8 @@
 # also keep the JSON contract and be byte-identical on a second run.
 set -euo pipefail
 
-# shellcheck source=tests/e2e/lib.sh
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=../e2e/lib.sh
 . "$(dirname "$0")/../e2e/lib.sh"
 
 require_binary

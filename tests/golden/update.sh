@@ -7,7 +7,8 @@
 # separate build directory).
 set -euo pipefail
 
-# shellcheck source=tests/e2e/lib.sh
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=../e2e/lib.sh
 . "$(dirname "$0")/../e2e/lib.sh"
 
 usage() {
