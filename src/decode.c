@@ -1,0 +1,687 @@
+/*
+ * Packet decoding below TCP: link layers, VLAN tags, IPv4, IPv6 extension
+ * headers, VXLAN/Geneve tunnels, and the IP and TCP checksums. decode_tcp.c
+ * reads the TCP header itself; flows are someone else's business.
+ *
+ * Two lengths travel together through every layer: the bytes captured
+ * (a cursor) and the bytes the headers claim (`claimed_len`). Lengths come
+ * from the headers, never from the frame, so link padding is not payload;
+ * a claim longer than the capture is a cut capture, reported through
+ * `truncated`, while a claim that contradicts the packet's own headers is
+ * malformed. Every loop over headers is bounded. Invariant of struct
+ * layer: cursor_remaining(&l->c) <= l->claimed_len.
+ */
+#include "decode.h"
+
+#include <string.h>
+
+#include "banned.h"
+
+enum {
+    ETHERTYPE_IPV4 = 0x0800,
+    ETHERTYPE_IPV6 = 0x86dd,
+    ETHERTYPE_VLAN = 0x8100,     /* IEEE 802.1Q */
+    ETHERTYPE_QINQ = 0x88a8,     /* IEEE 802.1ad */
+    ETHERTYPE_QINQ_OLD = 0x9100, /* pre-standard QinQ */
+    ETHERTYPE_TEB = 0x6558,      /* transparent Ethernet bridging (Geneve) */
+    ETH_HEADER_LEN = 14,
+    SLL_HEADER_LEN = 16,
+    SLL2_HEADER_LEN = 20,
+    VLAN_TAGS_CAP = 8,
+    TUNNELS_CAP = 4,
+    EXT_HEADERS_CAP = 16,
+    IPV4_HEADER_MIN_LEN = 20,
+    IPV6_HEADER_LEN = 40,
+    UDP_HEADER_LEN = 8,
+    VXLAN_HEADER_LEN = 8,
+    GENEVE_HEADER_LEN = 8,
+    PORT_VXLAN = 4789,  /* RFC 7348 5 */
+    PORT_GENEVE = 6081, /* RFC 8926 3.3 */
+};
+
+enum {
+    IPPROTO_NUM_HOPOPTS = 0,
+    IPPROTO_NUM_TCP = 6,
+    IPPROTO_NUM_UDP = 17,
+    IPPROTO_NUM_ROUTING = 43,
+    IPPROTO_NUM_FRAGMENT = 44,
+    IPPROTO_NUM_AH = 51,
+    IPPROTO_NUM_DSTOPTS = 60,
+};
+
+/* Address family numbers of the BSD loopback header: AF_INET is 2
+ * everywhere; AF_INET6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD) or 30 (macOS). */
+enum {
+    BSD_AF_INET = 2,
+    BSD_AF_INET6_NETBSD = 24,
+    BSD_AF_INET6_FREEBSD = 28,
+    BSD_AF_INET6_DARWIN = 30,
+};
+
+/* What one protocol layer hands the next. */
+struct layer {
+    struct cursor c;      /* captured bytes of this layer, within its claim */
+    uint32_t claimed_len; /* what the enclosing header says this layer spans */
+};
+
+/* Decoding state shared by all layers of one frame. */
+struct decoder {
+    const uint8_t *frame;
+    uint32_t uncaptured_len; /* wire bytes the capture cut off the end */
+    bool verify_checksums;
+    struct packet *out;
+};
+
+static const struct {
+    const char *name;
+    bool is_error;
+} status_info[TV_DECODE_STATUS_COUNT] = {
+    [TV_DECODE_OK] = {"ok", false},
+    [TV_DECODE_TRUNCATED] = {"truncated", true},
+    [TV_DECODE_UNSUPPORTED_LINK] = {"unsupported_link", true},
+    [TV_DECODE_NOT_IP] = {"not_ip", false},
+    [TV_DECODE_BAD_IP_VERSION] = {"bad_ip_version", true},
+    [TV_DECODE_BAD_IP_HEADER_LEN] = {"bad_ip_header_len", true},
+    [TV_DECODE_BAD_IP_TOTAL_LEN] = {"bad_ip_total_len", true},
+    [TV_DECODE_FRAGMENT] = {"fragment", false},
+    [TV_DECODE_NOT_TCP] = {"not_tcp", false},
+    [TV_DECODE_BAD_TCP_OFFSET] = {"bad_tcp_offset", true},
+    [TV_DECODE_BAD_EXT_HEADER] = {"bad_ext_header", true},
+};
+
+const char *tv_decode_status_name(enum tv_decode_status status)
+{
+    if ((unsigned)status >= TV_DECODE_STATUS_COUNT)
+        return "unknown";
+    return status_info[status].name;
+}
+
+bool tv_decode_status_is_error(enum tv_decode_status status)
+{
+    if ((unsigned)status >= TV_DECODE_STATUS_COUNT)
+        return true;
+    return status_info[status].is_error;
+}
+
+/* Sums big-endian 16-bit words. Only the last chunk of a sum may have an
+ * odd length: its final byte is padded with zero (RFC 1071 1). */
+uint32_t csum_add(uint32_t sum, const uint8_t *data, uint32_t len)
+{
+    struct cursor c = cursor_make(data, len);
+    uint64_t acc = sum;
+    while (cursor_remaining(&c) >= 2)
+        acc += cursor_be16(&c);
+    if (cursor_remaining(&c) == 1)
+        acc += (uint32_t)cursor_u8(&c) << 8;
+    while (acc >> 32)
+        acc = (acc & 0xffffffffu) + (acc >> 32);
+    return (uint32_t)acc;
+}
+
+/* Folds the carries back in (end-around carry). Not complemented: a region
+ * that includes a correct checksum folds to 0xffff. */
+uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
+static uint32_t csum_add32(uint32_t sum, uint32_t v)
+{
+    uint64_t acc = (uint64_t)sum + (v >> 16) + (v & 0xffff);
+    return (uint32_t)(acc & 0xffffffffu) + (uint32_t)(acc >> 32);
+}
+
+/* Wire length of what is left of l: its captured bytes plus what the
+ * capture cut off, since a snap length only ever cuts the end. */
+static uint32_t wire_remaining(const struct decoder *d, const struct layer *l)
+{
+    uint64_t len = (uint64_t)cursor_remaining(&l->c) + d->uncaptured_len;
+    return len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+}
+
+/*
+ * Narrows the captured bytes to a header's claim. A claim past the wire
+ * length is a cut capture (or a lying header): either way the bytes are
+ * missing, which is what `truncated` records.
+ */
+static struct layer layer_claim(struct decoder *d, struct cursor *c, uint32_t claimed_len)
+{
+    struct layer l;
+    size_t have = cursor_remaining(c);
+    if (claimed_len > have)
+        d->out->truncated = true;
+    l.c = cursor_split(c, claimed_len < have ? claimed_len : have);
+    l.claimed_len = claimed_len;
+    return l;
+}
+
+/* Steps over n bytes the caller has checked are both claimed and captured. */
+static void layer_skip(struct layer *l, uint32_t n)
+{
+    cursor_skip(&l->c, n);
+    l->claimed_len -= n;
+}
+
+static enum tv_decode_status decode_ethertype(struct decoder *d, struct cursor *c,
+                                              uint16_t ethertype, unsigned depth);
+static enum tv_decode_status decode_ipv4(struct decoder *d, struct cursor *c, unsigned depth);
+static enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, unsigned depth);
+
+/* IEEE 802.1Q/802.1ad: tags stack, each hiding the next type behind a TCI. */
+static bool is_vlan_type(uint16_t ethertype)
+{
+    return ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ ||
+           ethertype == ETHERTYPE_QINQ_OLD;
+}
+
+static enum tv_decode_status decode_ethertype(struct decoder *d, struct cursor *c,
+                                              uint16_t ethertype, unsigned depth)
+{
+    for (unsigned tags = 0; is_vlan_type(ethertype); tags++) {
+        if (tags == VLAN_TAGS_CAP)
+            return TV_DECODE_NOT_IP;
+        cursor_skip(c, 2); /* priority, DEI, VLAN id */
+        ethertype = cursor_be16(c);
+        if (c->overrun)
+            return TV_DECODE_TRUNCATED;
+    }
+    switch (ethertype) {
+    case ETHERTYPE_IPV4:
+        return decode_ipv4(d, c, depth);
+    case ETHERTYPE_IPV6:
+        return decode_ipv6(d, c, depth);
+    default:
+        return TV_DECODE_NOT_IP;
+    }
+}
+
+static enum tv_decode_status decode_ethernet(struct decoder *d, struct cursor *c, unsigned depth)
+{
+    cursor_skip(c, 12); /* destination and source MAC */
+    uint16_t ethertype = cursor_be16(c);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+    return decode_ethertype(d, c, ethertype, depth);
+}
+
+/* The IP version nibble, without moving c; 0 if nothing was captured. */
+static uint8_t peek_ip_version(const struct cursor *c)
+{
+    struct cursor peek = *c;
+    return cursor_u8(&peek) >> 4;
+}
+
+/* Raw IP link types carry no type field: the version nibble says. */
+static enum tv_decode_status decode_raw_ip(struct decoder *d, struct cursor *c)
+{
+    uint8_t version = peek_ip_version(c);
+    if (!cursor_has(c, 1))
+        return TV_DECODE_TRUNCATED;
+    if (version == 4)
+        return decode_ipv4(d, c, 0);
+    if (version == 6)
+        return decode_ipv6(d, c, 0);
+    return TV_DECODE_BAD_IP_VERSION;
+}
+
+static enum tv_decode_status decode_bsd_family(struct decoder *d, struct cursor *c, uint32_t family)
+{
+    switch (family) {
+    case BSD_AF_INET:
+        return decode_ipv4(d, c, 0);
+    case BSD_AF_INET6_NETBSD:
+    case BSD_AF_INET6_FREEBSD:
+    case BSD_AF_INET6_DARWIN:
+        return decode_ipv6(d, c, 0);
+    default:
+        return TV_DECODE_NOT_IP;
+    }
+}
+
+/* DLT_NULL stores the family in the capturing host's byte order, which the
+ * file does not record: the value is small, so whichever order yields a
+ * small number is the right one. */
+static enum tv_decode_status decode_null(struct decoder *d, struct cursor *c)
+{
+    struct cursor peek = *c;
+    uint32_t family_le = cursor_le32(&peek);
+    uint32_t family_be = cursor_be32(c);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+    return decode_bsd_family(d, c, family_le <= 0xffff ? family_le : family_be);
+}
+
+static enum tv_decode_status decode_link(struct decoder *d, int linktype, struct cursor *c)
+{
+    switch (linktype) {
+    case LINK_ETHERNET:
+        return decode_ethernet(d, c, 0);
+    case LINK_NULL:
+        return decode_null(d, c);
+    case LINK_LOOP: {
+        uint32_t family = cursor_be32(c);
+        if (c->overrun)
+            return TV_DECODE_TRUNCATED;
+        return decode_bsd_family(d, c, family);
+    }
+    case LINK_LINUX_SLL: {
+        cursor_skip(c, SLL_HEADER_LEN - 2);
+        uint16_t protocol = cursor_be16(c);
+        if (c->overrun)
+            return TV_DECODE_TRUNCATED;
+        return decode_ethertype(d, c, protocol, 0);
+    }
+    case LINK_LINUX_SLL2: {
+        uint16_t protocol = cursor_be16(c);
+        cursor_skip(c, SLL2_HEADER_LEN - 2);
+        if (c->overrun)
+            return TV_DECODE_TRUNCATED;
+        return decode_ethertype(d, c, protocol, 0);
+    }
+    case LINK_RAW:
+    case LINK_RAW_DLT:
+    case LINK_RAW_DLT_BSD:
+        return decode_raw_ip(d, c);
+    case LINK_IPV4:
+        return decode_ipv4(d, c, 0);
+    case LINK_IPV6:
+        return decode_ipv6(d, c, 0);
+    default:
+        return TV_DECODE_UNSUPPORTED_LINK;
+    }
+}
+
+/* VXLAN (RFC 7348 5) and Geneve (RFC 8926 3) both carry a whole inner
+ * frame; the inner packet is the one the flow is about. */
+static enum tv_decode_status decode_tunnel(struct decoder *d, struct layer *udp, uint16_t dst_port,
+                                           unsigned depth)
+{
+    struct cursor *c = &udp->c;
+    if (depth >= TUNNELS_CAP)
+        return TV_DECODE_NOT_TCP;
+    if (dst_port == PORT_VXLAN) {
+        uint8_t flags = cursor_u8(c);
+        cursor_skip(c, VXLAN_HEADER_LEN - 1);
+        if (c->overrun)
+            return TV_DECODE_TRUNCATED;
+        if (!(flags & 0x08)) /* the I flag: a valid VNI follows */
+            return TV_DECODE_NOT_TCP;
+        d->out->tunnel_depth++;
+        return decode_ethernet(d, c, depth + 1);
+    }
+    uint8_t ver_optlen = cursor_u8(c);
+    cursor_skip(c, 1); /* O and C flags */
+    uint16_t protocol = cursor_be16(c);
+    cursor_skip(c, 4); /* VNI, reserved */
+    cursor_skip(c, (size_t)(ver_optlen & 0x3f) * 4);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+    if (ver_optlen >> 6 != 0) /* RFC 8926 3.4: unknown versions are dropped */
+        return TV_DECODE_NOT_TCP;
+    d->out->tunnel_depth++;
+    if (protocol == ETHERTYPE_TEB)
+        return decode_ethernet(d, c, depth + 1);
+    return decode_ethertype(d, c, protocol, depth + 1);
+}
+
+static enum tv_decode_status decode_udp(struct decoder *d, struct layer *l, unsigned depth)
+{
+    struct cursor *c = &l->c;
+    cursor_skip(c, 2);
+    uint16_t dst_port = cursor_be16(c);
+    cursor_skip(c, 4);
+    /* A UDP header we cannot see is UDP all the same: skipped, not broken. */
+    if (c->overrun || (dst_port != PORT_VXLAN && dst_port != PORT_GENEVE))
+        return TV_DECODE_NOT_TCP;
+    return decode_tunnel(d, l, dst_port, depth);
+}
+
+/* The TCP pseudo-header (RFC 9293 3.1, RFC 8200 8.1) without the segment. */
+static uint32_t pseudo_header_sum(uint8_t family, const uint8_t *src, const uint8_t *dst,
+                                  uint32_t tcp_len)
+{
+    uint32_t addr_len = family == 6 ? 16 : 4;
+    uint32_t sum = csum_add(0, src, addr_len);
+    sum = csum_add(sum, dst, addr_len);
+    sum = csum_add32(sum, IPPROTO_NUM_TCP);
+    return csum_add32(sum, tcp_len);
+}
+
+static bool is_partial_sum(uint16_t stored, uint32_t pseudo_sum)
+{
+    uint16_t partial = csum_fold(pseudo_sum);
+    uint16_t partial_inv = (uint16_t)~partial;
+    return stored == partial || stored == partial_inv;
+}
+
+/*
+ * Transmit checksum offload leaves the pseudo-header sum in the field for
+ * the NIC to finish; captured on the sender, it looks wrong. Linux and
+ * Windows store the folded sum, some stacks its complement. For a
+ * segmentation offload (LSO) super-segment, Windows leaves the length out
+ * of that sum, since each segment the NIC cuts will have its own.
+ */
+static enum csum_result tcp_checksum(const struct cursor *seg, uint16_t stored, uint32_t pseudo_sum,
+                                     uint32_t pseudo_sum_no_len)
+{
+    uint32_t sum = csum_add(pseudo_sum, cursor_ptr(seg), (uint32_t)cursor_remaining(seg));
+    if (csum_fold(sum) == 0xffff)
+        return CSUM_OK;
+    if (is_partial_sum(stored, pseudo_sum) || is_partial_sum(stored, pseudo_sum_no_len))
+        return CSUM_PARTIAL;
+    return CSUM_BAD;
+}
+
+/*
+ * TCP over IP: `l` spans the segment as the IP header claims it. Checks
+ * the segment against that claim and verifies the checksum when all of it
+ * was captured.
+ */
+static enum tv_decode_status decode_tcp_in_ip(struct decoder *d, struct layer *l,
+                                              const uint8_t *pseudo_src, const uint8_t *pseudo_dst)
+{
+    struct packet *p = d->out;
+    if (l->claimed_len < TCP_HEADER_MIN_LEN)
+        return TV_DECODE_BAD_IP_TOTAL_LEN;
+
+    struct cursor whole = l->c;
+    /* The data offset is a claim too: it must fit in the segment. */
+    struct cursor peek = l->c;
+    cursor_skip(&peek, 12);
+    uint8_t data_offset = cursor_u8(&peek) >> 4;
+    if (!peek.overrun && data_offset >= 5 && (uint32_t)data_offset * 4 > l->claimed_len)
+        return TV_DECODE_BAD_TCP_OFFSET;
+
+    enum tv_decode_status status = decode_tcp(&l->c, &p->tcp);
+    if (status != TV_DECODE_OK)
+        return status;
+    p->payload_len = l->claimed_len - (uint32_t)data_offset * 4;
+
+    p->tcp_csum = CSUM_UNVERIFIED;
+    if (d->verify_checksums && cursor_remaining(&whole) == l->claimed_len) {
+        uint32_t pseudo = pseudo_header_sum(p->family, pseudo_src, pseudo_dst, l->claimed_len);
+        uint32_t pseudo_no_len = pseudo_header_sum(p->family, pseudo_src, pseudo_dst, 0);
+        p->tcp_csum = tcp_checksum(&whole, p->tcp.checksum, pseudo, pseudo_no_len);
+    }
+    return TV_DECODE_OK;
+}
+
+static enum tv_decode_status decode_ip_payload(struct decoder *d, struct layer *l, uint8_t proto,
+                                               const uint8_t *pseudo_src, const uint8_t *pseudo_dst,
+                                               unsigned depth)
+{
+    if (proto == IPPROTO_NUM_TCP)
+        return decode_tcp_in_ip(d, l, pseudo_src, pseudo_dst);
+    if (proto == IPPROTO_NUM_UDP)
+        return decode_udp(d, l, depth);
+    return TV_DECODE_NOT_TCP;
+}
+
+/* The outermost bad header checksum stays reported through inner layers. */
+static void set_ip_csum(struct packet *p, enum csum_result result)
+{
+    if (p->ip_csum != CSUM_BAD)
+        p->ip_csum = result;
+}
+
+/* RFC 791 3.1. */
+static enum tv_decode_status decode_ipv4(struct decoder *d, struct cursor *c, unsigned depth)
+{
+    struct packet *p = d->out;
+    const struct cursor header_start = *c;
+    p->l2_len = (uint32_t)(cursor_ptr(c) - d->frame);
+    if (!cursor_has(c, 1))
+        return TV_DECODE_TRUNCATED;
+    if (peek_ip_version(c) != 4)
+        return TV_DECODE_BAD_IP_VERSION;
+
+    uint8_t version_ihl = cursor_u8(c);
+    cursor_skip(c, 1); /* DSCP, ECN */
+    uint16_t total_len = cursor_be16(c);
+    uint16_t ip_id = cursor_be16(c);
+    uint16_t frag = cursor_be16(c);
+    uint8_t ttl = cursor_u8(c);
+    uint8_t proto = cursor_u8(c);
+    uint16_t header_csum = cursor_be16(c);
+    uint8_t src[4], dst[4];
+    cursor_copy(c, src, 4);
+    cursor_copy(c, dst, 4);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+
+    uint32_t header_len = (uint32_t)(version_ihl & 0x0f) * 4;
+    if (header_len < IPV4_HEADER_MIN_LEN)
+        return TV_DECODE_BAD_IP_HEADER_LEN;
+
+    p->family = 4;
+    memset(p->src_addr, 0, sizeof(p->src_addr));
+    memset(p->dst_addr, 0, sizeof(p->dst_addr));
+    memcpy(p->src_addr, src, 4);
+    memcpy(p->dst_addr, dst, 4);
+    p->ttl = ttl;
+    p->ip_id = ip_id;
+
+    /* Total length 0: a TSO / BIG TCP super-segment handed over before the
+     * stack filled it in; the frame is the only length there is. */
+    struct cursor rest = header_start;
+    uint32_t ip_len = total_len;
+    p->ip_len_zero = total_len == 0;
+    if (p->ip_len_zero) {
+        struct layer whole = {header_start, 0};
+        ip_len = wire_remaining(d, &whole);
+    } else if (total_len < IPV4_HEADER_MIN_LEN) {
+        return TV_DECODE_BAD_IP_TOTAL_LEN;
+    }
+    /* A header longer than the datagram it claims is malformed; longer
+     * than a frame that supplied the length, it is cut. */
+    if (header_len > ip_len)
+        return p->ip_len_zero ? TV_DECODE_TRUNCATED : TV_DECODE_BAD_IP_HEADER_LEN;
+    p->ip_len = ip_len;
+
+    struct layer ip = layer_claim(d, &rest, ip_len);
+    struct cursor header = ip.c;
+    cursor_skip(&header, header_len);
+    if (header.overrun)
+        return TV_DECODE_TRUNCATED;
+    if (d->verify_checksums) {
+        /* A zero that does not verify is a checksum left for the NIC to
+         * fill in (IPv4 header checksum offload), reported like the TCP
+         * partial sum. */
+        uint32_t sum = csum_add(0, cursor_ptr(&ip.c), header_len);
+        enum csum_result result = CSUM_OK;
+        if (csum_fold(sum) != 0xffff)
+            result = header_csum == 0 ? CSUM_PARTIAL : CSUM_BAD;
+        set_ip_csum(p, result);
+    }
+    layer_skip(&ip, header_len);
+
+    /* RFC 791 3.2: MF set or a nonzero offset means a fragment. */
+    if ((frag & 0x2000) || (frag & 0x1fff))
+        return TV_DECODE_FRAGMENT;
+    return decode_ip_payload(d, &ip, proto, p->src_addr, p->dst_addr, depth);
+}
+
+/* Addresses that replace the header's in the TCP pseudo-header. */
+struct ipv6_pseudo {
+    uint8_t src[16];
+    uint8_t dst[16];
+};
+
+/* RFC 8200 4.2 TLV options. A Home Address option (RFC 6275 6.3) means the
+ * packet left the mobile node's home address: that is the source the
+ * checksum was computed with (RFC 6275 6.3, RFC 8200 8.1). */
+static enum tv_decode_status scan_dest_options(struct cursor opts, struct ipv6_pseudo *ps)
+{
+    while (cursor_remaining(&opts) > 0) {
+        uint8_t type = cursor_u8(&opts);
+        if (type == 0) /* Pad1 */
+            continue;
+        uint8_t len = cursor_u8(&opts);
+        struct cursor data = cursor_split(&opts, len);
+        if (opts.overrun)
+            return TV_DECODE_BAD_EXT_HEADER;
+        if (type == 0xc9) {
+            if (len != 16)
+                return TV_DECODE_BAD_EXT_HEADER;
+            cursor_copy(&data, ps->src, 16);
+        }
+    }
+    return TV_DECODE_OK;
+}
+
+/* RFC 8200 4.4 / 8.1: with segments left, the address the checksum was
+ * computed with is the final one in the routing header. Type 0 (RFC 2460)
+ * lists addresses in order; type 2 (RFC 6275 6.4) holds one; the Segment
+ * Routing Header (type 4, RFC 8754 2) keeps the final segment first. */
+static enum tv_decode_status scan_routing(struct cursor hdr, uint8_t hdr_ext_len,
+                                          struct ipv6_pseudo *ps)
+{
+    uint8_t type = cursor_u8(&hdr);
+    uint8_t segments_left = cursor_u8(&hdr);
+    cursor_skip(&hdr, 4);
+    if (hdr.overrun)
+        return TV_DECODE_BAD_EXT_HEADER;
+    if (segments_left == 0)
+        return TV_DECODE_OK;
+    size_t addr_count = hdr_ext_len / 2u;
+    switch (type) {
+    case 0:
+    case 2:
+        if (hdr_ext_len % 2 != 0 || addr_count == 0 || (type == 2 && addr_count != 1))
+            return TV_DECODE_BAD_EXT_HEADER;
+        cursor_skip(&hdr, (addr_count - 1) * 16);
+        cursor_copy(&hdr, ps->dst, 16);
+        break;
+    case 4:
+        if (addr_count == 0)
+            return TV_DECODE_BAD_EXT_HEADER;
+        cursor_copy(&hdr, ps->dst, 16);
+        break;
+    default:
+        break;
+    }
+    return hdr.overrun ? TV_DECODE_BAD_EXT_HEADER : TV_DECODE_OK;
+}
+
+/*
+ * Walks the extension header chain (RFC 8200 4) up to an upper-layer
+ * header. On return *proto is that header's number and l spans it.
+ */
+static enum tv_decode_status walk_ext_headers(struct layer *l, uint8_t *proto,
+                                              struct ipv6_pseudo *ps)
+{
+    for (unsigned count = 0;; count++) {
+        uint8_t next = *proto;
+        uint32_t len;
+        /* ESP (50), No Next Header (59), Mobility (135) and the rest end
+         * the walk too, and are not TCP. */
+        if (next != IPPROTO_NUM_HOPOPTS && next != IPPROTO_NUM_ROUTING &&
+            next != IPPROTO_NUM_FRAGMENT && next != IPPROTO_NUM_DSTOPTS && next != IPPROTO_NUM_AH)
+            return TV_DECODE_OK;
+        if (count == EXT_HEADERS_CAP)
+            return TV_DECODE_BAD_EXT_HEADER;
+
+        struct cursor peek = l->c;
+        uint8_t next_header = cursor_u8(&peek);
+        uint8_t hdr_ext_len = cursor_u8(&peek);
+        if (l->claimed_len < 2)
+            return TV_DECODE_BAD_EXT_HEADER;
+        if (peek.overrun)
+            return TV_DECODE_TRUNCATED;
+        if (next == IPPROTO_NUM_FRAGMENT)
+            len = 8; /* RFC 8200 4.5: fixed size; the second byte is reserved */
+        else if (next == IPPROTO_NUM_AH)
+            len = ((uint32_t)hdr_ext_len + 2) * 4; /* RFC 4302 2.2 */
+        else
+            len = ((uint32_t)hdr_ext_len + 1) * 8; /* RFC 8200 4.3-4.6 */
+        if (len > l->claimed_len)
+            return TV_DECODE_BAD_EXT_HEADER;
+
+        struct cursor hdr = cursor_split(&l->c, len);
+        if (hdr.overrun)
+            return TV_DECODE_TRUNCATED;
+        l->claimed_len -= len;
+        cursor_skip(&hdr, 2);
+
+        enum tv_decode_status status = TV_DECODE_OK;
+        if (next == IPPROTO_NUM_FRAGMENT) {
+            uint16_t offset_flags = cursor_be16(&hdr);
+            /* RFC 8200 4.5 / RFC 6946: offset 0 with M clear is an atomic
+             * fragment, the whole packet; anything else is a piece. */
+            if (offset_flags & 0xfff9)
+                return TV_DECODE_FRAGMENT;
+        } else if (next == IPPROTO_NUM_ROUTING) {
+            status = scan_routing(hdr, hdr_ext_len, ps);
+        } else if (next == IPPROTO_NUM_DSTOPTS) {
+            status = scan_dest_options(hdr, ps);
+        }
+        if (status != TV_DECODE_OK)
+            return status;
+        *proto = next_header;
+    }
+}
+
+/* RFC 8200 3. */
+static enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, unsigned depth)
+{
+    struct packet *p = d->out;
+    p->l2_len = (uint32_t)(cursor_ptr(c) - d->frame);
+    if (!cursor_has(c, 1))
+        return TV_DECODE_TRUNCATED;
+    if (peek_ip_version(c) != 6)
+        return TV_DECODE_BAD_IP_VERSION;
+
+    cursor_skip(c, 4); /* version, traffic class, flow label */
+    uint16_t payload_len = cursor_be16(c);
+    uint8_t proto = cursor_u8(c);
+    uint8_t hop_limit = cursor_u8(c);
+    struct ipv6_pseudo ps;
+    cursor_copy(c, ps.src, 16);
+    cursor_copy(c, ps.dst, 16);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+
+    p->family = 6;
+    memcpy(p->src_addr, ps.src, 16);
+    memcpy(p->dst_addr, ps.dst, 16);
+    p->ttl = hop_limit;
+    p->ip_id = 0;
+
+    /* Payload length 0 with a jumbo option, or from GSO: the frame says. */
+    struct cursor rest = *c;
+    p->ip_len_zero = payload_len == 0;
+    uint32_t claimed = payload_len;
+    if (p->ip_len_zero) {
+        struct layer whole = {rest, 0};
+        claimed = wire_remaining(d, &whole);
+    }
+    p->ip_len = claimed > UINT32_MAX - IPV6_HEADER_LEN ? UINT32_MAX : claimed + IPV6_HEADER_LEN;
+
+    struct layer ip = layer_claim(d, &rest, claimed);
+    enum tv_decode_status status = walk_ext_headers(&ip, &proto, &ps);
+    if (status != TV_DECODE_OK)
+        return status;
+    return decode_ip_payload(d, &ip, proto, ps.src, ps.dst, depth);
+}
+
+enum tv_decode_status decode_packet(int linktype, const uint8_t *data, uint32_t caplen,
+                                    uint32_t wirelen, bool verify_checksums, struct packet *out)
+{
+    static const uint8_t empty[1];
+    memset(out, 0, sizeof(*out));
+    out->tcp_csum = CSUM_UNVERIFIED;
+    out->ip_csum = CSUM_UNVERIFIED;
+    if (data == NULL)
+        caplen = 0;
+
+    struct decoder d = {
+        .frame = data ? data : empty,
+        .uncaptured_len = wirelen > caplen ? wirelen - caplen : 0,
+        .verify_checksums = verify_checksums,
+        .out = out,
+    };
+    struct cursor c = cursor_make(d.frame, caplen);
+    return decode_link(&d, linktype, &c);
+}
