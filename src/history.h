@@ -17,8 +17,7 @@
 
 /* Letters recorded at most once per direction: one bit each per side. */
 enum history_once {
-    HIST_SYN = 0x001,
-    HIST_SYNACK = 0x002, /* shares HIST_SYN's bit in Zeek: see history.c */
+    HIST_SYN = 0x001, /* SYN and SYN+ACK share it, as in Zeek */
     HIST_ACK = 0x004,
     HIST_DATA = 0x008,
     HIST_FIN = 0x010,

@@ -46,12 +46,13 @@ struct tcp_endpoint {
     uint8_t seq_wraps;      /* times last_seq wrapped past 2^32 (saturating) */
     uint8_t did_close : 1;
     uint8_t saw_syn : 1;
+    uint8_t saw_fin : 1;
 };
 
 /* Per-segment facts the tracker found, for the anomaly engine. */
 struct tcp_event {
     bool is_retransmission;
-    bool is_new_syn_attempt; /* SYN repeated from SYN_SENT, counted as a retry */
+    bool is_syn_retry;       /* SYN repeated while still opening */
     bool is_rst_refusal;     /* RST answering a SYN */
     bool closed_by_this;     /* this segment closed the connection (FIN both ways or RST) */
     bool ack_beyond_data;    /* acknowledges sequence space the peer was never seen to send */

@@ -1,0 +1,454 @@
+/*
+ * Analyzer: the core behind include/tcpverdict.h. For each packet it
+ * decodes, finds or creates the flow, runs the TCP tracker, turns what the
+ * tracker saw into anomalies, and ends flows when their time comes, so
+ * that every flow gets exactly one verdict.
+ *
+ * Time is the packets' own: a flow times out when a later packet's
+ * timestamp passes its deadline, or at the end of input. Deadlines:
+ *   attempt list: first SYN + syn_timeout (an unanswered attempt does not
+ *                 get more time by sending more; Zeek's attempt timer)
+ *   active list:  last packet + idle_timeout
+ *   closed list:  last packet + linger (late segments are charged to the
+ *                 closed flow; a new SYN ends the linger at once)
+ * Each list is appended in deadline order, so only its head needs checking.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "anomaly.h"
+#include "decode.h"
+#include "flow_key.h"
+#include "flow_table.h"
+#include "services.h"
+#include "tcp_state.h"
+#include "tcpverdict.h"
+#include "verdict.h"
+#include "banned.h"
+
+#define US_PER_S INT64_C(1000000)
+
+struct tv_analyzer {
+    struct tv_config cfg;
+    tv_verdict_fn on_verdict;
+    void *ctx;
+    struct flow_table *flows;         /* owned */
+    struct anomaly_pool *anomalies;   /* owned */
+    struct tv_stats stats;
+    uint64_t anomaly_flows[ANOMALY_COUNT];
+    uint64_t next_flow_id;
+    uint64_t pkt_no;    /* 1-based position of the current packet in the input */
+    int64_t start_us;   /* first packet's timestamp */
+    int64_t now_us;     /* latest timestamp seen: time never runs backwards */
+    bool started;
+};
+
+void tv_config_default(struct tv_config *cfg)
+{
+    *cfg = (struct tv_config){
+        .max_flows = 1000000,
+        .evict_when_full = true,
+        .idle_timeout_us = 3600 * US_PER_S,
+        .syn_timeout_us = 75 * US_PER_S,
+        .linger_us = 60 * US_PER_S,
+        .grace_us = 10 * US_PER_S,
+        .rst_idle_us = 60 * US_PER_S,
+        .stall_us = 30 * US_PER_S,
+        .verify_checksums = true,
+    };
+}
+
+struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_fn on_verdict,
+                                       void *ctx)
+{
+    if (cfg == NULL || on_verdict == NULL || cfg->max_flows == 0 || cfg->idle_timeout_us <= 0 ||
+        cfg->syn_timeout_us <= 0 || cfg->linger_us < 0 || cfg->grace_us < 0 ||
+        cfg->rst_idle_us <= 0 || cfg->stall_us <= 0)
+        return NULL;
+    struct tv_analyzer *a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return NULL;
+    a->cfg = *cfg;
+    a->on_verdict = on_verdict;
+    a->ctx = ctx;
+    a->flows = flow_table_create(cfg->max_flows);
+    /* Two records per flow on average; most flows have none. */
+    uint64_t pool_cap = (uint64_t)cfg->max_flows * 2;
+    a->anomalies = anomaly_pool_create(pool_cap > UINT32_MAX - 1 ? UINT32_MAX - 1
+                                                                 : (uint32_t)pool_cap);
+    if (a->flows == NULL || a->anomalies == NULL) {
+        tv_analyzer_destroy(a);
+        return NULL;
+    }
+    return a;
+}
+
+void tv_analyzer_destroy(struct tv_analyzer *a)
+{
+    if (a == NULL)
+        return;
+    flow_table_destroy(a->flows);
+    anomaly_pool_destroy(a->anomalies);
+    free(a);
+}
+
+const struct tv_stats *tv_analyzer_stats(const struct tv_analyzer *a)
+{
+    return &a->stats;
+}
+
+uint64_t tv_analyzer_anomaly_flows(const struct tv_analyzer *a, size_t code)
+{
+    return code < ANOMALY_COUNT ? a->anomaly_flows[code] : 0;
+}
+
+static void note(struct tv_analyzer *a, struct flow *f, enum anomaly_code code, bool from_orig)
+{
+    anomaly_note(a->anomalies, &f->anomalies, code, from_orig, a->pkt_no, a->now_us);
+}
+
+/* A connection attempt nobody answered: the originator is still opening. */
+static bool is_attempt(const struct tcp_conn *c)
+{
+    return (c->ep[0].state == TCP_STATE_SYN_SENT || c->ep[0].state == TCP_STATE_SYN_ACK_SENT) &&
+           c->ep[1].state == TCP_STATE_INACTIVE;
+}
+
+/* Finished as Zeek's expiry sees it: both sides closed, a reset, or one
+ * side closed while the other never spoke. Only then does linger apply. */
+static bool is_finished(const struct tcp_conn *c)
+{
+    const struct tcp_endpoint *o = &c->ep[0];
+    const struct tcp_endpoint *r = &c->ep[1];
+    if (o->state == TCP_STATE_RESET || r->state == TCP_STATE_RESET)
+        return true;
+    if (o->did_close && r->did_close)
+        return true;
+    return (o->did_close || r->did_close) &&
+           (o->state == TCP_STATE_INACTIVE || r->state == TCP_STATE_INACTIVE);
+}
+
+/* How the flow ended, as far as its packets tell. */
+static enum tv_end natural_end(const struct flow *f, enum tv_end otherwise)
+{
+    const struct tcp_conn *c = &f->conn;
+    if (f->flags & FLOW_F_REFUSED)
+        return TV_END_REFUSED;
+    if (c->ep[0].state == TCP_STATE_RESET || c->ep[1].state == TCP_STATE_RESET)
+        return TV_END_RST;
+    if (c->ep[0].state == TCP_STATE_CLOSED || c->ep[1].state == TCP_STATE_CLOSED)
+        return TV_END_FIN;
+    if (anomaly_set_has(&f->anomalies, ANOMALY_SYN_TIMEOUT))
+        return TV_END_SYN_TIMEOUT;
+    return otherwise;
+}
+
+static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
+{
+    f->end = (uint8_t)natural_end(f, otherwise);
+
+    struct verdict_buf buf;
+    struct tv_verdict v;
+    verdict_build(f, a->anomalies, &buf, &v);
+
+    a->stats.flows++;
+    a->stats.flows_by_level[v.level]++;
+    a->stats.flows_by_end[v.end]++;
+    for (unsigned code = 0; code < ANOMALY_COUNT; code++)
+        if (f->anomalies.mask & (1u << code))
+            a->anomaly_flows[code]++;
+
+    a->on_verdict(&v, a->ctx);
+    anomaly_set_release(a->anomalies, &f->anomalies);
+    flow_table_remove(a->flows, f);
+}
+
+/* An attempt that ran out of time: the opener's SYNs went unanswered. */
+static void end_attempt(struct tv_analyzer *a, struct flow *f)
+{
+    uint32_t syns = f->conn.ep[0].pkts;
+    anomaly_note_n(a->anomalies, &f->anomalies, ANOMALY_SYN_TIMEOUT, true, syns ? syns : 1,
+                   a->pkt_no, a->now_us);
+    emit(a, f, TV_END_SYN_TIMEOUT);
+}
+
+static void expire(struct tv_analyzer *a, int64_t now_us)
+{
+    struct flow *f;
+    while ((f = flow_table_oldest(a->flows, FLOW_LIST_ATTEMPT)) && f->deadline_us < now_us)
+        end_attempt(a, f);
+    while ((f = flow_table_oldest(a->flows, FLOW_LIST_CLOSED)) && f->deadline_us < now_us)
+        emit(a, f, TV_END_IDLE_TIMEOUT);
+    while ((f = flow_table_oldest(a->flows, FLOW_LIST_ACTIVE)) && f->deadline_us < now_us)
+        emit(a, f, TV_END_IDLE_TIMEOUT);
+}
+
+/* Makes room by ending the flow that matters least: a closed one
+ * lingering, else the attempt or open flow silent the longest. */
+static bool evict_one(struct tv_analyzer *a)
+{
+    struct flow *f = flow_table_oldest(a->flows, FLOW_LIST_CLOSED);
+    if (f == NULL) {
+        struct flow *attempt = flow_table_oldest(a->flows, FLOW_LIST_ATTEMPT);
+        struct flow *active = flow_table_oldest(a->flows, FLOW_LIST_ACTIVE);
+        f = attempt;
+        if (f == NULL || (active != NULL && active->last_us < attempt->last_us))
+            f = active;
+    }
+    if (f == NULL)
+        return false;
+    a->stats.evictions++;
+    emit(a, f, TV_END_EVICTED);
+    return true;
+}
+
+static struct flow *new_flow(struct tv_analyzer *a, const struct flow_key *key, int side,
+                             const struct packet *p)
+{
+    if (flow_table_count(a->flows) >= flow_table_cap(a->flows)) {
+        if (!a->cfg.evict_when_full || !evict_one(a)) {
+            a->stats.refused_flows++;
+            return NULL;
+        }
+    }
+    struct flow *f = flow_table_insert(a->flows, key, FLOW_LIST_ACTIVE);
+    if (f == NULL) {
+        a->stats.refused_flows++;
+        return NULL;
+    }
+    f->flow_id = ++a->next_flow_id;
+    f->first_us = a->now_us;
+    f->last_us = a->now_us;
+    f->end = TV_END_OPEN;
+    anomaly_set_init(&f->anomalies);
+    tcp_conn_init(&f->conn);
+    f->orig_side = (uint8_t)side;
+    if (tcp_conn_first_packet_flips(&p->tcp, services_is_server_port)) {
+        f->orig_side = (uint8_t)!side;
+        history_flip(&f->conn.history);
+    }
+    if (flow_table_count(a->flows) > a->stats.max_concurrent_flows)
+        a->stats.max_concurrent_flows = flow_table_count(a->flows);
+    return f;
+}
+
+/* What a flow's first packet says about state that was never seen. */
+static void classify_first_packet(struct tv_analyzer *a, struct flow *f, bool is_orig,
+                                  uint8_t flags)
+{
+    if ((flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK))
+        return;
+    f->flags |= FLOW_F_MIDSTREAM;
+    if (a->now_us - a->start_us <= a->cfg.grace_us) {
+        note(a, f, ANOMALY_MIDSTREAM_START, is_orig);
+        return;
+    }
+    if (flags & TCP_FLAG_RST)
+        note(a, f, ANOMALY_UNSOLICITED_RST, is_orig);
+    else if (flags & TCP_FLAG_SYN)
+        note(a, f, ANOMALY_UNSOLICITED_SYNACK, is_orig);
+    else if ((flags & TCP_FLAG_FIN) && !(flags & TCP_FLAG_ACK))
+        note(a, f, ANOMALY_UNSOLICITED_FIN, is_orig);
+}
+
+/*
+ * Firewall views: a strict stateful firewall creates state only from a
+ * SYN; a loose one (Linux conntrack with nf_conntrack_tcp_loose=1) also
+ * adopts any segment that carries an ACK. Both drop state on a RST.
+ * Counts the segments each would have dropped.
+ */
+static void firewall_view(struct flow *f, uint8_t flags)
+{
+    bool pure_syn = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
+    if (pure_syn)
+        f->flags |= FLOW_F_FIREWALL_OK | FLOW_F_LOOSE_OK;
+    else if ((flags & TCP_FLAG_ACK) && !(flags & TCP_FLAG_RST))
+        f->flags |= FLOW_F_LOOSE_OK;
+
+    if (!(f->flags & FLOW_F_FIREWALL_OK) && f->strict_drops < UINT32_MAX)
+        f->strict_drops++;
+    if (!(f->flags & FLOW_F_LOOSE_OK) && f->loose_drops < UINT32_MAX)
+        f->loose_drops++;
+    if (flags & TCP_FLAG_RST)
+        f->flags &= (uint8_t)~(FLOW_F_FIREWALL_OK | FLOW_F_LOOSE_OK);
+}
+
+static void rst_anomalies(struct tv_analyzer *a, struct flow *f, bool is_orig,
+                          const struct packet *p, const struct tcp_event *ev, int64_t idle_us)
+{
+    if (p->payload_len > 0)
+        note(a, f, ANOMALY_RST_WITH_DATA, is_orig);
+    if (ev->was_reset)
+        return; /* a repeated RST adds nothing */
+    f->flags |= is_orig ? FLOW_F_RST_BY_ORIG : FLOW_F_RST_BY_RESP;
+    if (ev->is_rst_refusal) {
+        f->flags |= FLOW_F_REFUSED;
+        note(a, f, ANOMALY_RST_REFUSED, is_orig);
+        return;
+    }
+    uint8_t me = ev->state_before;
+    uint8_t peer = ev->peer_state_before;
+    bool was_open = me == TCP_STATE_ESTABLISHED || me == TCP_STATE_PARTIAL ||
+                    me == TCP_STATE_CLOSED || peer == TCP_STATE_ESTABLISHED ||
+                    peer == TCP_STATE_PARTIAL || peer == TCP_STATE_CLOSED;
+    if (!was_open)
+        return;
+    if (me == TCP_STATE_CLOSED || peer == TCP_STATE_CLOSED)
+        note(a, f, ANOMALY_RST_AFTER_FIN, is_orig);
+    else if (idle_us > a->cfg.rst_idle_us)
+        note(a, f, ANOMALY_RST_AFTER_IDLE, is_orig);
+    else
+        note(a, f, ANOMALY_RST_ABORT, is_orig);
+}
+
+static void segment_anomalies(struct tv_analyzer *a, struct flow *f, bool is_orig,
+                              const struct packet *p, const struct tcp_event *ev, int64_t idle_us)
+{
+    uint8_t flags = p->tcp.flags;
+
+    if (p->tcp_csum == CSUM_BAD || p->ip_csum == CSUM_BAD)
+        note(a, f, ANOMALY_CHECKSUM_BAD, is_orig);
+    else if (p->tcp_csum == CSUM_PARTIAL)
+        note(a, f, ANOMALY_CHECKSUM_OFFLOAD, is_orig);
+    if (p->truncated)
+        note(a, f, ANOMALY_TRUNCATED, is_orig);
+
+    if (flags & TCP_FLAG_RST) {
+        rst_anomalies(a, f, is_orig, p, ev, idle_us);
+    } else if (ev->was_reset && !(flags & TCP_FLAG_SYN)) {
+        /* The Forefront TMG case: the sender still believes in a
+         * connection that a RST ended; a firewall drops these. */
+        note(a, f, ANOMALY_ORPHAN_AFTER_RST, is_orig);
+    } else if (ev->was_closed && f->conn.ep[0].did_close && f->conn.ep[1].did_close &&
+               p->payload_len > 0) {
+        note(a, f, ANOMALY_ORPHAN_AFTER_CLOSE, is_orig);
+    }
+
+    /* No handshake ever seen and well past the capture's start: whoever
+     * forwarded these segments had no state for them. */
+    if ((f->flags & FLOW_F_MIDSTREAM) && !anomaly_set_has(&f->anomalies, ANOMALY_MIDSTREAM_START) &&
+        !f->conn.ep[0].saw_syn && !f->conn.ep[1].saw_syn && !(flags & (TCP_FLAG_RST | TCP_FLAG_SYN)) &&
+        !((flags & TCP_FLAG_FIN) && !(flags & TCP_FLAG_ACK)))
+        note(a, f, ANOMALY_ORPHAN_NO_STATE, is_orig);
+}
+
+static void schedule(struct tv_analyzer *a, struct flow *f)
+{
+    if (is_finished(&f->conn)) {
+        f->deadline_us = f->last_us + a->cfg.linger_us;
+        flow_table_touch(a->flows, f, FLOW_LIST_CLOSED);
+    } else if (is_attempt(&f->conn)) {
+        /* The attempt's deadline is fixed by its first SYN. */
+        if (f->list != FLOW_LIST_ATTEMPT) {
+            f->deadline_us = f->last_us + a->cfg.syn_timeout_us;
+            flow_table_touch(a->flows, f, FLOW_LIST_ATTEMPT);
+        }
+    } else {
+        f->deadline_us = f->last_us + a->cfg.idle_timeout_us;
+        flow_table_touch(a->flows, f, FLOW_LIST_ACTIVE);
+    }
+}
+
+static void track(struct tv_analyzer *a, const struct packet *p)
+{
+    struct flow_key key;
+    int side = flow_key_from_packet(p, &key);
+    struct flow *f = flow_table_lookup(a->flows, &key);
+    uint32_t attempt = 0;
+
+    if (f != NULL && tcp_conn_is_reuse(&f->conn, side == f->orig_side, &p->tcp)) {
+        /* A new connection on the same 5-tuple: the old one ends now. */
+        if (f->flags & FLOW_F_REFUSED)
+            attempt = f->attempt + 1;
+        if (is_attempt(&f->conn))
+            end_attempt(a, f);
+        else
+            emit(a, f, TV_END_OPEN);
+        f = NULL;
+    }
+    bool is_new = f == NULL;
+    if (is_new) {
+        f = new_flow(a, &key, side, p);
+        if (f == NULL)
+            return;
+        f->attempt = attempt;
+    }
+
+    bool is_orig = side == f->orig_side;
+    int64_t idle_us = a->now_us - f->last_us;
+    if (is_new)
+        classify_first_packet(a, f, is_orig, p->tcp.flags);
+
+    struct tcp_event ev;
+    if (tcp_conn_segment(&f->conn, is_orig, p, &ev)) {
+        /* SYN+ACK had come before its SYN: the other side opened. */
+        f->orig_side = (uint8_t)!f->orig_side;
+        is_orig = !is_orig;
+        anomaly_set_flip(a->anomalies, &f->anomalies);
+        uint8_t rst_bits = f->flags & (FLOW_F_RST_BY_ORIG | FLOW_F_RST_BY_RESP);
+        f->flags = (uint8_t)((f->flags & ~rst_bits) |
+                             ((rst_bits & FLOW_F_RST_BY_ORIG) ? FLOW_F_RST_BY_RESP : 0) |
+                             ((rst_bits & FLOW_F_RST_BY_RESP) ? FLOW_F_RST_BY_ORIG : 0));
+    }
+    f->last_us = a->now_us;
+    firewall_view(f, p->tcp.flags);
+    segment_anomalies(a, f, is_orig, p, &ev, idle_us);
+    schedule(a, f);
+}
+
+void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
+{
+    a->stats.packets++;
+    a->pkt_no++;
+    if (!a->started) {
+        a->started = true;
+        a->start_us = pkt->ts_us;
+        a->now_us = pkt->ts_us;
+    }
+    if (pkt->ts_us > a->now_us)
+        a->now_us = pkt->ts_us;
+    expire(a, a->now_us);
+
+    struct packet p;
+    enum tv_decode_status status = decode_packet(pkt->linktype, pkt->data, pkt->caplen,
+                                                 pkt->wirelen, a->cfg.verify_checksums, &p);
+    a->stats.decode[status]++;
+    if (status != TV_DECODE_OK)
+        return;
+    a->stats.tcp_packets++;
+    if (p.ip_csum == CSUM_BAD)
+        a->stats.ip_checksum_bad++;
+    if (p.tcp_csum == CSUM_BAD || p.tcp_csum == CSUM_PARTIAL)
+        a->stats.tcp_checksum_bad++;
+    else if (p.tcp_csum == CSUM_UNVERIFIED && a->cfg.verify_checksums)
+        a->stats.tcp_checksum_unverified++;
+    track(a, &p);
+}
+
+void tv_analyzer_finish(struct tv_analyzer *a)
+{
+    uint32_t n = flow_table_count(a->flows);
+    if (n == 0)
+        return;
+    struct flow **all = malloc((size_t)n * sizeof(*all));
+    if (all == NULL) {
+        /* Out of memory at the very end: still one verdict per flow,
+         * in list order rather than flow order. */
+        struct flow *f;
+        for (int l = 0; l < FLOW_LIST_COUNT; l++)
+            while ((f = flow_table_oldest(a->flows, (enum flow_list)l)) != NULL)
+                emit(a, f, TV_END_OPEN);
+        return;
+    }
+    n = flow_table_all(a->flows, all);
+    for (uint32_t i = 0; i < n; i++) {
+        struct flow *f = all[i];
+        /* Retried SYNs with no answer to the end of the input: a time-out,
+         * not merely an open attempt. */
+        if (is_attempt(&f->conn) && f->conn.ep[0].pkts > 1)
+            end_attempt(a, f);
+        else
+            emit(a, f, TV_END_OPEN);
+    }
+    free(all);
+}

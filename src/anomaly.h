@@ -1,0 +1,110 @@
+/*
+ * Anomaly codes (shared/design/verdicts.md) and the per-flow record of
+ * which ones occurred: count, direction, first packet and time.
+ *
+ * Records live in a fixed pool allocated once, linked per flow, so the
+ * memory for anomalies is bounded like the flow table. A flow with no
+ * anomaly costs nothing here. When the pool runs dry the occurrence is
+ * still reflected in the flow's mask (so its verdict level is right) and
+ * the shortfall is counted.
+ */
+#ifndef TV_ANOMALY_H
+#define TV_ANOMALY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpverdict.h"
+
+enum anomaly_code {
+    ANOMALY_MIDSTREAM_START = 0,
+    ANOMALY_ORPHAN_NO_STATE,
+    ANOMALY_ORPHAN_AFTER_RST,
+    ANOMALY_ORPHAN_AFTER_CLOSE,
+    ANOMALY_UNSOLICITED_SYNACK,
+    ANOMALY_UNSOLICITED_FIN,
+    ANOMALY_UNSOLICITED_RST,
+    ANOMALY_RST_REFUSED,
+    ANOMALY_RST_ABORT,
+    ANOMALY_RST_AFTER_FIN,
+    ANOMALY_RST_AFTER_IDLE,
+    ANOMALY_RST_OUT_OF_WINDOW,
+    ANOMALY_RST_WITH_DATA,
+    ANOMALY_SYN_TIMEOUT,
+    ANOMALY_RETRANSMISSION_GIVEUP,
+    ANOMALY_STALL,
+    ANOMALY_CHECKSUM_OFFLOAD,
+    ANOMALY_CHECKSUM_BAD,
+    ANOMALY_TSO_SUPERSEGMENT,
+    ANOMALY_GRO_COALESCED,
+    ANOMALY_REORDERING,
+    ANOMALY_ACK_UNSEEN,
+    ANOMALY_TRUNCATED,
+    ANOMALY_COUNT
+};
+
+struct anomaly_info {
+    const char *name; /* the JSON code */
+    enum tv_level level;
+};
+
+extern const struct anomaly_info anomaly_info[ANOMALY_COUNT];
+
+#define ANOMALY_NONE UINT32_MAX
+
+struct anomaly_rec {
+    uint64_t first_pkt;
+    int64_t first_us;
+    uint32_t count;
+    uint32_t next; /* next record of the same flow, or ANOMALY_NONE */
+    uint8_t code;  /* enum anomaly_code */
+    bool from_orig;
+};
+
+/* What a flow keeps: the head of its record list and a bit per code. */
+struct anomaly_set {
+    uint32_t head;
+    uint32_t mask;
+};
+
+struct anomaly_pool {
+    struct anomaly_rec *recs; /* owned */
+    uint32_t cap;
+    uint32_t free_head;  /* recycled records */
+    uint32_t high_water; /* records never used yet start here */
+    uint64_t exhausted;  /* occurrences that found the pool empty */
+};
+
+struct anomaly_pool *anomaly_pool_create(uint32_t cap);
+void anomaly_pool_destroy(struct anomaly_pool *pool);
+
+static inline void anomaly_set_init(struct anomaly_set *set)
+{
+    set->head = ANOMALY_NONE;
+    set->mask = 0;
+}
+
+static inline bool anomaly_set_has(const struct anomaly_set *set, enum anomaly_code code)
+{
+    return set->mask & (1u << code);
+}
+
+/* Counts one occurrence of code sent by one side. */
+void anomaly_note(struct anomaly_pool *pool, struct anomaly_set *set, enum anomaly_code code,
+                  bool from_orig, uint64_t pkt_no, int64_t ts_us);
+
+/* Adds n occurrences at once (n > 0), e.g. retries counted by the tracker. */
+void anomaly_note_n(struct anomaly_pool *pool, struct anomaly_set *set, enum anomaly_code code,
+                    bool from_orig, uint32_t n, uint64_t pkt_no, int64_t ts_us);
+
+/* Swaps the direction of every record, after an originator flip. */
+void anomaly_set_flip(struct anomaly_pool *pool, struct anomaly_set *set);
+
+/* Returns the flow's records to the pool. */
+void anomaly_set_release(struct anomaly_pool *pool, struct anomaly_set *set);
+
+/* Highest level among the codes in the set. */
+enum tv_level anomaly_set_level(const struct anomaly_set *set);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * Flow table: fixed-capacity map from canonical 5-tuple to struct flow.
+ * Does not interpret TCP; tcp_state.c does. Never allocates after
+ * creation. Invariant: every live flow is in exactly one bucket chain and
+ * on exactly one time-out list, oldest first; free slots are on the free
+ * chain (through hash_next) or at or above high_water.
+ *
+ * Slots are indices, not pointers, so links cost 4 bytes. Memory is
+ * reserved with calloc, so pages are touched only as the table fills.
+ */
+#include "flow_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+struct list {
+    uint32_t head;
+    uint32_t tail;
+};
+
+struct flow_table {
+    struct flow *flows; /* owned, flow_cap slots */
+    uint32_t *buckets;  /* owned, bucket_mask + 1 chain heads */
+    uint32_t bucket_mask;
+    uint32_t flow_cap;
+    uint32_t count;
+    uint32_t free_head;
+    uint32_t high_water;
+    struct list lists[FLOW_LIST_COUNT];
+};
+
+_Static_assert(sizeof(struct flow) <= 256, "struct flow must stay within four cache lines");
+
+struct flow_table *flow_table_create(uint32_t flow_cap)
+{
+    if (flow_cap == 0 || flow_cap >= FLOW_NONE / 2)
+        return NULL;
+    struct flow_table *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return NULL;
+
+    /* Power-of-two buckets, at least as many as flows: chains stay short. */
+    uint32_t buckets = 1;
+    while (buckets < flow_cap)
+        buckets <<= 1;
+    t->bucket_mask = buckets - 1;
+    t->flow_cap = flow_cap;
+    t->free_head = FLOW_NONE;
+    for (int i = 0; i < FLOW_LIST_COUNT; i++)
+        t->lists[i] = (struct list){FLOW_NONE, FLOW_NONE};
+    t->flows = calloc(flow_cap, sizeof(*t->flows));
+    t->buckets = malloc((size_t)buckets * sizeof(*t->buckets));
+    if (t->flows == NULL || t->buckets == NULL) {
+        flow_table_destroy(t); /* accepts partial objects */
+        return NULL;
+    }
+    memset(t->buckets, 0xff, (size_t)buckets * sizeof(*t->buckets));
+    return t;
+}
+
+void flow_table_destroy(struct flow_table *t)
+{
+    if (t == NULL)
+        return;
+    free(t->flows);
+    free(t->buckets);
+    free(t);
+}
+
+uint32_t flow_table_count(const struct flow_table *t)
+{
+    return t->count;
+}
+
+uint32_t flow_table_cap(const struct flow_table *t)
+{
+    return t->flow_cap;
+}
+
+static uint32_t index_of(const struct flow_table *t, const struct flow *f)
+{
+    return (uint32_t)(f - t->flows);
+}
+
+struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key)
+{
+    uint32_t i = t->buckets[flow_key_hash(key) & t->bucket_mask];
+    while (i != FLOW_NONE) {
+        struct flow *f = &t->flows[i];
+        if (flow_key_equal(&f->key, key))
+            return f;
+        i = f->hash_next;
+    }
+    return NULL;
+}
+
+static void list_append(struct flow_table *t, uint32_t i, enum flow_list which)
+{
+    struct list *l = &t->lists[which];
+    struct flow *f = &t->flows[i];
+    f->list = (uint8_t)which;
+    f->list_prev = l->tail;
+    f->list_next = FLOW_NONE;
+    if (l->tail == FLOW_NONE)
+        l->head = i;
+    else
+        t->flows[l->tail].list_next = i;
+    l->tail = i;
+}
+
+static void list_unlink(struct flow_table *t, uint32_t i)
+{
+    struct flow *f = &t->flows[i];
+    struct list *l = &t->lists[f->list];
+    if (f->list_prev == FLOW_NONE)
+        l->head = f->list_next;
+    else
+        t->flows[f->list_prev].list_next = f->list_next;
+    if (f->list_next == FLOW_NONE)
+        l->tail = f->list_prev;
+    else
+        t->flows[f->list_next].list_prev = f->list_prev;
+}
+
+struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
+                               enum flow_list list)
+{
+    uint32_t i;
+    if (t->free_head != FLOW_NONE) {
+        i = t->free_head;
+        t->free_head = t->flows[i].hash_next;
+    } else if (t->high_water < t->flow_cap) {
+        i = t->high_water++;
+    } else {
+        return NULL;
+    }
+    struct flow *f = &t->flows[i];
+    memset(f, 0, sizeof(*f));
+    f->key = *key;
+    uint32_t *bucket = &t->buckets[flow_key_hash(key) & t->bucket_mask];
+    f->hash_next = *bucket;
+    *bucket = i;
+    list_append(t, i, list);
+    t->count++;
+    return f;
+}
+
+void flow_table_remove(struct flow_table *t, struct flow *f)
+{
+    uint32_t i = index_of(t, f);
+    uint32_t *link = &t->buckets[flow_key_hash(&f->key) & t->bucket_mask];
+    while (*link != i)
+        link = &t->flows[*link].hash_next;
+    *link = f->hash_next;
+    list_unlink(t, i);
+    f->hash_next = t->free_head;
+    t->free_head = i;
+    t->count--;
+}
+
+void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list)
+{
+    uint32_t i = index_of(t, f);
+    if (f->list == list && f->list_next == FLOW_NONE)
+        return; /* already the newest */
+    list_unlink(t, i);
+    list_append(t, i, list);
+}
+
+struct flow *flow_table_oldest(struct flow_table *t, enum flow_list list)
+{
+    uint32_t i = t->lists[list].head;
+    return i == FLOW_NONE ? NULL : &t->flows[i];
+}
+
+static int compare_flow_id(const void *a, const void *b)
+{
+    const struct flow *fa = *(const struct flow *const *)a;
+    const struct flow *fb = *(const struct flow *const *)b;
+    return (fa->flow_id > fb->flow_id) - (fa->flow_id < fb->flow_id);
+}
+
+uint32_t flow_table_all(struct flow_table *t, struct flow **out)
+{
+    uint32_t n = 0;
+    for (int l = 0; l < FLOW_LIST_COUNT; l++)
+        for (uint32_t i = t->lists[l].head; i != FLOW_NONE; i = t->flows[i].list_next)
+            out[n++] = &t->flows[i];
+    qsort(out, n, sizeof(*out), compare_flow_id);
+    return n;
+}

@@ -1,0 +1,84 @@
+/*
+ * Flow table: fixed-capacity map from canonical 5-tuple to struct flow.
+ * Does not interpret TCP; tcp_state.c does. Never allocates after
+ * creation. Invariant: every live flow is in exactly one bucket chain and
+ * on exactly one time-out list; each list is in the order flows were last
+ * appended to it, so its head is the first to time out.
+ */
+#ifndef TV_FLOW_TABLE_H
+#define TV_FLOW_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "anomaly.h"
+#include "flow_key.h"
+#include "tcp_state.h"
+
+#define FLOW_NONE UINT32_MAX
+
+/* Time-out lists; each has one rule for its deadline (see analyzer.c). */
+enum flow_list {
+    FLOW_LIST_ATTEMPT = 0, /* connection attempt not yet answered */
+    FLOW_LIST_ACTIVE,      /* anything open */
+    FLOW_LIST_CLOSED,      /* closed, lingering for late segments */
+    FLOW_LIST_COUNT
+};
+
+struct flow {
+    struct flow_key key;
+    uint8_t list;      /* enum flow_list */
+    uint8_t orig_side; /* key side (0 or 1) of the originator */
+    uint8_t end;       /* enum tv_end, once known */
+    uint8_t flags;     /* FLOW_F_* */
+    uint32_t hash_next;
+    uint32_t list_prev;
+    uint32_t list_next;
+    uint32_t attempt;      /* refused attempts on this 5-tuple before this flow */
+    uint32_t strict_drops; /* firewall views, see analyzer.c */
+    uint32_t loose_drops;
+    struct anomaly_set anomalies;
+    uint64_t flow_id;
+    int64_t first_us;
+    int64_t last_us;
+    int64_t deadline_us;
+    struct tcp_conn conn;
+};
+
+enum {
+    FLOW_F_ENDED = 0x01,     /* end decided (closed, refused, timed out) */
+    FLOW_F_MIDSTREAM = 0x02, /* first packet not a SYN */
+    FLOW_F_FIREWALL_OK = 0x04, /* a strict firewall would have state */
+    FLOW_F_LOOSE_OK = 0x08,  /* a loose firewall would have state */
+    FLOW_F_RST_BY_ORIG = 0x10, /* who sent the first RST */
+    FLOW_F_RST_BY_RESP = 0x20,
+    FLOW_F_REFUSED = 0x40,   /* the attempt was answered by RST */
+};
+
+struct flow_table;
+
+struct flow_table *flow_table_create(uint32_t flow_cap);
+void flow_table_destroy(struct flow_table *t);
+
+uint32_t flow_table_count(const struct flow_table *t);
+uint32_t flow_table_cap(const struct flow_table *t);
+
+struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key);
+
+/* Adds a zeroed flow for key at the tail of `list`; NULL when full. */
+struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
+                               enum flow_list list);
+
+void flow_table_remove(struct flow_table *t, struct flow *f);
+
+/* Moves f to the tail of `list`. */
+void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list);
+
+/* The flow at the head of a list (the first to time out), or NULL. */
+struct flow *flow_table_oldest(struct flow_table *t, enum flow_list list);
+
+/* Fills out[] (room for flow_table_count()) with every live flow, ordered
+ * by flow_id; returns how many. */
+uint32_t flow_table_all(struct flow_table *t, struct flow **out);
+
+#endif

@@ -1,0 +1,616 @@
+/*
+ * TCP tracker: follows both directions of one connection as a passive
+ * observer and keeps Zeek-compatible endpoint states, history and
+ * conn_state (shared/design/zeek-states.md), so that a flow reads the same
+ * here as in a conn.log.
+ *
+ * It does not decide time-outs, flow identity or verdicts: the flow table
+ * and the analyzer do. It reports what it saw in each segment through a
+ * `struct tcp_event`, from which the anomaly engine works.
+ *
+ * Endpoint states, as an observer of both sides sees them. Each side moves
+ * on what it sends, except where noted:
+ *
+ *                 SYN                 FIN
+ *   INACTIVE --------> SYN_SENT -----------------------> CLOSED
+ *      |  \  SYN+ACK                \  peer's SYN+ACK      |
+ *      |   '--------> SYN_ACK_SENT   '--> ESTABLISHED --FIN'
+ *      |  other                           |  (peer moves it) |
+ *      '--------> PARTIAL ----FIN---------+------------------'
+ *                                         |  RST from any state but RESET
+ *                                         '------------> RESET
+ *
+ * A side that answers a SYN with SYN+ACK goes straight to ESTABLISHED and
+ * moves the SYN's sender there too. A RST after a FIN exchange leaves
+ * CLOSED sides alone; a FIN after the peer's FIN-then-RST turns that RST
+ * back into a normal close.
+ *
+ * Sequence numbers are compared with tcp_seq.h; relative sequence numbers
+ * count from each side's initial sequence number (or from one before the
+ * first sequence seen, for a side whose SYN was not captured).
+ */
+#include "tcp_state.h"
+
+#include <string.h>
+
+#include "tcp_seq.h"
+#include "banned.h"
+
+/* A sequence jump this large on a SYN or RST is not believed (Zeek's limit). */
+#define TOO_LARGE_SEQ_DELTA 1048576
+
+/* RFC 7323 2.3: a shift count above 14 is treated as 14. */
+#define WSCALE_MAX 14
+
+void tcp_conn_init(struct tcp_conn *c)
+{
+    memset(c, 0, sizeof(*c));
+    history_init(&c->history);
+}
+
+const char *tcp_state_name(enum tcp_state s)
+{
+    switch (s) {
+    case TCP_STATE_INACTIVE:
+        return "INACTIVE";
+    case TCP_STATE_SYN_SENT:
+        return "SYN_SENT";
+    case TCP_STATE_SYN_ACK_SENT:
+        return "SYN_ACK_SENT";
+    case TCP_STATE_PARTIAL:
+        return "PARTIAL";
+    case TCP_STATE_ESTABLISHED:
+        return "ESTABLISHED";
+    case TCP_STATE_CLOSED:
+        return "CLOSED";
+    case TCP_STATE_RESET:
+        return "RESET";
+    }
+    return "?";
+}
+
+static void set_state(struct tcp_endpoint *e, enum tcp_state s)
+{
+    e->prev_state = e->state;
+    e->state = (uint8_t)s;
+}
+
+static void init_seq(struct tcp_endpoint *e, uint32_t start, uint32_t last)
+{
+    e->start_seq = start;
+    e->ack_seq = start;
+    e->last_seq = last;
+    e->seq_wraps = 0;
+}
+
+bool tcp_conn_first_packet_flips(const struct tcp_segment *seg,
+                                 bool (*server_port)(uint16_t port))
+{
+    uint8_t f = seg->flags;
+    if ((f & TCP_FLAG_SYN) && !(f & TCP_FLAG_ACK))
+        return false; /* a SYN names its sender the originator */
+    /* The side that sends SYN+ACK is answering: it is the responder
+     * (verdicts.md), even when the SYN was not captured. */
+    if ((f & TCP_FLAG_SYN) && (f & TCP_FLAG_ACK))
+        return true;
+    if (!server_port(seg->src_port))
+        return false;
+    /* Both plausible servers: favour the lower port as the server. */
+    if (server_port(seg->dst_port))
+        return seg->src_port < seg->dst_port;
+    return true;
+}
+
+/*
+ * Where a side's sequence space starts (Zeek's init_endpoint): set by its
+ * SYN, or guessed from its first segment so that relative numbers stay
+ * consistent. A SYN with a new ISN restarts the numbering.
+ */
+static void init_endpoint(struct tcp_endpoint *e, uint8_t flags, uint32_t seq, uint32_t seq_end)
+{
+    bool syn = flags & TCP_FLAG_SYN;
+    switch ((enum tcp_state)e->state) {
+    case TCP_STATE_INACTIVE:
+        if (syn)
+            init_seq(e, seq, seq_end);
+        else
+            /* One before the first byte, as if a SYN had been seen; the
+             * first segment itself must not look like a retransmission. */
+            init_seq(e, seq - 1, seq);
+        break;
+    case TCP_STATE_SYN_SENT:
+    case TCP_STATE_SYN_ACK_SENT:
+        if (syn && seq != e->start_seq)
+            init_seq(e, seq, seq_end);
+        break;
+    case TCP_STATE_ESTABLISHED:
+    case TCP_STATE_PARTIAL:
+        /* A SYN inside a connection: guess it is the one that really
+         * sets the connection up. */
+        if (syn)
+            init_seq(e, seq, seq_end);
+        break;
+    case TCP_STATE_RESET:
+        /* Numbers set only by an earlier RST may have come from a spoofed
+         * one; a SYN from this side is better evidence. */
+        if (syn && e->prev_state == TCP_STATE_INACTIVE)
+            init_seq(e, seq, seq_end);
+        break;
+    case TCP_STATE_CLOSED:
+        break;
+    }
+}
+
+/* The peer's sequence space, guessed from an ACK when the peer is silent. */
+static void init_peer(struct tcp_endpoint *peer, uint32_t ack)
+{
+    init_seq(peer, ack - 1, ack - 1);
+}
+
+static void update_ack_seq(struct tcp_endpoint *e, uint32_t ack)
+{
+    int32_t delta = seq_diff(ack, e->ack_seq);
+    /* An ack of exactly 0 far ahead is more likely broken than a
+     * connection that happens to land on 0. */
+    if (ack == 0 && delta > TOO_LARGE_SEQ_DELTA)
+        return;
+    if (delta > 0)
+        e->ack_seq = ack;
+}
+
+static void update_last_seq_value(struct tcp_endpoint *e, uint32_t seq_end)
+{
+    if (seq_end < e->last_seq && e->seq_wraps < UINT8_MAX)
+        e->seq_wraps++;
+    e->last_seq = seq_end;
+}
+
+/* Advances the highest sequence sent; returns its change (may be negative)
+ * and flags resent payload as a retransmission. */
+static int32_t update_last_seq(struct tcp_conn *c, struct tcp_endpoint *e, bool is_orig,
+                               uint8_t flags, uint32_t seq_end, uint32_t len,
+                               struct tcp_event *ev)
+{
+    int32_t delta = seq_diff(seq_end, e->last_seq);
+    bool syn_or_rst = flags & (TCP_FLAG_SYN | TCP_FLAG_RST);
+
+    if (syn_or_rst && (delta > TOO_LARGE_SEQ_DELTA || delta < -TOO_LARGE_SEQ_DELTA))
+        return delta; /* outlandish: don't let it move our numbering */
+    if ((flags & TCP_FLAG_FIN) && e->last_seq == e->start_seq + 1) {
+        /* Only the SYN and the FIN seen: trust the FIN even backwards, so
+         * connections over 2 GB keep their size. */
+        update_last_seq_value(e, seq_end);
+        return delta;
+    }
+    if (e->state == TCP_STATE_RESET)
+        return delta; /* after a RST, sequence numbers mean nothing */
+    if (delta > 0) {
+        update_last_seq_value(e, seq_end);
+    } else if (len > 0) {
+        ev->is_retransmission = true;
+        if (e->rxmit_count < UINT32_MAX)
+            e->rxmit_count++;
+        history_scaled(&c->history, 'T', is_orig, e->rxmit_count);
+    }
+    return delta;
+}
+
+/* History letters for the segment's flags (Zeek's rules, zeek-states.md). */
+static void update_history(struct tcp_conn *c, struct tcp_endpoint *e, bool is_orig,
+                           uint8_t flags, uint32_t rel_seq, uint32_t len)
+{
+    struct history *h = &c->history;
+    bool syn = flags & TCP_FLAG_SYN;
+    bool fin = flags & TCP_FLAG_FIN;
+    bool rst = flags & TCP_FLAG_RST;
+    int control_count = syn + fin + rst;
+
+    if (control_count > 1) {
+        if (fin && rst)
+            history_check(h, HIST_FIN_RST, 'I', is_orig);
+        else
+            history_check(h, HIST_MULTI_FLAG, 'Q', is_orig);
+        return;
+    }
+    if (syn) {
+        char letter = (flags & TCP_FLAG_ACK) ? 'H' : 'S';
+        /* SYN and SYN+ACK share one seen bit; a repeat counts only with a
+         * new sequence number. */
+        if (history_check(h, HIST_SYN, letter, is_orig) && rel_seq != e->hist_syn_seq)
+            history_add(h, letter, is_orig);
+        e->hist_syn_seq = rel_seq;
+        return;
+    }
+    if (fin) {
+        /* A FIN's sequence number is that of the byte after its data. */
+        if (history_check(h, HIST_FIN, 'F', is_orig) && rel_seq + len != e->hist_fin_seq)
+            history_add(h, 'F', is_orig);
+        e->hist_fin_seq = rel_seq + len;
+        return;
+    }
+    if (rst) {
+        if (history_check(h, HIST_RST, 'R', is_orig) && rel_seq != e->hist_rst_seq)
+            history_add(h, 'R', is_orig);
+        e->hist_rst_seq = rel_seq;
+        return;
+    }
+    if (len > 0)
+        history_check(h, HIST_DATA, 'D', is_orig);
+    else if (flags & TCP_FLAG_ACK)
+        history_check(h, HIST_ACK, 'A', is_orig);
+}
+
+/*
+ * Zero windows are worth a letter only while they can matter: not on or
+ * after a RST, and not once the peer has finished sending (its FIN).
+ */
+static void note_window(struct tcp_conn *c, struct tcp_endpoint *e, const struct tcp_endpoint *peer,
+                        bool is_orig, const struct tcp_segment *s)
+{
+    e->window = s->window;
+    if (s->window != 0 || (s->flags & TCP_FLAG_RST) || peer->state == TCP_STATE_CLOSED ||
+        e->state == TCP_STATE_RESET)
+        return;
+    if (e->win0_count < UINT16_MAX)
+        e->win0_count++;
+    history_scaled(&c->history, 'W', is_orig, e->win0_count);
+}
+
+static void note_syn_options(struct tcp_endpoint *e, struct tcp_endpoint *peer,
+                             const struct tcp_segment *s)
+{
+    e->mss = s->opt.mss;
+    if (s->opt.wscale < 0) {
+        e->wscale = 0;
+        if (s->flags & TCP_FLAG_ACK)
+            peer->wscale = 0; /* the answer declines: no scaling either way */
+        return;
+    }
+    e->wscale = (uint8_t)(s->opt.wscale > WSCALE_MAX ? WSCALE_MAX : s->opt.wscale);
+}
+
+/*
+ * Content gap: the receiver acknowledges sequence space the sender was
+ * never seen to send, so the capture missed it. Counted only between two
+ * established sides, and not on FIN or RST segments, whose acks are the
+ * least reliable. Returns true if the ack runs ahead of the data.
+ */
+static bool note_ack_gap(struct tcp_conn *c, const struct tcp_endpoint *e,
+                         struct tcp_endpoint *peer, bool is_orig, uint8_t flags, uint32_t ack,
+                         uint32_t acked_before)
+{
+    if (!seq_gt(ack, peer->last_seq) || !seq_gt(ack, acked_before))
+        return false;
+    if (e->state == TCP_STATE_ESTABLISHED && peer->state == TCP_STATE_ESTABLISHED &&
+        !(flags & (TCP_FLAG_FIN | TCP_FLAG_RST))) {
+        if (peer->gap_count < UINT16_MAX)
+            peer->gap_count++;
+        history_scaled(&c->history, 'G', !is_orig, peer->gap_count);
+    }
+    return true;
+}
+
+/* Per-state handlers: what this segment does to its sender's state. */
+
+struct transition {
+    bool do_close; /* the sender finished (FIN) or aborted (RST) */
+    bool flip;     /* roles must be swapped (SYN and SYN+ACK seen reversed) */
+};
+
+static void tcp_on_inactive(struct tcp_conn *c, struct tcp_endpoint *e, struct tcp_endpoint *peer,
+                            bool is_orig, const struct tcp_segment *s, uint32_t len,
+                            struct transition *t)
+{
+    uint8_t f = s->flags;
+
+    if (f & TCP_FLAG_SYN) {
+        if (is_orig) {
+            set_state(e, (f & TCP_FLAG_ACK) ? TCP_STATE_SYN_ACK_SENT : TCP_STATE_SYN_SENT);
+        } else {
+            if (!(f & TCP_FLAG_ACK) && peer->state == TCP_STATE_SYN_ACK_SENT &&
+                s->seq == e->start_seq) {
+                /* The SYN+ACK was captured before its SYN: the roles are
+                 * the other way round. */
+                t->flip = true;
+                set_state(peer, TCP_STATE_ESTABLISHED);
+            }
+            if (peer->state == TCP_STATE_SYN_SENT)
+                set_state(peer, TCP_STATE_ESTABLISHED);
+            set_state(e, TCP_STATE_ESTABLISHED);
+        }
+    }
+    if (f & TCP_FLAG_FIN) {
+        set_state(e, TCP_STATE_CLOSED);
+        t->do_close = true;
+    }
+    if (f & TCP_FLAG_RST) {
+        set_state(e, TCP_STATE_RESET);
+        t->do_close = true;
+    }
+    if (e->state != TCP_STATE_INACTIVE)
+        return;
+
+    /* No control flag moved us. */
+    if (!is_orig && len == 0 && peer->state == TCP_STATE_SYN_SENT)
+        return; /* some stacks ack a SYN before answering it */
+    if ((f & TCP_FLAG_ACK) && peer->state == TCP_STATE_ESTABLISHED) {
+        /* The peer's SYN+ACK was seen, our SYN was missed: established. */
+        set_state(e, TCP_STATE_ESTABLISHED);
+        return;
+    }
+    set_state(e, TCP_STATE_PARTIAL);
+    (void)c;
+}
+
+static void tcp_on_syn_sent(struct tcp_endpoint *e, const struct tcp_segment *s,
+                            struct transition *t)
+{
+    if (s->flags & TCP_FLAG_FIN) {
+        set_state(e, TCP_STATE_CLOSED);
+        t->do_close = true;
+    }
+    if (s->flags & TCP_FLAG_RST) {
+        set_state(e, TCP_STATE_RESET);
+        t->do_close = true;
+    }
+}
+
+static void tcp_on_established(struct tcp_endpoint *e, struct tcp_endpoint *peer,
+                               const struct tcp_segment *s, struct transition *t)
+{
+    uint8_t f = s->flags;
+
+    if ((f & TCP_FLAG_SYN) && !(f & TCP_FLAG_ACK) && e->state == TCP_STATE_PARTIAL &&
+        peer->state == TCP_STATE_INACTIVE)
+        set_state(e, TCP_STATE_SYN_SENT); /* SYN after a partial start: a new attempt */
+
+    if ((f & TCP_FLAG_FIN) && !(f & TCP_FLAG_RST)) {
+        set_state(e, TCP_STATE_CLOSED);
+        /* The peer's FIN then RST was a normal close after all. */
+        if (peer->state == TCP_STATE_RESET && peer->prev_state == TCP_STATE_CLOSED)
+            set_state(peer, TCP_STATE_CLOSED);
+        t->do_close = true;
+    }
+    if (f & TCP_FLAG_RST) {
+        set_state(e, TCP_STATE_RESET);
+        t->do_close = true;
+    }
+}
+
+static void tcp_on_closed(struct tcp_endpoint *e, const struct tcp_endpoint *peer,
+                          const struct tcp_segment *s, struct transition *t)
+{
+    /* After a FIN exchange a RST changes nothing; after our FIN alone it
+     * aborts what the peer was still sending. */
+    if ((s->flags & TCP_FLAG_RST) && peer->state != TCP_STATE_CLOSED) {
+        set_state(e, TCP_STATE_RESET);
+        if (!e->did_close)
+            t->do_close = true;
+    }
+}
+
+static void tcp_on_reset(void)
+{
+    /* Nothing moves a side out of RESET; late segments are the anomaly
+     * engine's business (orphan_after_rst). */
+}
+
+static void update_state(struct tcp_conn *c, struct tcp_endpoint *e, struct tcp_endpoint *peer,
+                         bool is_orig, const struct tcp_segment *s, uint32_t len,
+                         struct transition *t)
+{
+    switch ((enum tcp_state)e->state) {
+    case TCP_STATE_INACTIVE:
+        tcp_on_inactive(c, e, peer, is_orig, s, len, t);
+        break;
+    case TCP_STATE_SYN_SENT:
+    case TCP_STATE_SYN_ACK_SENT:
+        tcp_on_syn_sent(e, s, t);
+        break;
+    case TCP_STATE_ESTABLISHED:
+    case TCP_STATE_PARTIAL:
+        tcp_on_established(e, peer, s, t);
+        break;
+    case TCP_STATE_CLOSED:
+        tcp_on_closed(e, peer, s, t);
+        break;
+    case TCP_STATE_RESET:
+        tcp_on_reset();
+        break;
+    }
+}
+
+bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
+                      struct tcp_event *ev)
+{
+    struct tcp_endpoint *e = &c->ep[is_orig ? 0 : 1];
+    struct tcp_endpoint *peer = &c->ep[is_orig ? 1 : 0];
+    const struct tcp_segment *s = &p->tcp;
+    uint8_t f = s->flags;
+    uint32_t len = p->payload_len;
+
+    memset(ev, 0, sizeof(*ev));
+    ev->state_before = e->state;
+    ev->peer_state_before = peer->state;
+    ev->was_closed = tcp_conn_is_closed(c);
+    ev->was_reset = e->state == TCP_STATE_RESET || peer->state == TCP_STATE_RESET;
+    ev->first_of_side = !(c->seen_first & (is_orig ? 1 : 2));
+    c->seen_first = (uint8_t)(c->seen_first | (is_orig ? 1 : 2));
+
+    if (e->pkts < UINT32_MAX)
+        e->pkts++;
+    if (p->tcp_csum == CSUM_BAD) {
+        if (e->csum_count < UINT32_MAX)
+            e->csum_count++;
+        history_scaled(&c->history, 'C', is_orig, e->csum_count);
+    }
+
+    /* RFC 9293 3.4: SYN and FIN occupy sequence space; a RST's payload
+     * (a diagnostic text, if any) is not part of the stream. */
+    uint32_t seg_len = len + !!(f & TCP_FLAG_SYN) + !!(f & TCP_FLAG_FIN);
+    if (f & TCP_FLAG_RST)
+        seg_len -= len;
+    uint32_t seq_end = s->seq + seg_len;
+
+    init_endpoint(e, f, s->seq, seq_end);
+    uint32_t rel_seq = s->seq - e->start_seq;
+    update_history(c, e, is_orig, f, rel_seq, len);
+    note_window(c, e, peer, is_orig, s);
+    if (f & TCP_FLAG_SYN) {
+        e->saw_syn = 1;
+        note_syn_options(e, peer, s);
+    }
+    if (f & TCP_FLAG_FIN)
+        e->saw_fin = 1;
+
+    uint32_t acked_before = peer->ack_seq;
+    bool ack_valid = false;
+    if (f & TCP_FLAG_ACK) {
+        if (peer->state == TCP_STATE_INACTIVE) {
+            init_peer(peer, s->ack);
+        } else if (seq_diff(s->ack, peer->start_seq) >= 0 || peer->seq_wraps) {
+            ack_valid = true;
+            if (!(f & TCP_FLAG_RST))
+                update_ack_seq(peer, s->ack); /* a RST's ack is not trusted */
+        }
+    }
+
+    if (e->state == TCP_STATE_RESET && !(f & TCP_FLAG_RST))
+        ev->was_reset = true;
+    update_last_seq(c, e, is_orig, f, seq_end, len, ev);
+
+    struct transition t = {false, false};
+    update_state(c, e, peer, is_orig, s, len, &t);
+
+    /* Acks are judged after the state change, so that an ack running
+     * ahead in a closing FIN or RST is not taken for a gap. */
+    if (ack_valid && !(f & TCP_FLAG_RST))
+        ev->ack_beyond_data = note_ack_gap(c, e, peer, is_orig, f, s->ack, acked_before);
+
+    /* A RST from a responder that never answered, to a side still opening:
+     * the connection was refused. */
+    if ((f & TCP_FLAG_RST) && !is_orig && ev->state_before == TCP_STATE_INACTIVE &&
+        (ev->peer_state_before == TCP_STATE_SYN_SENT ||
+         ev->peer_state_before == TCP_STATE_SYN_ACK_SENT))
+        ev->is_rst_refusal = true;
+    if ((f & TCP_FLAG_SYN) && !(f & TCP_FLAG_ACK) && ev->state_before == TCP_STATE_SYN_SENT)
+        ev->is_syn_retry = true;
+
+    if (t.do_close && !e->did_close) {
+        e->did_close = 1;
+        ev->closed_by_this = true;
+    }
+    if (t.flip)
+        tcp_conn_flip(c);
+    return t.flip;
+}
+
+void tcp_conn_flip(struct tcp_conn *c)
+{
+    struct tcp_endpoint tmp = c->ep[0];
+    c->ep[0] = c->ep[1];
+    c->ep[1] = tmp;
+    c->seen_first = (uint8_t)(((c->seen_first & 1) << 1) | ((c->seen_first & 2) >> 1));
+    history_flip(&c->history);
+}
+
+bool tcp_conn_is_closed(const struct tcp_conn *c)
+{
+    return c->ep[0].did_close || c->ep[1].did_close;
+}
+
+bool tcp_conn_is_reuse(const struct tcp_conn *c, bool is_orig, const struct tcp_segment *seg)
+{
+    (void)is_orig;
+    if (!(seg->flags & TCP_FLAG_SYN))
+        return false;
+    const struct tcp_endpoint *orig = &c->ep[0];
+    const struct tcp_endpoint *resp = &c->ep[1];
+    const struct tcp_endpoint *opener = orig;
+    if (seg->flags & TCP_FLAG_ACK) {
+        /* A SYN+ACK reopens only a half-seen connection. */
+        if (orig->state != TCP_STATE_INACTIVE)
+            return false;
+        opener = resp;
+    }
+    if (tcp_conn_is_closed(c))
+        return true;
+    if (seg->seq == opener->start_seq)
+        return false; /* the same attempt, retransmitted */
+    if (!(seg->flags & TCP_FLAG_ACK) && opener->state == TCP_STATE_SYN_ACK_SENT &&
+        resp->state == TCP_STATE_INACTIVE && seg->seq == resp->start_seq)
+        return false; /* SYN and SYN+ACK captured in reverse order */
+    return true;
+}
+
+static bool is_inactive(const struct tcp_endpoint *e)
+{
+    return e->state == TCP_STATE_INACTIVE || e->state == TCP_STATE_PARTIAL;
+}
+
+/* "^?S[^HAFGIQ]*R.*": a SYN (possibly after a flip) and a RST with nothing
+ * between them that shows an answer or an established exchange. */
+static bool history_is_syn_then_rst(const struct history *h)
+{
+    unsigned i = 0;
+    if (i < h->len && h->letters[i] == '^')
+        i++;
+    if (i >= h->len || h->letters[i] != 'S')
+        return false;
+    for (i++; i < h->len; i++) {
+        char l = h->letters[i];
+        if (l == 'R')
+            return true;
+        if (l == 'H' || l == 'A' || l == 'F' || l == 'G' || l == 'I' || l == 'Q')
+            return false;
+    }
+    return false;
+}
+
+const char *tcp_conn_state_name(const struct tcp_conn *c)
+{
+    const struct tcp_endpoint *o = &c->ep[0];
+    const struct tcp_endpoint *r = &c->ep[1];
+
+    if (r->state == TCP_STATE_RESET) {
+        if (o->state == TCP_STATE_SYN_SENT || o->state == TCP_STATE_SYN_ACK_SENT ||
+            (o->state == TCP_STATE_RESET && tcp_endpoint_size(o) == 0 &&
+             tcp_endpoint_size(r) == 0))
+            return "REJ";
+        if (is_inactive(o))
+            return "RSTRH";
+        return "RSTR";
+    }
+    if (o->state == TCP_STATE_RESET) {
+        if (is_inactive(r))
+            return history_is_syn_then_rst(&c->history) ? "RSTOS0" : "OTH";
+        return "RSTO";
+    }
+    if (o->state == TCP_STATE_CLOSED && r->state == TCP_STATE_CLOSED)
+        return "SF";
+    if (o->state == TCP_STATE_CLOSED)
+        return is_inactive(r) ? "SH" : "S2";
+    if (r->state == TCP_STATE_CLOSED)
+        return is_inactive(o) ? "SHR" : "S3";
+    if (o->state == TCP_STATE_SYN_SENT && r->state == TCP_STATE_INACTIVE)
+        return "S0";
+    if (o->state == TCP_STATE_ESTABLISHED && r->state == TCP_STATE_ESTABLISHED)
+        return "S1";
+    return "OTH";
+}
+
+uint64_t tcp_endpoint_size(const struct tcp_endpoint *e)
+{
+    if (e->state == TCP_STATE_INACTIVE)
+        return 0;
+    /* Sequence space used, or acknowledged if the peer acked more than we
+     * saw, less the SYN (or the guessed byte before the first segment) and
+     * the FIN: bytes as Zeek counts them. */
+    uint32_t top = seq_gt(e->ack_seq, e->last_seq) ? e->ack_seq : e->last_seq;
+    uint64_t size = ((uint64_t)e->seq_wraps << 32) + (uint32_t)(top - e->start_seq);
+    if (size != 0)
+        size--;
+    if (e->saw_fin && size != 0)
+        size--;
+    return size;
+}

@@ -1,0 +1,158 @@
+/*
+ * Verdict records. See verdict.h.
+ *
+ * The Winsock code of each side follows winsock.md: a side that received
+ * an acceptable RST saw 10054, the opener of a refused connection 10061,
+ * the opener of an unanswered one 10060. Hints are one line, tied to a
+ * service and the anomaly that explains the flow, for the cases tcpverdict
+ * was built for.
+ */
+#include "verdict.h"
+
+#include <string.h>
+
+#include "services.h"
+#include "banned.h"
+
+const char *tv_level_name(enum tv_level level)
+{
+    static const char *const names[TV_LEVEL_COUNT] = {"ok", "notice", "warn", "fail"};
+    return (unsigned)level < TV_LEVEL_COUNT ? names[level] : "?";
+}
+
+int tv_level_parse(const char *name)
+{
+    for (int l = 0; l < TV_LEVEL_COUNT; l++)
+        if (strcmp(name, tv_level_name((enum tv_level)l)) == 0)
+            return l;
+    return -1;
+}
+
+const char *tv_end_name(enum tv_end end)
+{
+    static const char *const names[TV_END_COUNT] = {
+        "fin", "rst", "refused", "syn_timeout", "idle_timeout", "evicted", "open",
+    };
+    return (unsigned)end < TV_END_COUNT ? names[end] : "?";
+}
+
+size_t tv_anomaly_code_count(void)
+{
+    return ANOMALY_COUNT;
+}
+
+const char *tv_anomaly_code_name(size_t code)
+{
+    return code < ANOMALY_COUNT ? anomaly_info[code].name : NULL;
+}
+
+struct hint {
+    const char *service_prefix;
+    enum anomaly_code code;
+    const char *text;
+};
+
+/* First match wins; the order puts the most telling anomaly first. */
+static const struct hint hints[] = {
+    {"wsus", ANOMALY_ORPHAN_AFTER_RST,
+     "non-SYN segments after a RST toward WSUS: a stateful firewall drops them; check NIC offloads "
+     "on the sender (netsh int tcp set global chimney=disabled rss=disabled)"},
+    {"wsus", ANOMALY_ORPHAN_NO_STATE,
+     "segments toward WSUS with no connection state: a firewall drops them; check TCP Chimney "
+     "offload and RSS on the sender"},
+    {"arcserve", ANOMALY_RST_REFUSED,
+     "nothing listening on the agent port: the Arcserve agent service is not running or not "
+     "listening (E8572)"},
+    {"arcserve", ANOMALY_SYN_TIMEOUT,
+     "SYNs to the agent unanswered: a firewall drops them or the agent host is down (10060, E3392)"},
+    {"arcserve", ANOMALY_RST_AFTER_IDLE,
+     "RST after a long idle on the agent connection: the agent reply time-out (default 20 "
+     "minutes) expired"},
+    {"arcserve", ANOMALY_RST_ABORT,
+     "the agent connection was reset (10054): agent restart or crash, or a middlebox that lost "
+     "its state"},
+    {"wsus", ANOMALY_RST_ABORT,
+     "the WSUS connection was reset: look for the firewall's abortive-shutdown log entries and "
+     "offload settings on the sender"},
+};
+
+static const char *pick_hint(const char *service, const struct anomaly_set *set)
+{
+    if (service == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+        if (strncmp(service, hints[i].service_prefix, strlen(hints[i].service_prefix)) == 0 &&
+            anomaly_set_has(set, hints[i].code))
+            return hints[i].text;
+    return NULL;
+}
+
+static void fill_endpoint(const struct flow *f, int side, const struct tcp_endpoint *e,
+                          struct tv_endpoint_report *out)
+{
+    out->family = f->key.family;
+    memcpy(out->addr, f->key.addr[side], sizeof(out->addr));
+    out->port = f->key.port[side];
+    out->pkts = e->pkts;
+    out->bytes = tcp_endpoint_size(e);
+    out->winsock = TV_WINSOCK_NONE;
+    out->role = NULL;
+}
+
+/* Which side's application saw which error (winsock.md). */
+static void assign_winsock(const struct flow *f, struct tv_verdict *v)
+{
+    const struct anomaly_set *set = &f->anomalies;
+    if (v->end == TV_END_REFUSED) {
+        v->orig.winsock = TV_WINSOCK_ECONNREFUSED;
+        return;
+    }
+    if (anomaly_set_has(set, ANOMALY_SYN_TIMEOUT)) {
+        v->orig.winsock = TV_WINSOCK_ETIMEDOUT;
+        return;
+    }
+    /* The side that did not send the first acceptable RST received it. */
+    if (f->flags & FLOW_F_RST_BY_ORIG)
+        v->resp.winsock = TV_WINSOCK_ECONNRESET;
+    else if (f->flags & FLOW_F_RST_BY_RESP)
+        v->orig.winsock = TV_WINSOCK_ECONNRESET;
+}
+
+void verdict_build(const struct flow *f, const struct anomaly_pool *pool, struct verdict_buf *buf,
+                   struct tv_verdict *out)
+{
+    memset(out, 0, sizeof(*out));
+    int orig = f->orig_side;
+    out->flow_id = f->flow_id;
+    out->first_us = f->first_us;
+    out->last_us = f->last_us;
+    fill_endpoint(f, orig, &f->conn.ep[0], &out->orig);
+    fill_endpoint(f, !orig, &f->conn.ep[1], &out->resp);
+    out->service = services_name(out->resp.port);
+    out->conn_state = tcp_conn_state_name(&f->conn);
+    history_str(&f->conn.history, buf->history);
+    out->history = buf->history;
+    out->end = (enum tv_end)f->end;
+    out->level = anomaly_set_level(&f->anomalies);
+
+    size_t n = 0;
+    for (uint32_t i = f->anomalies.head; i != ANOMALY_NONE && n < 2 * ANOMALY_COUNT;
+         i = pool->recs[i].next) {
+        const struct anomaly_rec *r = &pool->recs[i];
+        buf->anomalies[n++] = (struct tv_anomaly_report){
+            .code = anomaly_info[r->code].name,
+            .level = anomaly_info[r->code].level,
+            .from_orig = r->from_orig,
+            .count = r->count,
+            .first_pkt = r->first_pkt,
+            .first_us = r->first_us,
+        };
+    }
+    out->anomalies = buf->anomalies;
+    out->anomaly_count = n;
+    out->strict_drops = f->strict_drops;
+    out->loose_drops = f->loose_drops;
+    out->attempt = f->attempt;
+    assign_winsock(f, out);
+    out->hint = pick_hint(out->service, &f->anomalies);
+}

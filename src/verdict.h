@@ -1,0 +1,24 @@
+/*
+ * Verdict: turns a finished flow into the public `struct tv_verdict`
+ * record: conn_state and history, end, level, Winsock code per side,
+ * service and hint. Decides nothing about when a flow ends.
+ */
+#ifndef TV_VERDICT_H
+#define TV_VERDICT_H
+
+#include "anomaly.h"
+#include "flow_table.h"
+#include "history.h"
+#include "tcpverdict.h"
+
+/* Storage the verdict's strings and arrays point into. */
+struct verdict_buf {
+    char history[HISTORY_CAP + 1];
+    struct tv_anomaly_report anomalies[2 * ANOMALY_COUNT];
+};
+
+/* Fills out from f; out points into buf and the pool until they change. */
+void verdict_build(const struct flow *f, const struct anomaly_pool *pool, struct verdict_buf *buf,
+                   struct tv_verdict *out);
+
+#endif
