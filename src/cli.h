@@ -1,0 +1,58 @@
+/*
+ * Command line: parses argv into struct cli_options, tcpdump style, and
+ * holds the program's exit statuses, defined here once (the man page's
+ * EXIT STATUS repeats them).
+ *
+ * Parsing never exits: a bad argument is reported as exactly one line on
+ * stderr and CLI_ERROR is returned; main.c turns that into EXIT_ERROR.
+ * Defaults and limits come from tv_config_default() and the table in
+ * cli.c, so -h always shows what the program really uses.
+ */
+#ifndef TV_CLI_H
+#define TV_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tcpverdict.h"
+
+/* Exit statuses, like diff and cmp: usable as `tcpverdict ... || alert`. */
+#define EXIT_OK             0 /* no flow at or above the --fail-on level */
+#define EXIT_FLOWS_AT_LEVEL 1 /* at least one flow at or above it */
+#define EXIT_ERROR          2 /* bad arguments, unreadable input, write error */
+
+enum cli_action {
+    CLI_RUN = 0,
+    CLI_HELP,
+    CLI_VERSION,
+};
+
+enum cli_status {
+    CLI_OK = 0,
+    CLI_ERROR, /* already reported on stderr */
+};
+
+struct cli_options {
+    enum cli_action action;
+    const char **inputs; /* owned array; the names point into argv */
+    size_t input_count;
+    const char *write_path; /* -w, or NULL; points into argv */
+    uint64_t packet_cap;    /* -c; 0: no limit */
+    bool quiet;             /* -q: the summary only */
+    bool verbose;           /* -v: every anomaly of a flow */
+    bool json;              /* --json */
+    enum tv_level fail_on;  /* exit 1 if a flow is at this level or above */
+    char *filter;           /* owned: trailing arguments joined, or NULL */
+    struct tv_config config;
+};
+
+/* Fills opt (which cli_options_free() must release, whatever the result). */
+enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt);
+void cli_options_free(struct cli_options *opt);
+
+/* -h: every option with its default and limits. */
+void cli_usage(FILE *out);
+
+#endif

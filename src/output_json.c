@@ -1,0 +1,294 @@
+/*
+ * JSON lines through json-c, the only json-c user.
+ *
+ * Each record is built as a tree, serialized once with
+ * JSON_C_TO_STRING_PLAIN and freed with one json_object_put() on the root:
+ * json_object_object_add() takes ownership of every value added. A value
+ * that could not be allocated marks the whole record as failed rather than
+ * silently turning into a JSON null.
+ *
+ * Field names and their meaning are a promise (verdicts.md): fields may be
+ * added, never renamed. "Not known" is null, never 0 or "".
+ *
+ * Timestamps are json-c doubles carrying their own text, "%lld.%06lld"
+ * from the integer microseconds, so no float formatting ever reaches the
+ * output and it is byte-identical from run to run.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "output_json.h"
+#include "banned.h"
+
+struct output_json {
+    FILE *out;  /* borrowed */
+    char *line; /* owned: one serialized record and its newline */
+    size_t line_cap;
+};
+
+/* A record being built; is_short is set by the first failed allocation. */
+struct json_record {
+    struct json_object *root; /* owned */
+    bool is_short;
+};
+
+struct output_json *output_json_create(FILE *out)
+{
+    struct output_json *json = calloc(1, sizeof(*json));
+    if (json == NULL)
+        return NULL;
+    json->out = out;
+    return json;
+}
+
+void output_json_destroy(struct output_json *json)
+{
+    if (json == NULL)
+        return;
+    free(json->line);
+    free(json);
+}
+
+const char *output_json_lib_version(void)
+{
+    return json_c_version();
+}
+
+static struct json_object *json_new_object(struct json_record *rec)
+{
+    struct json_object *obj = json_object_new_object();
+    if (obj == NULL)
+        rec->is_short = true;
+    return obj;
+}
+
+/* Adds val to obj, which takes it. A NULL val is an allocation that failed;
+ * nulls that mean "not known" go through json_add_null(). */
+static void json_add(struct json_record *rec, struct json_object *obj, const char *key,
+                     struct json_object *val)
+{
+    if (obj == NULL || val == NULL || json_object_object_add(obj, key, val) != 0) {
+        json_object_put(val);
+        rec->is_short = true;
+    }
+}
+
+static void json_add_null(struct json_record *rec, struct json_object *obj, const char *key)
+{
+    if (obj == NULL || json_object_object_add(obj, key, NULL) != 0)
+        rec->is_short = true;
+}
+
+static void json_add_u64(struct json_record *rec, struct json_object *obj, const char *key,
+                         uint64_t n)
+{
+    json_add(rec, obj, key, json_object_new_uint64(n));
+}
+
+static void json_add_string(struct json_record *rec, struct json_object *obj, const char *key,
+                            const char *s)
+{
+    if (s == NULL)
+        json_add_null(rec, obj, key);
+    else
+        json_add(rec, obj, key, json_object_new_string(s));
+}
+
+static void json_add_ts(struct json_record *rec, struct json_object *obj, const char *key,
+                        int64_t ts_us)
+{
+    /* Magnitude in unsigned arithmetic, so INT64_MIN does not overflow. */
+    uint64_t mag_us = ts_us < 0 ? 0 - (uint64_t)ts_us : (uint64_t)ts_us;
+    char text[32];
+    snprintf(text, sizeof(text), "%s%" PRIu64 ".%06" PRIu64, ts_us < 0 ? "-" : "", mag_us / 1000000,
+             mag_us % 1000000);
+    json_add(rec, obj, key, json_object_new_double_s((double)ts_us / 1e6, text));
+}
+
+/* Every record opens with its "type", the key readers dispatch on. */
+static struct json_object *json_record_start(struct json_record *rec, const char *type)
+{
+    rec->root = json_new_object(rec);
+    json_add_string(rec, rec->root, "type", type);
+    return rec->root;
+}
+
+/* Serializes the record as one line and frees the tree. */
+static enum output_json_status json_emit(struct output_json *json, struct json_record *rec)
+{
+    size_t len = 0;
+    const char *text = NULL;
+    if (!rec->is_short && rec->root != NULL)
+        text = json_object_to_json_string_length(
+            rec->root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    if (text != NULL && len + 1 > json->line_cap) {
+        size_t cap = json->line_cap != 0 ? json->line_cap : 1024;
+        while (cap < len + 1)
+            cap *= 2;
+        char *line = realloc(json->line, cap);
+        if (line == NULL) {
+            text = NULL;
+        } else {
+            json->line = line;
+            json->line_cap = cap;
+        }
+    }
+    if (text != NULL) {
+        memcpy(json->line, text, len);
+        json->line[len] = '\n';
+        fwrite(json->line, 1, len + 1, json->out);
+    }
+    json_object_put(rec->root);
+    rec->root = NULL;
+    return text != NULL ? OUTPUT_JSON_OK : OUTPUT_JSON_ERR_NOMEM;
+}
+
+static struct json_object *json_endpoint(struct json_record *rec,
+                                         const struct tv_endpoint_report *ep)
+{
+    char addr[INET6_ADDRSTRLEN] = "";
+    int af = ep->family == 6 ? AF_INET6 : AF_INET;
+    if (inet_ntop(af, ep->addr, addr, sizeof(addr)) == NULL)
+        addr[0] = '\0';
+
+    struct json_object *obj = json_new_object(rec);
+    json_add_string(rec, obj, "addr", addr);
+    json_add(rec, obj, "port", json_object_new_int(ep->port));
+    json_add_u64(rec, obj, "pkts", ep->pkts);
+    json_add_u64(rec, obj, "bytes", ep->bytes);
+    if (ep->winsock == TV_WINSOCK_NONE)
+        json_add_null(rec, obj, "winsock");
+    else
+        json_add(rec, obj, "winsock", json_object_new_int((int)ep->winsock));
+    json_add_string(rec, obj, "role", ep->role);
+    return obj;
+}
+
+static struct json_object *json_anomalies(struct json_record *rec, const struct tv_verdict *v)
+{
+    struct json_object *list = json_object_new_array();
+    if (list == NULL) {
+        rec->is_short = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < v->anomaly_count; i++) {
+        const struct tv_anomaly_report *a = &v->anomalies[i];
+        struct json_object *obj = json_new_object(rec);
+        json_add_string(rec, obj, "code", a->code);
+        json_add_string(rec, obj, "dir", a->from_orig ? "orig" : "resp");
+        json_add_u64(rec, obj, "count", a->count);
+        json_add_u64(rec, obj, "first_pkt", a->first_pkt);
+        json_add_ts(rec, obj, "first_ts", a->first_us);
+        if (obj == NULL || json_object_array_add(list, obj) != 0) {
+            json_object_put(obj);
+            rec->is_short = true;
+        }
+    }
+    return list;
+}
+
+enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v)
+{
+    struct json_record rec = {0};
+    struct json_object *root = json_record_start(&rec, "flow");
+    json_add_u64(&rec, root, "flow_id", v->flow_id);
+    json_add_ts(&rec, root, "ts_first", v->first_us);
+    json_add_ts(&rec, root, "ts_last", v->last_us);
+    json_add(&rec, root, "orig", json_endpoint(&rec, &v->orig));
+    json_add(&rec, root, "resp", json_endpoint(&rec, &v->resp));
+    json_add_string(&rec, root, "service", v->service);
+    json_add_string(&rec, root, "conn_state", v->conn_state);
+    json_add_string(&rec, root, "history", v->history);
+    json_add_string(&rec, root, "end", tv_end_name(v->end));
+    json_add_string(&rec, root, "verdict", tv_level_name(v->level));
+    json_add(&rec, root, "anomalies", json_anomalies(&rec, v));
+
+    struct json_object *firewall = json_new_object(&rec);
+    json_add_u64(&rec, firewall, "strict_drops", v->strict_drops);
+    json_add_u64(&rec, firewall, "loose_drops", v->loose_drops);
+    json_add(&rec, root, "firewall", firewall);
+
+    json_add_u64(&rec, root, "attempt", v->attempt);
+    json_add_string(&rec, root, "hint", v->hint);
+    return json_emit(json, &rec);
+}
+
+/* Decode outcomes: "ok", then every other status under "skipped" (normal
+ * traffic that is not ours) or "errors" (malformed), all keys present so
+ * that consumers need no defaults. */
+static void json_add_decode(struct json_record *rec, struct json_object *root,
+                            const struct tv_stats *st)
+{
+    struct json_object *decode = json_new_object(rec);
+    struct json_object *skipped = json_new_object(rec);
+    struct json_object *errors = json_new_object(rec);
+    uint64_t error_count = 0;
+
+    json_add_u64(rec, decode, "ok", st->decode[TV_DECODE_OK]);
+    for (int s = 0; s < TV_DECODE_STATUS_COUNT; s++) {
+        enum tv_decode_status status = (enum tv_decode_status)s;
+        if (status == TV_DECODE_OK)
+            continue;
+        bool is_error = tv_decode_status_is_error(status);
+        if (is_error)
+            error_count += st->decode[s];
+        json_add_u64(rec, is_error ? errors : skipped, tv_decode_status_name(status),
+                     st->decode[s]);
+    }
+    json_add(rec, decode, "skipped", skipped);
+    json_add(rec, decode, "errors", errors);
+    json_add(rec, root, "decode", decode);
+    json_add_u64(rec, root, "decode_errors", error_count);
+}
+
+enum output_json_status output_json_summary(struct output_json *json,
+                                            const struct tv_analyzer *analyzer,
+                                            const struct capture_stats *capture)
+{
+    const struct tv_stats *st = tv_analyzer_stats(analyzer);
+    struct json_record rec = {0};
+    struct json_object *root = json_record_start(&rec, "summary");
+    json_add_u64(&rec, root, "inputs", capture->inputs_read);
+    json_add_u64(&rec, root, "packets", st->packets);
+    json_add_u64(&rec, root, "tcp_packets", st->tcp_packets);
+    json_add_u64(&rec, root, "flows", st->flows);
+
+    struct json_object *by_level = json_new_object(&rec);
+    for (int l = 0; l < TV_LEVEL_COUNT; l++)
+        json_add_u64(&rec, by_level, tv_level_name((enum tv_level)l), st->flows_by_level[l]);
+    json_add(&rec, root, "flows_by_verdict", by_level);
+
+    struct json_object *by_end = json_new_object(&rec);
+    for (int e = 0; e < TV_END_COUNT; e++)
+        json_add_u64(&rec, by_end, tv_end_name((enum tv_end)e), st->flows_by_end[e]);
+    json_add(&rec, root, "flows_by_end", by_end);
+
+    struct json_object *by_anomaly = json_new_object(&rec);
+    for (size_t c = 0; c < tv_anomaly_code_count(); c++)
+        json_add_u64(&rec, by_anomaly, tv_anomaly_code_name(c),
+                     tv_analyzer_anomaly_flows(analyzer, c));
+    json_add(&rec, root, "flows_by_anomaly", by_anomaly);
+
+    json_add_decode(&rec, root, st);
+
+    struct json_object *checksums = json_new_object(&rec);
+    json_add_u64(&rec, checksums, "ip_bad", st->ip_checksum_bad);
+    json_add_u64(&rec, checksums, "tcp_bad", st->tcp_checksum_bad);
+    json_add_u64(&rec, checksums, "tcp_unverified", st->tcp_checksum_unverified);
+    json_add(&rec, root, "checksums", checksums);
+
+    json_add_u64(&rec, root, "evictions", st->evictions);
+    json_add_u64(&rec, root, "refused_flows", st->refused_flows);
+    json_add_u64(&rec, root, "max_concurrent_flows", st->max_concurrent_flows);
+    json_add_u64(&rec, root, "input_errors", capture->input_errors);
+    if (capture->has_kernel_drops)
+        json_add_u64(&rec, root, "kernel_drops", capture->kernel_drops);
+    else
+        json_add_null(&rec, root, "kernel_drops");
+    return json_emit(json, &rec);
+}

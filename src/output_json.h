@@ -1,0 +1,41 @@
+/*
+ * JSON output: one object per line on the given stream, the contract of
+ * shared/design/verdicts.md. A "flow" line per verdict, then exactly one
+ * "summary" line. The only module that uses json-c.
+ *
+ * Output is deterministic: the same verdicts give the same bytes, with
+ * timestamps printed as seconds with exactly six decimals. Each line is
+ * written with a single fwrite; write errors are left on the stream for
+ * the caller to find with ferror(), since stdout is checked once, at exit.
+ */
+#ifndef TV_OUTPUT_JSON_H
+#define TV_OUTPUT_JSON_H
+
+#include <stdio.h>
+
+#include "capture.h"
+#include "tcpverdict.h"
+
+enum output_json_status {
+    OUTPUT_JSON_OK = 0,
+    OUTPUT_JSON_ERR_NOMEM,
+};
+
+struct output_json;
+
+/* Borrows out, which must outlive the returned object. NULL if memory is
+ * short. */
+struct output_json *output_json_create(FILE *out);
+void output_json_destroy(struct output_json *json);
+
+enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v);
+
+/* After tv_analyzer_finish(): the analyzer's and the capture's counters. */
+enum output_json_status output_json_summary(struct output_json *json,
+                                            const struct tv_analyzer *analyzer,
+                                            const struct capture_stats *capture);
+
+/* "json-c version ...", for --version. */
+const char *output_json_lib_version(void);
+
+#endif

@@ -1,0 +1,310 @@
+/*
+ * The table for people. Each record is assembled in one growable buffer,
+ * reused from record to record, and written with one fwrite, so a reader
+ * on a pipe never sees half a line from us.
+ *
+ * What is shown is chosen here, not in the analyzer: the "main" anomaly of
+ * a flow is the first one at the flow's highest anomaly level (the analyzer
+ * lists them in order of first occurrence), with "+N" for the others.
+ * Timestamps are UTC, so the same capture reads the same everywhere.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "log.h"
+#include "output_text.h"
+#include "banned.h"
+
+/* "2024-05-01 12:00:00.123456" and "255.255.255.255:65535". */
+#define TEXT_TS_WIDTH       26
+#define TEXT_ENDPOINT_WIDTH 21
+
+/* Large enough for "[" + INET6_ADDRSTRLEN + "]:65535". */
+#define TEXT_ENDPOINT_LEN 56
+#define TEXT_TS_LEN       48
+
+struct output_text {
+    FILE *out; /* borrowed */
+    bool verbose;
+    bool wrote_header;
+    char *buf; /* owned: the record being assembled */
+    size_t buf_len;
+    size_t buf_cap;
+    bool is_short; /* an append failed for lack of memory */
+};
+
+struct output_text *output_text_create(FILE *out, bool verbose)
+{
+    struct output_text *text = calloc(1, sizeof(*text));
+    if (text == NULL)
+        return NULL;
+    text->out = out;
+    text->verbose = verbose;
+    return text;
+}
+
+void output_text_destroy(struct output_text *text)
+{
+    if (text == NULL)
+        return;
+    free(text->buf);
+    free(text);
+}
+
+static void text_appendf(struct output_text *text, const char *fmt, ...) LOG_PRINTF(2, 3);
+
+static void text_appendf(struct output_text *text, const char *fmt, ...)
+{
+    if (text->is_short)
+        return;
+    for (;;) {
+        size_t room = text->buf_cap - text->buf_len;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(room != 0 ? text->buf + text->buf_len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            text->is_short = true;
+            return;
+        }
+        if ((size_t)n < room) {
+            text->buf_len += (size_t)n;
+            return;
+        }
+        size_t cap = text->buf_cap != 0 ? text->buf_cap : 512;
+        while (cap - text->buf_len <= (size_t)n)
+            cap *= 2;
+        char *buf = realloc(text->buf, cap);
+        if (buf == NULL) {
+            text->is_short = true;
+            return;
+        }
+        text->buf = buf;
+        text->buf_cap = cap;
+    }
+}
+
+/* Writes the assembled record and starts the next one empty. */
+static enum output_text_status text_flush_record(struct output_text *text)
+{
+    enum output_text_status status = text->is_short ? OUTPUT_TEXT_ERR_NOMEM : OUTPUT_TEXT_OK;
+    if (status == OUTPUT_TEXT_OK && text->buf_len != 0)
+        fwrite(text->buf, 1, text->buf_len, text->out);
+    text->buf_len = 0;
+    text->is_short = false;
+    return status;
+}
+
+static void text_format_ts(int64_t ts_us, char *buf, size_t buf_len)
+{
+    /* Floor division: a time before the epoch still has a fraction in
+     * [0, 1) s after its second. */
+    int64_t sec = ts_us / 1000000;
+    int64_t frac_us = ts_us % 1000000;
+    if (frac_us < 0) {
+        frac_us += 1000000;
+        sec--;
+    }
+    time_t t = (time_t)sec;
+    struct tm tm;
+    size_t n = 0;
+    if (gmtime_r(&t, &tm) != NULL)
+        n = strftime(buf, buf_len, "%Y-%m-%d %H:%M:%S", &tm);
+    if (n == 0)
+        n = (size_t)snprintf(buf, buf_len, "%" PRId64, sec);
+    if (n < buf_len)
+        snprintf(buf + n, buf_len - n, ".%06" PRId64, frac_us);
+}
+
+static void text_format_endpoint(const struct tv_endpoint_report *ep, char *buf, size_t buf_len)
+{
+    char addr[INET6_ADDRSTRLEN] = "?";
+    bool is_v6 = ep->family == 6;
+    if (inet_ntop(is_v6 ? AF_INET6 : AF_INET, ep->addr, addr, sizeof(addr)) == NULL)
+        snprintf(addr, sizeof(addr), "?");
+    snprintf(buf, buf_len, is_v6 ? "[%s]:%u" : "%s:%u", addr, (unsigned)ep->port);
+}
+
+static const char *text_or_dash(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : "-";
+}
+
+static const char *text_winsock_name(enum tv_winsock winsock)
+{
+    switch (winsock) {
+    case TV_WINSOCK_ECONNABORTED:
+        return "WSAECONNABORTED";
+    case TV_WINSOCK_ECONNRESET:
+        return "WSAECONNRESET";
+    case TV_WINSOCK_ETIMEDOUT:
+        return "WSAETIMEDOUT";
+    case TV_WINSOCK_ECONNREFUSED:
+        return "WSAECONNREFUSED";
+    case TV_WINSOCK_NONE:
+        break;
+    }
+    return "none";
+}
+
+static const struct tv_anomaly_report *text_main_anomaly(const struct tv_verdict *v)
+{
+    const struct tv_anomaly_report *main_anomaly = NULL;
+    for (size_t i = 0; i < v->anomaly_count; i++)
+        if (main_anomaly == NULL || v->anomalies[i].level > main_anomaly->level)
+            main_anomaly = &v->anomalies[i];
+    return main_anomaly;
+}
+
+static void text_append_header(struct output_text *text)
+{
+    text_appendf(text, "%-*s  %*s    %-*s  %-11s %-6s %-12s %-12s %-7s %s\n", TEXT_TS_WIDTH,
+                 "FIRST (UTC)", TEXT_ENDPOINT_WIDTH, "ORIG", TEXT_ENDPOINT_WIDTH, "RESP", "SERVICE",
+                 "STATE", "HISTORY", "END", "VERDICT", "ANOMALY");
+}
+
+static void text_append_details(struct output_text *text, const struct tv_verdict *v)
+{
+    char ts[TEXT_TS_LEN];
+    text_appendf(text,
+                 "    packets  orig %" PRIu64 " (%" PRIu64 " bytes), resp %" PRIu64 " (%" PRIu64
+                 " bytes)\n",
+                 v->orig.pkts, v->orig.bytes, v->resp.pkts, v->resp.bytes);
+    for (size_t i = 0; i < v->anomaly_count; i++) {
+        const struct tv_anomaly_report *a = &v->anomalies[i];
+        text_format_ts(a->first_us, ts, sizeof(ts));
+        text_appendf(text,
+                     "    anomaly  %s (%s) from %s x%" PRIu32 ", first packet %" PRIu64 " at %s\n",
+                     text_or_dash(a->code), tv_level_name(a->level), a->from_orig ? "orig" : "resp",
+                     a->count, a->first_pkt, ts);
+    }
+    if (v->orig.winsock != TV_WINSOCK_NONE)
+        text_appendf(text, "    winsock  orig %d %s\n", (int)v->orig.winsock,
+                     text_winsock_name(v->orig.winsock));
+    if (v->resp.winsock != TV_WINSOCK_NONE)
+        text_appendf(text, "    winsock  resp %d %s\n", (int)v->resp.winsock,
+                     text_winsock_name(v->resp.winsock));
+    if (v->strict_drops != 0 || v->loose_drops != 0)
+        text_appendf(text, "    firewall %" PRIu64 " dropped if strict, %" PRIu64 " if loose\n",
+                     v->strict_drops, v->loose_drops);
+    if (v->attempt != 0)
+        text_appendf(text, "    attempt  %" PRIu32 " refused before this one\n", v->attempt);
+    if (v->hint != NULL)
+        text_appendf(text, "    hint     %s\n", v->hint);
+}
+
+enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v)
+{
+    if (!text->wrote_header) {
+        text_append_header(text);
+        text->wrote_header = true;
+    }
+
+    char ts[TEXT_TS_LEN];
+    char orig[TEXT_ENDPOINT_LEN];
+    char resp[TEXT_ENDPOINT_LEN];
+    text_format_ts(v->first_us, ts, sizeof(ts));
+    text_format_endpoint(&v->orig, orig, sizeof(orig));
+    text_format_endpoint(&v->resp, resp, sizeof(resp));
+
+    text_appendf(text, "%-*s  %*s -> %-*s  %-11s %-6s %-12s %-12s %-7s ", TEXT_TS_WIDTH, ts,
+                 TEXT_ENDPOINT_WIDTH, orig, TEXT_ENDPOINT_WIDTH, resp, text_or_dash(v->service),
+                 text_or_dash(v->conn_state), text_or_dash(v->history), tv_end_name(v->end),
+                 tv_level_name(v->level));
+    const struct tv_anomaly_report *main_anomaly = text_main_anomaly(v);
+    if (main_anomaly == NULL)
+        text_appendf(text, "-\n");
+    else if (v->anomaly_count > 1)
+        text_appendf(text, "%s +%zu\n", text_or_dash(main_anomaly->code), v->anomaly_count - 1);
+    else
+        text_appendf(text, "%s\n", text_or_dash(main_anomaly->code));
+
+    if (text->verbose)
+        text_append_details(text, v);
+    return text_flush_record(text);
+}
+
+/* Appends ", name N" (the first without the comma) when N is not zero. */
+static void text_append_count(struct output_text *text, bool *is_first, const char *name,
+                              uint64_t count)
+{
+    if (count == 0)
+        return;
+    text_appendf(text, "%s%s %" PRIu64, *is_first ? "" : ", ", name, count);
+    *is_first = false;
+}
+
+static void text_end_list(struct output_text *text, bool is_empty)
+{
+    text_appendf(text, "%s\n", is_empty ? "none" : "");
+}
+
+static void text_append_decode(struct output_text *text, const struct tv_stats *st,
+                               bool want_errors)
+{
+    bool is_first = true;
+    text_appendf(text, "  decode %-9s ", want_errors ? "errors" : "skipped");
+    for (int s = 0; s < TV_DECODE_STATUS_COUNT; s++) {
+        enum tv_decode_status status = (enum tv_decode_status)s;
+        if (status != TV_DECODE_OK && tv_decode_status_is_error(status) == want_errors)
+            text_append_count(text, &is_first, tv_decode_status_name(status), st->decode[s]);
+    }
+    text_end_list(text, is_first);
+}
+
+enum output_text_status output_text_summary(struct output_text *text,
+                                            const struct tv_analyzer *analyzer,
+                                            const struct capture_stats *capture)
+{
+    const struct tv_stats *st = tv_analyzer_stats(analyzer);
+    bool is_first;
+
+    if (text->wrote_header)
+        text_appendf(text, "\n");
+    text_appendf(text, "summary\n");
+    text_appendf(text,
+                 "  inputs           %" PRIu64 " read, %" PRIu64 " cut short by read errors\n",
+                 capture->inputs_read, capture->input_errors);
+    text_appendf(text, "  packets          %" PRIu64 " (%" PRIu64 " TCP)\n", st->packets,
+                 st->tcp_packets);
+
+    text_appendf(text, "  flows            %" PRIu64 ":", st->flows);
+    for (int l = 0; l < TV_LEVEL_COUNT; l++)
+        text_appendf(text, "%s %s %" PRIu64, l == 0 ? "" : ",", tv_level_name((enum tv_level)l),
+                     st->flows_by_level[l]);
+    text_appendf(text, "\n");
+
+    is_first = true;
+    text_appendf(text, "  ends             ");
+    for (int e = 0; e < TV_END_COUNT; e++)
+        text_append_count(text, &is_first, tv_end_name((enum tv_end)e), st->flows_by_end[e]);
+    text_end_list(text, is_first);
+
+    is_first = true;
+    text_appendf(text, "  anomalies        ");
+    for (size_t c = 0; c < tv_anomaly_code_count(); c++)
+        text_append_count(text, &is_first, tv_anomaly_code_name(c),
+                          tv_analyzer_anomaly_flows(analyzer, c));
+    text_end_list(text, is_first);
+
+    text_append_decode(text, st, false);
+    text_append_decode(text, st, true);
+    text_appendf(text,
+                 "  checksums        %" PRIu64 " bad IP, %" PRIu64 " bad TCP, %" PRIu64
+                 " TCP not verifiable\n",
+                 st->ip_checksum_bad, st->tcp_checksum_bad, st->tcp_checksum_unverified);
+    text_appendf(text,
+                 "  flow table       %" PRIu64 " at most at once, %" PRIu64 " evicted, %" PRIu64
+                 " packets refused\n",
+                 st->max_concurrent_flows, st->evictions, st->refused_flows);
+    if (capture->has_kernel_drops)
+        text_appendf(text, "  kernel drops     %" PRIu64 "\n", capture->kernel_drops);
+    else
+        text_appendf(text, "  kernel drops     none (files)\n");
+    return text_flush_record(text);
+}

@@ -1,0 +1,40 @@
+/*
+ * Text output for people: a header, one aligned line per flow, then a
+ * summary block. With verbose set, each flow line is followed by every
+ * anomaly, the endpoints' Winsock errors and the hint.
+ *
+ * Columns have fixed widths sized for IPv4 so that lines can be written as
+ * flows end, without holding them back; a longer IPv6 address or history
+ * widens its own line only. Each record (a flow with its detail lines, or
+ * the summary) is written with a single fwrite; write errors stay on the
+ * stream for the caller's ferror().
+ */
+#ifndef TV_OUTPUT_TEXT_H
+#define TV_OUTPUT_TEXT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "capture.h"
+#include "tcpverdict.h"
+
+enum output_text_status {
+    OUTPUT_TEXT_OK = 0,
+    OUTPUT_TEXT_ERR_NOMEM,
+};
+
+struct output_text;
+
+/* Borrows out, which must outlive the returned object. NULL if memory is
+ * short. */
+struct output_text *output_text_create(FILE *out, bool verbose);
+void output_text_destroy(struct output_text *text);
+
+enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v);
+
+/* After tv_analyzer_finish(): the analyzer's and the capture's counters. */
+enum output_text_status output_text_summary(struct output_text *text,
+                                            const struct tv_analyzer *analyzer,
+                                            const struct capture_stats *capture);
+
+#endif
