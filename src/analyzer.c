@@ -354,12 +354,12 @@ static void track(struct tv_analyzer *a, const struct packet *p)
     struct flow_key key;
     int side = flow_key_from_packet(p, &key);
     struct flow *f = flow_table_lookup(a->flows, &key);
-    uint32_t attempt = 0;
+    uint16_t attempt = 0;
 
     if (f != NULL && tcp_conn_is_reuse(&f->conn, side == f->orig_side, &p->tcp)) {
         /* A new connection on the same 5-tuple: the old one ends now. */
-        if (f->flags & FLOW_F_REFUSED)
-            attempt = f->attempt + 1;
+        if ((f->flags & FLOW_F_REFUSED) && f->attempt < UINT16_MAX)
+            attempt = f->attempt + 1u;
         if (is_attempt(&f->conn))
             end_attempt(a, f);
         else

@@ -31,10 +31,10 @@ struct flow {
     uint8_t orig_side; /* key side (0 or 1) of the originator */
     uint8_t end;       /* enum tv_end, once known */
     uint8_t flags;     /* FLOW_F_* */
+    uint16_t attempt;  /* refused attempts on this 5-tuple before this flow */
     uint32_t hash_next;
     uint32_t list_prev;
     uint32_t list_next;
-    uint32_t attempt;      /* refused attempts on this 5-tuple before this flow */
     uint32_t strict_drops; /* firewall views, see analyzer.c */
     uint32_t loose_drops;
     struct anomaly_set anomalies;

@@ -81,6 +81,37 @@ static void init_seq(struct tcp_endpoint *e, uint32_t start, uint32_t last)
     e->ack_seq = start;
     e->last_seq = last;
     e->seq_wraps = 0;
+    e->contig_seq = start + 1;
+    e->hole_end_seq = start + 1;
+    e->has_hole = 0;
+}
+
+/*
+ * Contiguous data, as a reassembler would deliver it. One hole is
+ * remembered; once it is filled, everything up to the highest sequence
+ * seen counts as delivered. That is exact for a single loss or reordering
+ * and a fair approximation for several.
+ */
+static void advance_contig(struct tcp_endpoint *e, uint32_t to)
+{
+    if (!seq_gt(to, e->contig_seq))
+        return;
+    e->contig_seq = to;
+    if (e->has_hole && seq_geq(e->contig_seq, e->hole_end_seq)) {
+        e->has_hole = 0;
+        if (seq_gt(e->last_seq, e->contig_seq))
+            e->contig_seq = e->last_seq;
+    }
+}
+
+static void note_data(struct tcp_endpoint *e, uint32_t seq, uint32_t end)
+{
+    if (seq_leq(seq, e->contig_seq)) {
+        advance_contig(e, end);
+    } else if (!e->has_hole || seq_lt(seq, e->hole_end_seq)) {
+        e->has_hole = 1;
+        e->hole_end_seq = seq;
+    }
 }
 
 bool tcp_conn_first_packet_flips(const struct tcp_segment *seg,
@@ -216,22 +247,22 @@ static void update_history(struct tcp_conn *c, struct tcp_endpoint *e, bool is_o
         char letter = (flags & TCP_FLAG_ACK) ? 'H' : 'S';
         /* SYN and SYN+ACK share one seen bit; a repeat counts only with a
          * new sequence number. */
-        if (history_check(h, HIST_SYN, letter, is_orig) && rel_seq != e->hist_syn_seq)
+        if (history_check(h, HIST_SYN, letter, is_orig) && (uint16_t)rel_seq != e->hist_syn_seq)
             history_add(h, letter, is_orig);
-        e->hist_syn_seq = rel_seq;
+        e->hist_syn_seq = (uint16_t)rel_seq;
         return;
     }
     if (fin) {
         /* A FIN's sequence number is that of the byte after its data. */
-        if (history_check(h, HIST_FIN, 'F', is_orig) && rel_seq + len != e->hist_fin_seq)
+        if (history_check(h, HIST_FIN, 'F', is_orig) && (uint16_t)(rel_seq + len) != e->hist_fin_seq)
             history_add(h, 'F', is_orig);
-        e->hist_fin_seq = rel_seq + len;
+        e->hist_fin_seq = (uint16_t)(rel_seq + len);
         return;
     }
     if (rst) {
-        if (history_check(h, HIST_RST, 'R', is_orig) && rel_seq != e->hist_rst_seq)
+        if (history_check(h, HIST_RST, 'R', is_orig) && (uint16_t)rel_seq != e->hist_rst_seq)
             history_add(h, 'R', is_orig);
-        e->hist_rst_seq = rel_seq;
+        e->hist_rst_seq = (uint16_t)rel_seq;
         return;
     }
     if (len > 0)
@@ -270,24 +301,28 @@ static void note_syn_options(struct tcp_endpoint *e, struct tcp_endpoint *peer,
 }
 
 /*
- * Content gap: the receiver acknowledges sequence space the sender was
- * never seen to send, so the capture missed it. Counted only between two
- * established sides, and not on FIN or RST segments, whose acks are the
- * least reliable. Returns true if the ack runs ahead of the data.
+ * Content gap: the receiver acknowledges data the capture never showed
+ * (Zeek's reassembler trims to the ack and reports the bytes it skipped).
+ * Counted only while both sides are established, as Zeek does by default.
+ * Returns true if the ack runs past everything the sender was seen to send.
  */
 static bool note_ack_gap(struct tcp_conn *c, const struct tcp_endpoint *e,
-                         struct tcp_endpoint *peer, bool is_orig, uint8_t flags, uint32_t ack,
-                         uint32_t acked_before)
+                         struct tcp_endpoint *peer, bool is_orig, uint32_t ack)
 {
-    if (!seq_gt(ack, peer->last_seq) || !seq_gt(ack, acked_before))
-        return false;
-    if (e->state == TCP_STATE_ESTABLISHED && peer->state == TCP_STATE_ESTABLISHED &&
-        !(flags & (TCP_FLAG_FIN | TCP_FLAG_RST))) {
+    /* An ack of the peer's FIN covers one sequence number that is no data. */
+    uint32_t data_ack = ack;
+    if (peer->saw_fin && seq_geq(ack, peer->last_seq))
+        data_ack = peer->last_seq - 1;
+    bool beyond = seq_gt(ack, peer->last_seq);
+    if (!seq_gt(data_ack, peer->contig_seq))
+        return beyond;
+    advance_contig(peer, data_ack);
+    if (e->state == TCP_STATE_ESTABLISHED && peer->state == TCP_STATE_ESTABLISHED) {
         if (peer->gap_count < UINT16_MAX)
             peer->gap_count++;
         history_scaled(&c->history, 'G', !is_orig, peer->gap_count);
     }
-    return true;
+    return beyond;
 }
 
 /* Per-state handlers: what this segment does to its sender's state. */
@@ -463,7 +498,6 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
     if (f & TCP_FLAG_FIN)
         e->saw_fin = 1;
 
-    uint32_t acked_before = peer->ack_seq;
     bool ack_valid = false;
     if (f & TCP_FLAG_ACK) {
         if (peer->state == TCP_STATE_INACTIVE) {
@@ -478,6 +512,12 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
     if (e->state == TCP_STATE_RESET && !(f & TCP_FLAG_RST))
         ev->was_reset = true;
     update_last_seq(c, e, is_orig, f, seq_end, len, ev);
+    /* Payload the capture cut short is data the observer never had: a later
+     * ack over it shows as a content gap, as in a reassembler. */
+    if (len > 0 && !(f & TCP_FLAG_RST) && cursor_remaining(&s->payload) >= len) {
+        uint32_t data_seq = s->seq + !!(f & TCP_FLAG_SYN);
+        note_data(e, data_seq, data_seq + len);
+    }
 
     struct transition t = {false, false};
     update_state(c, e, peer, is_orig, s, len, &t);
@@ -485,7 +525,7 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
     /* Acks are judged after the state change, so that an ack running
      * ahead in a closing FIN or RST is not taken for a gap. */
     if (ack_valid && !(f & TCP_FLAG_RST))
-        ev->ack_beyond_data = note_ack_gap(c, e, peer, is_orig, f, s->ack, acked_before);
+        ev->ack_beyond_data = note_ack_gap(c, e, peer, is_orig, s->ack);
 
     /* A RST from a responder that never answered, to a side still opening:
      * the connection was refused. */

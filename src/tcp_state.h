@@ -30,12 +30,17 @@ struct tcp_endpoint {
     uint32_t start_seq;     /* ISN, or one before the first sequence seen */
     uint32_t last_seq;      /* one past the highest sequence sent */
     uint32_t ack_seq;       /* highest sequence of ours the peer acknowledged */
-    uint32_t hist_syn_seq;  /* relative sequence of the last SYN, FIN end, RST */
-    uint32_t hist_fin_seq;
-    uint32_t hist_rst_seq;
+    uint32_t contig_seq;    /* our data seen without a hole up to here */
+    uint32_t hole_end_seq;  /* with has_hole: where data resumed after the hole */
     uint32_t pkts;
     uint32_t rxmit_count;   /* segments that resent sequence space */
     uint32_t csum_count;    /* segments with a bad checksum */
+    /* Low 16 bits of the relative sequence of the last SYN, FIN end and
+     * RST: enough to tell a repeat from a new one (a history letter), and
+     * wrong only for repeats exactly a multiple of 64 KiB apart. */
+    uint16_t hist_syn_seq;
+    uint16_t hist_fin_seq;
+    uint16_t hist_rst_seq;
     uint16_t win0_count;    /* zero-window advertisements (saturating) */
     uint16_t gap_count;     /* content gaps (saturating) */
     uint16_t mss;           /* from the SYN, 0 if none */
@@ -47,6 +52,7 @@ struct tcp_endpoint {
     uint8_t did_close : 1;
     uint8_t saw_syn : 1;
     uint8_t saw_fin : 1;
+    uint8_t has_hole : 1;
 };
 
 /* Per-segment facts the tracker found, for the anomaly engine. */
