@@ -1,0 +1,77 @@
+/*
+ * Fuzzes the analyzer through the public API only, as main.c drives it: a
+ * sequence of frames with timestamps, then finish. The config byte shrinks
+ * the flow table (bit 0), turns eviction on (bit 1) and checksum checks off
+ * (bit 2), so table pressure and timeouts get exercised. Every verdict's
+ * strings are read to catch dangling pointers.
+ */
+#include <string.h>
+
+#include "cursor.h"
+#include "fuzz.h"
+#include "tcpverdict.h"
+
+#include "banned.h"
+
+static void on_verdict(const struct tv_verdict *v, void *ctx)
+{
+    size_t *seen = ctx;
+    const char *strings[] = {v->service, v->conn_state, v->history,
+                             v->hint,    v->orig.role,  v->resp.role};
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+        if (strings[i] != NULL)
+            *seen += strlen(strings[i]);
+    for (size_t i = 0; i < v->anomaly_count; i++)
+        *seen += strlen(v->anomalies[i].code);
+    (*seen)++;
+}
+
+int fuzz_analyzer_input(const uint8_t *data, size_t size)
+{
+    struct cursor in = cursor_make(data, size);
+    uint8_t selector = cursor_u8(&in);
+    uint8_t config_bits = cursor_u8(&in);
+    if (in.overrun)
+        return 0;
+
+    struct tv_config cfg;
+    tv_config_default(&cfg);
+    if (config_bits & 0x01)
+        cfg.max_flows = 4;
+    cfg.evict_when_full = (config_bits & 0x02) != 0;
+    cfg.verify_checksums = (config_bits & 0x04) == 0;
+    size_t seen = 0;
+    struct tv_analyzer *a = tv_analyzer_create(&cfg, on_verdict, &seen);
+    if (a == NULL)
+        return 0;
+
+    int64_t ts_us = INT64_C(1700000000000000);
+    while (cursor_remaining(&in) >= 4) {
+        uint16_t len = cursor_be16(&in);
+        uint16_t gap = cursor_be16(&in);
+        size_t take = len < cursor_remaining(&in) ? len : cursor_remaining(&in);
+        struct cursor frame = cursor_split(&in, take);
+        ts_us += (int64_t)gap * 10000;
+        struct tv_packet pkt = {
+            .linktype = fuzz_linktype(selector),
+            .ts_us = ts_us,
+            .data = cursor_ptr(&frame),
+            .caplen = (uint32_t)take,
+            .wirelen = (selector & 0x10) ? (uint32_t)take + 1000 : (uint32_t)take,
+            .epb_flags = 0,
+        };
+        tv_analyzer_packet(a, &pkt);
+    }
+    tv_analyzer_finish(a);
+    (void)tv_analyzer_stats(a);
+    tv_analyzer_destroy(a);
+    return seen == 0;
+}
+
+#ifdef TV_FUZZ_LIBFUZZER
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_analyzer_input(data, size);
+    return 0;
+}
+#endif
