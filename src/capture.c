@@ -35,6 +35,7 @@ struct capture {
     struct capture_stats stats;
     pcap_t *dump_pcap;      /* owned; a dead handle carrying the -w link type */
     pcap_dumper_t *dumper;  /* owned */
+    int dump_errno;         /* first write error on the -w file, 0 if none */
     const char *dump_input; /* borrowed: the input that fixed the link type */
 };
 
@@ -168,6 +169,17 @@ static bool capture_limit_reached(const struct capture *cap)
     return cap->opt.packet_cap != 0 && cap->stats.packets >= cap->opt.packet_cap;
 }
 
+/* Copies a packet to the -w file. pcap_dump() reports nothing, so the
+ * stream's error flag is read after each write: errno still says why, and
+ * the copy stops at the first failure while the analysis goes on. */
+static void capture_dump(struct capture *cap, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+    errno = 0;
+    pcap_dump((u_char *)cap->dumper, hdr, data);
+    if (ferror(pcap_dump_file(cap->dumper)))
+        cap->dump_errno = errno != 0 ? errno : EIO;
+}
+
 /* Hands on every packet of one input until it ends, fails or the limit is
  * reached. A read error is not fatal: a capture cut short (a disk full, a
  * copy interrupted) still has useful packets before the cut. */
@@ -199,8 +211,8 @@ static void capture_drain(struct capture *cap, const struct capture_input *in,
         packet.epb_flags = 0;
 
         cap->stats.packets++;
-        if (cap->dumper != NULL)
-            pcap_dump((u_char *)cap->dumper, hdr, data);
+        if (cap->dumper != NULL && cap->dump_errno == 0)
+            capture_dump(cap, hdr, data);
         on_packet(&packet, ctx);
     }
 }
@@ -210,11 +222,13 @@ static enum capture_status capture_finish_dump(struct capture *cap)
     if (cap->dumper == NULL)
         return CAPTURE_OK;
     errno = 0;
-    if (pcap_dump_flush(cap->dumper) != 0 || ferror(pcap_dump_file(cap->dumper))) {
-        log_error("%s: %s", cap->opt.write_path, strerror(errno != 0 ? errno : EIO));
-        return CAPTURE_ERR_WRITE;
-    }
-    return CAPTURE_OK;
+    if (cap->dump_errno == 0 &&
+        (pcap_dump_flush(cap->dumper) != 0 || ferror(pcap_dump_file(cap->dumper))))
+        cap->dump_errno = errno != 0 ? errno : EIO;
+    if (cap->dump_errno == 0)
+        return CAPTURE_OK;
+    log_error("%s: %s", cap->opt.write_path, strerror(cap->dump_errno));
+    return CAPTURE_ERR_WRITE;
 }
 
 enum capture_status capture_run(struct capture *cap, capture_packet_fn on_packet, void *ctx)
