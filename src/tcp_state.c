@@ -191,7 +191,9 @@ static void update_ack_seq(struct tcp_endpoint *e, uint32_t ack)
 
 static void update_last_seq_value(struct tcp_endpoint *e, uint32_t seq_end)
 {
-    if (seq_end < e->last_seq && e->seq_wraps < UINT8_MAX)
+    /* Wraps of the offset from the ISN, which is what sizes are made of. */
+    if ((uint32_t)(seq_end - e->start_seq) < (uint32_t)(e->last_seq - e->start_seq) &&
+        e->seq_wraps < UINT8_MAX)
         e->seq_wraps++;
     e->last_seq = seq_end;
 }

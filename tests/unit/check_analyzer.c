@@ -1,0 +1,347 @@
+/*
+ * Analyzer tests through the public API: flows end exactly once, with the
+ * end, anomalies, Winsock codes and firewall view the design notes give.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conversation.h"
+#include "tcpverdict.h"
+
+#define SYN TCP_FLAG_SYN
+#define ACK TCP_FLAG_ACK
+#define FIN TCP_FLAG_FIN
+#define RST TCP_FLAG_RST
+#define PSH TCP_FLAG_PSH
+#define MAX_SEEN 16
+
+struct seen {
+    char conn_state[8];
+    char history[32];
+    enum tv_end end;
+    enum tv_level level;
+    int orig_winsock;
+    int resp_winsock;
+    uint32_t attempt;
+    uint64_t strict_drops;
+    uint64_t loose_drops;
+    uint64_t flow_id;
+    char anomalies[160]; /* "code:dir:count " ... */
+    bool has_hint;
+};
+
+static struct seen seen[MAX_SEEN];
+static int seen_count;
+static struct tv_analyzer *an;
+static struct conversation conv;
+static int64_t now_us;
+
+static void on_verdict(const struct tv_verdict *v, void *ctx)
+{
+    (void)ctx;
+    ck_assert_int_lt(seen_count, MAX_SEEN);
+    struct seen *s = &seen[seen_count++];
+    memset(s, 0, sizeof(*s));
+    snprintf(s->conn_state, sizeof(s->conn_state), "%s", v->conn_state);
+    snprintf(s->history, sizeof(s->history), "%s", v->history);
+    s->end = v->end;
+    s->level = v->level;
+    s->orig_winsock = v->orig.winsock;
+    s->resp_winsock = v->resp.winsock;
+    s->attempt = v->attempt;
+    s->strict_drops = v->strict_drops;
+    s->loose_drops = v->loose_drops;
+    s->flow_id = v->flow_id;
+    s->has_hint = v->hint != NULL;
+    for (size_t i = 0; i < v->anomaly_count; i++) {
+        size_t used = strlen(s->anomalies);
+        snprintf(s->anomalies + used, sizeof(s->anomalies) - used, "%s:%s:%u ",
+                 v->anomalies[i].code, v->anomalies[i].from_orig ? "orig" : "resp",
+                 v->anomalies[i].count);
+    }
+}
+
+static void start(uint32_t max_flows, uint16_t port)
+{
+    struct tv_config cfg;
+    tv_config_default(&cfg);
+    cfg.max_flows = max_flows;
+    seen_count = 0;
+    now_us = INT64_C(1700000000000000);
+    an = tv_analyzer_create(&cfg, on_verdict, NULL);
+    ck_assert_ptr_nonnull(an);
+    conversation_init(&conv, "10.0.0.5", 50123, "10.0.0.9", port);
+}
+
+static void feed(int from, uint8_t flags, uint32_t len)
+{
+    conversation_send(&conv, from, flags, len);
+    struct tv_packet p = {LINK_ETHERNET, now_us, conv.frame, (uint32_t)conv.frame_len,
+                          (uint32_t)conv.frame_len, 0};
+    tv_analyzer_packet(an, &p);
+    now_us += 1000;
+}
+
+static void feed_at(int from, uint8_t flags, uint32_t len, uint32_t seq)
+{
+    conversation_send_at(&conv, from, flags, len, seq);
+    struct tv_packet p = {LINK_ETHERNET, now_us, conv.frame, (uint32_t)conv.frame_len,
+                          (uint32_t)conv.frame_len, 0};
+    tv_analyzer_packet(an, &p);
+    now_us += 1000;
+}
+
+static void finish(void)
+{
+    tv_analyzer_finish(an);
+    ck_assert_uint_eq(tv_analyzer_stats(an)->flows, (uint64_t)seen_count);
+    tv_analyzer_destroy(an);
+    an = NULL;
+}
+
+static void handshake(void)
+{
+    feed(CLIENT, SYN, 0);
+    feed(SERVER, SYN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+}
+
+START_TEST(test_graceful_flow_is_ok_and_ends_fin)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, PSH | ACK, 200);
+    feed(SERVER, PSH | ACK, 900);
+    feed(CLIENT, FIN | ACK, 0);
+    feed(SERVER, FIN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].conn_state, "SF");
+    ck_assert_int_eq(seen[0].end, TV_END_FIN);
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_OK);
+    ck_assert_str_eq(seen[0].anomalies, "");
+    ck_assert_uint_eq(seen[0].strict_drops, 0);
+}
+END_TEST
+
+START_TEST(test_each_refused_retry_is_a_flow_counting_attempts)
+{
+    start(100, 6050);
+    for (int i = 0; i < 3; i++) {
+        feed(CLIENT, SYN, 0);
+        feed(SERVER, RST | ACK, 0);
+    }
+    finish();
+    ck_assert_int_eq(seen_count, 3);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_str_eq(seen[i].conn_state, "REJ");
+        ck_assert_int_eq(seen[i].end, TV_END_REFUSED);
+        ck_assert_int_eq(seen[i].orig_winsock, TV_WINSOCK_ECONNREFUSED);
+        ck_assert_uint_eq(seen[i].attempt, (uint32_t)i);
+        ck_assert_str_eq(seen[i].anomalies, "rst_refused:resp:1 ");
+        ck_assert(seen[i].has_hint); /* Arcserve agent not listening */
+    }
+}
+END_TEST
+
+START_TEST(test_segments_after_rst_are_orphans_a_strict_firewall_drops)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, RST | ACK, 0);
+    for (int i = 0; i < 3; i++)
+        feed(CLIENT, PSH | ACK, 100);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].conn_state, "RSTR");
+    ck_assert_int_eq(seen[0].end, TV_END_RST);
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_FAIL);
+    ck_assert_str_eq(seen[0].anomalies, "rst_abort:resp:1 orphan_after_rst:orig:3 ");
+    ck_assert_int_eq(seen[0].orig_winsock, TV_WINSOCK_ECONNRESET);
+    ck_assert_int_eq(seen[0].resp_winsock, TV_WINSOCK_NONE);
+    ck_assert_uint_eq(seen[0].strict_drops, 3);
+    ck_assert_uint_eq(seen[0].loose_drops, 0); /* a loose firewall adopts the ACKs */
+    ck_assert(seen[0].has_hint);
+}
+END_TEST
+
+START_TEST(test_unanswered_syns_time_out)
+{
+    start(100, 6051);
+    uint32_t isn = conv.next_seq[CLIENT];
+    feed(CLIENT, SYN, 0);
+    now_us += 1000000;
+    feed_at(CLIENT, SYN, 0, isn);
+    now_us += 3000000;
+    feed_at(CLIENT, SYN, 0, isn);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].conn_state, "S0");
+    ck_assert_int_eq(seen[0].end, TV_END_SYN_TIMEOUT);
+    ck_assert_int_eq(seen[0].orig_winsock, TV_WINSOCK_ETIMEDOUT);
+    ck_assert_str_eq(seen[0].anomalies, "syn_timeout:orig:3 ");
+}
+END_TEST
+
+START_TEST(test_attempt_ends_when_its_deadline_passes)
+{
+    start(100, 6051);
+    feed(CLIENT, SYN, 0);
+    now_us += INT64_C(76) * 1000000; /* past the 75 s default */
+    conversation_init(&conv, "10.0.0.6", 50000, "10.0.0.9", 6051);
+    feed(CLIENT, SYN, 0);
+    ck_assert_int_eq(seen_count, 1); /* the first ended before the second began */
+    ck_assert_int_eq(seen[0].end, TV_END_SYN_TIMEOUT);
+    finish();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_int_eq(seen[1].end, TV_END_OPEN); /* a single SYN at the end: still open */
+}
+END_TEST
+
+START_TEST(test_full_table_evicts_and_every_flow_gets_one_verdict)
+{
+    start(2, 8530);
+    for (int i = 0; i < 5; i++) {
+        conversation_init(&conv, "10.0.0.5", (uint16_t)(40000 + i), "10.0.0.9", 8530);
+        handshake();
+    }
+    ck_assert_uint_eq(tv_analyzer_stats(an)->evictions, 3);
+    finish();
+    ck_assert_int_eq(seen_count, 5);
+    int evicted = 0;
+    for (int i = 0; i < 5; i++)
+        evicted += seen[i].end == TV_END_EVICTED;
+    ck_assert_int_eq(evicted, 3);
+    ck_assert_int_eq(seen[4].end, TV_END_OPEN);
+}
+END_TEST
+
+START_TEST(test_midstream_at_start_is_notice_but_later_is_orphan_no_state)
+{
+    start(100, 8530);
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, ACK, 0);
+    now_us += INT64_C(60) * 1000000;
+    conversation_init(&conv, "10.0.0.7", 50555, "10.0.0.9", 8530);
+    feed(CLIENT, PSH | ACK, 100);
+    feed(CLIENT, PSH | ACK, 100);
+    finish();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_str_eq(seen[0].anomalies, "midstream_start:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_NOTICE);
+    ck_assert_str_eq(seen[1].anomalies, "orphan_no_state:orig:2 ");
+    ck_assert_int_eq(seen[1].level, TV_LEVEL_FAIL);
+    ck_assert_uint_eq(seen[1].strict_drops, 2);
+}
+END_TEST
+
+START_TEST(test_first_packet_from_server_port_makes_it_the_responder)
+{
+    start(100, 8530);
+    feed(SERVER, PSH | ACK, 100);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].history, "^d");
+    ck_assert_str_eq(seen[0].anomalies, "midstream_start:resp:1 ");
+}
+END_TEST
+
+START_TEST(test_closed_flow_lingers_then_ends)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, FIN | ACK, 0);
+    feed(SERVER, FIN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+    ck_assert_int_eq(seen_count, 0);
+    now_us += INT64_C(61) * 1000000;
+    conversation_init(&conv, "10.0.0.8", 50666, "10.0.0.9", 8530);
+    feed(CLIENT, SYN, 0);
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_int_eq(seen[0].end, TV_END_FIN);
+    finish();
+}
+END_TEST
+
+START_TEST(test_rst_after_fin_is_warn)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, FIN | ACK, 0);
+    feed(SERVER, RST | ACK, 0);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "rst_after_fin:resp:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_WARN);
+}
+END_TEST
+
+START_TEST(test_rst_after_long_idle_is_rst_after_idle)
+{
+    start(100, 6050);
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    now_us += INT64_C(20) * 60 * 1000000; /* the agent's 20-minute reply time-out */
+    feed(SERVER, RST | ACK, 0);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "rst_after_idle:resp:1 ");
+    ck_assert_int_eq(seen[0].orig_winsock, TV_WINSOCK_ECONNRESET);
+}
+END_TEST
+
+START_TEST(test_malformed_packets_are_counted_not_tracked)
+{
+    start(100, 8530);
+    uint8_t junk[10] = {0};
+    struct tv_packet p = {LINK_ETHERNET, now_us, junk, sizeof(junk), sizeof(junk), 0};
+    tv_analyzer_packet(an, &p);
+    p.linktype = 4242;
+    tv_analyzer_packet(an, &p);
+    const struct tv_stats *st = tv_analyzer_stats(an);
+    ck_assert_uint_eq(st->packets, 2);
+    ck_assert_uint_eq(st->tcp_packets, 0);
+    ck_assert_uint_eq(st->decode[TV_DECODE_TRUNCATED] + st->decode[TV_DECODE_UNSUPPORTED_LINK], 2);
+    finish();
+    ck_assert_int_eq(seen_count, 0);
+}
+END_TEST
+
+START_TEST(test_invalid_config_is_refused)
+{
+    struct tv_config cfg;
+    tv_config_default(&cfg);
+    cfg.max_flows = 0;
+    ck_assert_ptr_null(tv_analyzer_create(&cfg, on_verdict, NULL));
+    tv_config_default(&cfg);
+    ck_assert_ptr_null(tv_analyzer_create(&cfg, NULL, NULL));
+    tv_analyzer_destroy(NULL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("analyzer");
+    TCase *tc = tcase_create("verdicts");
+    tcase_add_test(tc, test_graceful_flow_is_ok_and_ends_fin);
+    tcase_add_test(tc, test_each_refused_retry_is_a_flow_counting_attempts);
+    tcase_add_test(tc, test_segments_after_rst_are_orphans_a_strict_firewall_drops);
+    tcase_add_test(tc, test_unanswered_syns_time_out);
+    tcase_add_test(tc, test_attempt_ends_when_its_deadline_passes);
+    tcase_add_test(tc, test_full_table_evicts_and_every_flow_gets_one_verdict);
+    tcase_add_test(tc, test_midstream_at_start_is_notice_but_later_is_orphan_no_state);
+    tcase_add_test(tc, test_first_packet_from_server_port_makes_it_the_responder);
+    tcase_add_test(tc, test_closed_flow_lingers_then_ends);
+    tcase_add_test(tc, test_rst_after_fin_is_warn);
+    tcase_add_test(tc, test_rst_after_long_idle_is_rst_after_idle);
+    tcase_add_test(tc, test_malformed_packets_are_counted_not_tracked);
+    tcase_add_test(tc, test_invalid_config_is_refused);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,138 @@
+/* Flow table tests: lookup, capacity, time-out list order, slot reuse. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow_table.h"
+
+static struct flow_key key_for(uint32_t n)
+{
+    struct flow_key k;
+    memset(&k, 0, sizeof(k));
+    k.family = 4;
+    k.addr[0][0] = 10;
+    k.addr[0][3] = (uint8_t)n;
+    k.addr[1][0] = 10;
+    k.addr[1][1] = (uint8_t)(n >> 8);
+    k.port[0] = (uint16_t)(40000 + n);
+    k.port[1] = 8530;
+    return k;
+}
+
+START_TEST(test_inserted_flow_is_found_and_removed_flow_is_not)
+{
+    struct flow_table *t = flow_table_create(8);
+    struct flow_key k = key_for(1);
+    struct flow *f = flow_table_insert(t, &k, FLOW_LIST_ACTIVE);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_eq(flow_table_lookup(t, &k), f);
+    struct flow_key other = key_for(2);
+    ck_assert_ptr_null(flow_table_lookup(t, &other));
+    flow_table_remove(t, f);
+    ck_assert_ptr_null(flow_table_lookup(t, &k));
+    ck_assert_uint_eq(flow_table_count(t), 0);
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_table_refuses_beyond_its_cap_and_reuses_freed_slots)
+{
+    struct flow_table *t = flow_table_create(3);
+    struct flow *f[3];
+    for (uint32_t i = 0; i < 3; i++) {
+        struct flow_key k = key_for(i);
+        f[i] = flow_table_insert(t, &k, FLOW_LIST_ACTIVE);
+        ck_assert_ptr_nonnull(f[i]);
+    }
+    struct flow_key k = key_for(3);
+    ck_assert_ptr_null(flow_table_insert(t, &k, FLOW_LIST_ACTIVE));
+    flow_table_remove(t, f[1]);
+    ck_assert_ptr_eq(flow_table_insert(t, &k, FLOW_LIST_ACTIVE), f[1]);
+    for (uint32_t i = 0; i < 4; i++) {
+        struct flow_key q = key_for(i);
+        ck_assert_int_eq(flow_table_lookup(t, &q) != NULL, i != 1);
+    }
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_touch_moves_a_flow_to_the_back_of_its_list)
+{
+    struct flow_table *t = flow_table_create(4);
+    struct flow_key a = key_for(1), b = key_for(2);
+    struct flow *fa = flow_table_insert(t, &a, FLOW_LIST_ACTIVE);
+    struct flow *fb = flow_table_insert(t, &b, FLOW_LIST_ACTIVE);
+    ck_assert_ptr_eq(flow_table_oldest(t, FLOW_LIST_ACTIVE), fa);
+    flow_table_touch(t, fa, FLOW_LIST_ACTIVE);
+    ck_assert_ptr_eq(flow_table_oldest(t, FLOW_LIST_ACTIVE), fb);
+    flow_table_touch(t, fb, FLOW_LIST_CLOSED);
+    ck_assert_ptr_eq(flow_table_oldest(t, FLOW_LIST_ACTIVE), fa);
+    ck_assert_ptr_eq(flow_table_oldest(t, FLOW_LIST_CLOSED), fb);
+    ck_assert_ptr_null(flow_table_oldest(t, FLOW_LIST_ATTEMPT));
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_all_lists_flows_in_flow_id_order)
+{
+    struct flow_table *t = flow_table_create(16);
+    for (uint32_t i = 0; i < 10; i++) {
+        struct flow_key k = key_for(i);
+        struct flow *f = flow_table_insert(t, &k, (enum flow_list)(i % FLOW_LIST_COUNT));
+        f->flow_id = 100 - i;
+    }
+    struct flow *all[16];
+    uint32_t n = flow_table_all(t, all);
+    ck_assert_uint_eq(n, 10);
+    for (uint32_t i = 1; i < n; i++)
+        ck_assert_uint_lt(all[i - 1]->flow_id, all[i]->flow_id);
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_many_colliding_inserts_and_removes_keep_the_table_consistent)
+{
+    enum { CAP = 1000 };
+    struct flow_table *t = flow_table_create(CAP);
+    for (uint32_t round = 0; round < 5; round++) {
+        for (uint32_t i = 0; i < CAP; i++) {
+            struct flow_key k = key_for(i + round);
+            ck_assert_ptr_nonnull(flow_table_insert(t, &k, FLOW_LIST_ACTIVE));
+        }
+        ck_assert_uint_eq(flow_table_count(t), CAP);
+        for (uint32_t i = 0; i < CAP; i++) {
+            struct flow_key k = key_for(i + round);
+            struct flow *f = flow_table_lookup(t, &k);
+            ck_assert_ptr_nonnull(f);
+            flow_table_remove(t, f);
+        }
+        ck_assert_uint_eq(flow_table_count(t), 0);
+    }
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_zero_cap_is_refused)
+{
+    ck_assert_ptr_null(flow_table_create(0));
+    flow_table_destroy(NULL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("flow_table");
+    TCase *tc = tcase_create("table");
+    tcase_add_test(tc, test_inserted_flow_is_found_and_removed_flow_is_not);
+    tcase_add_test(tc, test_table_refuses_beyond_its_cap_and_reuses_freed_slots);
+    tcase_add_test(tc, test_touch_moves_a_flow_to_the_back_of_its_list);
+    tcase_add_test(tc, test_all_lists_flows_in_flow_id_order);
+    tcase_add_test(tc, test_many_colliding_inserts_and_removes_keep_the_table_consistent);
+    tcase_add_test(tc, test_zero_cap_is_refused);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
