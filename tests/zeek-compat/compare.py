@@ -151,8 +151,18 @@ def find_capture(corpus, stem):
     return None
 
 
+# Zeek's default connection timers, in tcpverdict's options, so that flows
+# begin and end where Zeek's do: tcp_attempt_delay (an unanswered attempt is
+# dropped 5 s after its SYN), tcp_close_delay (a closed connection is
+# forgotten 5 s after its last packet) and tcp_inactivity_timeout (5 min).
+# tcpverdict's own defaults are longer on purpose (late segments after a RST
+# are charged to the flow that the RST ended; an agent idle for 20 minutes
+# is still one flow).
+ZEEK_TIMERS = ["--syn-timeout", "5", "--linger", "5", "--idle-timeout", "300"]
+
+
 def run_tcpverdict(binary, capture, ignore_checksums):
-    cmd = [binary, "--json", "-r", str(capture)]
+    cmd = [binary, "--json", "-r", str(capture)] + ZEEK_TIMERS
     if ignore_checksums:
         cmd.append("--no-checksums")
     try:
