@@ -476,7 +476,9 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
 
     if (e->pkts < UINT32_MAX)
         e->pkts++;
-    if (p->tcp_csum == CSUM_BAD) {
+    /* Zeek's "c": any wrong checksum in the capture, offload artifact or
+     * not. Unlike Zeek, the segment is still analysed. */
+    if (p->tcp_csum == CSUM_BAD || p->tcp_csum == CSUM_PARTIAL) {
         if (e->csum_count < UINT32_MAX)
             e->csum_count++;
         history_scaled(&c->history, 'C', is_orig, e->csum_count);
