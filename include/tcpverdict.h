@@ -21,13 +21,7 @@
 extern "C" {
 #endif
 
-enum tv_level {
-    TV_LEVEL_OK = 0,
-    TV_LEVEL_NOTICE,
-    TV_LEVEL_WARN,
-    TV_LEVEL_FAIL,
-    TV_LEVEL_COUNT
-};
+enum tv_level { TV_LEVEL_OK = 0, TV_LEVEL_NOTICE, TV_LEVEL_WARN, TV_LEVEL_FAIL, TV_LEVEL_COUNT };
 
 /* Why a flow's verdict was emitted; the JSON "end" field. */
 enum tv_end {
@@ -53,8 +47,8 @@ enum tv_winsock {
 /* One captured packet as handed to the analyzer. The bytes are borrowed
  * for the duration of tv_analyzer_packet(). */
 struct tv_packet {
-    int linktype;       /* LINKTYPE_* / DLT_* value of the capture */
-    int64_t ts_us;      /* capture timestamp, microseconds since the epoch */
+    int linktype;  /* LINKTYPE_* / DLT_* value of the capture */
+    int64_t ts_us; /* capture timestamp, microseconds since the epoch */
     const uint8_t *data;
     uint32_t caplen;    /* bytes captured */
     uint32_t wirelen;   /* bytes on the wire */
@@ -62,15 +56,15 @@ struct tv_packet {
 };
 
 struct tv_config {
-    uint32_t max_flows;        /* flow table capacity */
-    bool evict_when_full;      /* true: evict the oldest idle flow; false: refuse */
-    int64_t idle_timeout_us;   /* an open flow silent this long ends idle_timeout */
-    int64_t syn_timeout_us;    /* an unanswered connection attempt ends syn_timeout */
-    int64_t linger_us;         /* a closed flow keeps collecting late segments */
-    int64_t grace_us;          /* packets this close to input start may predate it */
-    int64_t rst_idle_us;       /* a RST after this much silence is rst_after_idle */
-    int64_t stall_us;          /* outstanding data with no progress this long */
-    bool verify_checksums;     /* check IPv4 header and TCP checksums */
+    uint32_t max_flows;      /* flow table capacity */
+    bool evict_when_full;    /* true: evict the oldest idle flow; false: refuse */
+    int64_t idle_timeout_us; /* an open flow silent this long ends idle_timeout */
+    int64_t syn_timeout_us;  /* an unanswered connection attempt ends syn_timeout */
+    int64_t linger_us;       /* a closed flow keeps collecting late segments */
+    int64_t grace_us;        /* packets this close to input start may predate it */
+    int64_t rst_idle_us;     /* a RST after this much silence is rst_after_idle */
+    int64_t stall_us;        /* outstanding data with no progress this long */
+    bool verify_checksums;   /* check IPv4 header and TCP checksums */
 };
 
 void tv_config_default(struct tv_config *cfg);
@@ -80,15 +74,15 @@ struct tv_endpoint_report {
     uint8_t addr[16];
     uint16_t port;
     uint64_t pkts;
-    uint64_t bytes;       /* payload bytes, counted in sequence space like Zeek */
+    uint64_t bytes; /* payload bytes, counted in sequence space like Zeek */
     enum tv_winsock winsock;
-    const char *role;     /* configured role name, or NULL */
+    const char *role; /* configured role name, or NULL */
 };
 
 struct tv_anomaly_report {
     const char *code;
     enum tv_level level;
-    bool from_orig;     /* direction that sent it */
+    bool from_orig; /* direction that sent it */
     uint32_t count;
     uint64_t first_pkt; /* 1-based position in the input */
     int64_t first_us;
@@ -119,9 +113,9 @@ typedef void (*tv_verdict_fn)(const struct tv_verdict *verdict, void *ctx);
  * "skipped" statuses are normal traffic; the others are malformed input. */
 enum tv_decode_status {
     TV_DECODE_OK = 0,
-    TV_DECODE_TRUNCATED,         /* a header ends before its length says */
-    TV_DECODE_UNSUPPORTED_LINK,  /* link type not decoded */
-    TV_DECODE_NOT_IP,            /* skipped: ARP, LLDP, ... */
+    TV_DECODE_TRUNCATED,        /* a header ends before its length says */
+    TV_DECODE_UNSUPPORTED_LINK, /* link type not decoded */
+    TV_DECODE_NOT_IP,           /* skipped: ARP, LLDP, ... */
     TV_DECODE_BAD_IP_VERSION,
     TV_DECODE_BAD_IP_HEADER_LEN, /* IHL < 5 or beyond the packet */
     TV_DECODE_BAD_IP_TOTAL_LEN,  /* total length shorter than the headers */

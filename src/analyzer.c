@@ -32,14 +32,14 @@ struct tv_analyzer {
     struct tv_config cfg;
     tv_verdict_fn on_verdict;
     void *ctx;
-    struct flow_table *flows;         /* owned */
-    struct anomaly_pool *anomalies;   /* owned */
+    struct flow_table *flows;       /* owned */
+    struct anomaly_pool *anomalies; /* owned */
     struct tv_stats stats;
     uint64_t anomaly_flows[ANOMALY_COUNT];
     uint64_t next_flow_id;
-    uint64_t pkt_no;    /* 1-based position of the current packet in the input */
-    int64_t start_us;   /* first packet's timestamp */
-    int64_t now_us;     /* latest timestamp seen: time never runs backwards */
+    uint64_t pkt_no;  /* 1-based position of the current packet in the input */
+    int64_t start_us; /* first packet's timestamp */
+    int64_t now_us;   /* latest timestamp seen: time never runs backwards */
     bool started;
 };
 
@@ -74,8 +74,8 @@ struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_f
     a->flows = flow_table_create(cfg->max_flows);
     /* Two records per flow on average; most flows have none. */
     uint64_t pool_cap = (uint64_t)cfg->max_flows * 2;
-    a->anomalies = anomaly_pool_create(pool_cap > UINT32_MAX - 1 ? UINT32_MAX - 1
-                                                                 : (uint32_t)pool_cap);
+    a->anomalies =
+        anomaly_pool_create(pool_cap > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)pool_cap);
     if (a->flows == NULL || a->anomalies == NULL) {
         tv_analyzer_destroy(a);
         return NULL;
@@ -270,7 +270,7 @@ static void firewall_view(struct flow *f, uint8_t flags)
     if (!(f->flags & FLOW_F_LOOSE_OK) && f->loose_drops < UINT32_MAX)
         f->loose_drops++;
     if (flags & TCP_FLAG_RST)
-        f->flags &= (uint8_t)~(FLOW_F_FIREWALL_OK | FLOW_F_LOOSE_OK);
+        f->flags &= (uint8_t) ~(FLOW_F_FIREWALL_OK | FLOW_F_LOOSE_OK);
 }
 
 static void rst_anomalies(struct tv_analyzer *a, struct flow *f, bool is_orig,
@@ -327,7 +327,8 @@ static void segment_anomalies(struct tv_analyzer *a, struct flow *f, bool is_ori
     /* No handshake ever seen and well past the capture's start: whoever
      * forwarded these segments had no state for them. */
     if ((f->flags & FLOW_F_MIDSTREAM) && !anomaly_set_has(&f->anomalies, ANOMALY_MIDSTREAM_START) &&
-        !f->conn.ep[0].saw_syn && !f->conn.ep[1].saw_syn && !(flags & (TCP_FLAG_RST | TCP_FLAG_SYN)) &&
+        !f->conn.ep[0].saw_syn && !f->conn.ep[1].saw_syn &&
+        !(flags & (TCP_FLAG_RST | TCP_FLAG_SYN)) &&
         !((flags & TCP_FLAG_FIN) && !(flags & TCP_FLAG_ACK)))
         note(a, f, ANOMALY_ORPHAN_NO_STATE, is_orig);
 }

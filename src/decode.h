@@ -18,12 +18,12 @@
 
 /* Link types, as numbered in pcap files (LINKTYPE_*) and by libpcap (DLT_*). */
 enum {
-    LINK_NULL = 0,      /* BSD loopback, host-order family */
+    LINK_NULL = 0, /* BSD loopback, host-order family */
     LINK_ETHERNET = 1,
-    LINK_RAW_DLT = 12,  /* DLT_RAW on most platforms */
+    LINK_RAW_DLT = 12, /* DLT_RAW on most platforms */
     LINK_RAW_DLT_BSD = 14,
-    LINK_RAW = 101,     /* LINKTYPE_RAW */
-    LINK_LOOP = 108,    /* OpenBSD loopback, network-order family */
+    LINK_RAW = 101,  /* LINKTYPE_RAW */
+    LINK_LOOP = 108, /* OpenBSD loopback, network-order family */
     LINK_LINUX_SLL = 113,
     LINK_IPV4 = 228,
     LINK_IPV6 = 229,
@@ -47,19 +47,19 @@ enum {
 enum csum_result {
     CSUM_UNVERIFIED = 0, /* not captured whole, or checking disabled */
     CSUM_OK,
-    CSUM_BAD,            /* wrong, and not the offload pattern below */
-    CSUM_PARTIAL,        /* wrong, but equal to the pseudo-header partial sum:
-                            transmit checksum offload on the sending host */
+    CSUM_BAD,     /* wrong, and not the offload pattern below */
+    CSUM_PARTIAL, /* wrong, but equal to the pseudo-header partial sum:
+                     transmit checksum offload on the sending host */
 };
 
 struct tcp_options {
-    uint16_t mss;         /* 0 if absent */
-    int8_t wscale;        /* -1 if absent; the raw shift count, not clamped */
+    uint16_t mss;  /* 0 if absent */
+    int8_t wscale; /* -1 if absent; the raw shift count, not clamped */
     bool sack_permitted;
     bool has_timestamp;
     uint32_t ts_val;
     uint32_t ts_ecr;
-    bool malformed;       /* an option ran past the header; parsing stopped */
+    bool malformed; /* an option ran past the header; parsing stopped */
 };
 
 struct tcp_segment {
@@ -67,8 +67,8 @@ struct tcp_segment {
     uint16_t dst_port;
     uint32_t seq;
     uint32_t ack;
-    uint8_t flags;        /* TCP_FLAG_* */
-    uint16_t window;      /* raw, unscaled */
+    uint8_t flags;   /* TCP_FLAG_* */
+    uint16_t window; /* raw, unscaled */
     uint16_t checksum;
     uint16_t urgent;
     struct tcp_options opt;
@@ -98,8 +98,7 @@ struct packet {
  * On other statuses, out's fields are unspecified.
  */
 enum tv_decode_status decode_packet(int linktype, const uint8_t *data, uint32_t caplen,
-                                    uint32_t wirelen, bool verify_checksums,
-                                    struct packet *out);
+                                    uint32_t wirelen, bool verify_checksums, struct packet *out);
 
 /* Decodes a TCP header and options from c (positioned at the TCP header).
  * Used by decode_packet; exposed for tests. */

@@ -46,13 +46,13 @@ struct flow {
 };
 
 enum {
-    FLOW_F_ENDED = 0x01,     /* end decided (closed, refused, timed out) */
-    FLOW_F_MIDSTREAM = 0x02, /* first packet not a SYN */
+    FLOW_F_ENDED = 0x01,       /* end decided (closed, refused, timed out) */
+    FLOW_F_MIDSTREAM = 0x02,   /* first packet not a SYN */
     FLOW_F_FIREWALL_OK = 0x04, /* a strict firewall would have state */
-    FLOW_F_LOOSE_OK = 0x08,  /* a loose firewall would have state */
+    FLOW_F_LOOSE_OK = 0x08,    /* a loose firewall would have state */
     FLOW_F_RST_BY_ORIG = 0x10, /* who sent the first RST */
     FLOW_F_RST_BY_RESP = 0x20,
-    FLOW_F_REFUSED = 0x40,   /* the attempt was answered by RST */
+    FLOW_F_REFUSED = 0x40, /* the attempt was answered by RST */
 };
 
 struct flow_table;

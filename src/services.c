@@ -21,20 +21,15 @@ struct service {
 /* WSUS serves over 80/443 on older setups and 8530/8531 since Server 2012;
  * the Arcserve Universal Agent listens on 6050, the client agent on 6051. */
 static const struct service services[] = {
-    {80, "wsus-http"},
-    {443, "wsus-https"},
-    {6050, "arcserve-agent"},
-    {6051, "arcserve-agent"},
-    {8530, "wsus-http"},
-    {8531, "wsus-https"},
+    {80, "wsus-http"},        {443, "wsus-https"}, {6050, "arcserve-agent"},
+    {6051, "arcserve-agent"}, {8530, "wsus-http"}, {8531, "wsus-https"},
 };
 
 static const uint16_t server_ports[] = {
-    21,   22,   23,   25,   53,   80,   81,   88,   110,  111,  135,  139,  143,
-    389,  443,  445,  465,  502,  563,  585,  587,  614,  631,  636,  989,  990,
-    992,  993,  995,  1080, 1433, 1883, 2049, 2811, 3128, 3268, 3306, 3389, 5060,
-    5222, 5223, 5269, 5432, 5900, 6050, 6051, 6379, 6666, 6667, 6668, 6669, 8000,
-    8080, 8443, 8530, 8531, 8888, 20000,
+    21,   22,   23,   25,   53,   80,   81,   88,   110,  111,  135,  139,  143,   389,  443,
+    445,  465,  502,  563,  585,  587,  614,  631,  636,  989,  990,  992,  993,   995,  1080,
+    1433, 1883, 2049, 2811, 3128, 3268, 3306, 3389, 5060, 5222, 5223, 5269, 5432,  5900, 6050,
+    6051, 6379, 6666, 6667, 6668, 6669, 8000, 8080, 8443, 8530, 8531, 8888, 20000,
 };
 
 const char *services_name(uint16_t port)

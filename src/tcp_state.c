@@ -114,8 +114,7 @@ static void note_data(struct tcp_endpoint *e, uint32_t seq, uint32_t end)
     }
 }
 
-bool tcp_conn_first_packet_flips(const struct tcp_segment *seg,
-                                 bool (*server_port)(uint16_t port))
+bool tcp_conn_first_packet_flips(const struct tcp_segment *seg, bool (*server_port)(uint16_t port))
 {
     uint8_t f = seg->flags;
     if ((f & TCP_FLAG_SYN) && !(f & TCP_FLAG_ACK))
@@ -201,8 +200,7 @@ static void update_last_seq_value(struct tcp_endpoint *e, uint32_t seq_end)
 /* Advances the highest sequence sent; returns its change (may be negative)
  * and flags resent payload as a retransmission. */
 static int32_t update_last_seq(struct tcp_conn *c, struct tcp_endpoint *e, bool is_orig,
-                               uint8_t flags, uint32_t seq_end, uint32_t len,
-                               struct tcp_event *ev)
+                               uint8_t flags, uint32_t seq_end, uint32_t len, struct tcp_event *ev)
 {
     int32_t delta = seq_diff(seq_end, e->last_seq);
     bool syn_or_rst = flags & (TCP_FLAG_SYN | TCP_FLAG_RST);
@@ -229,8 +227,8 @@ static int32_t update_last_seq(struct tcp_conn *c, struct tcp_endpoint *e, bool 
 }
 
 /* History letters for the segment's flags (Zeek's rules, zeek-states.md). */
-static void update_history(struct tcp_conn *c, struct tcp_endpoint *e, bool is_orig,
-                           uint8_t flags, uint32_t rel_seq, uint32_t len)
+static void update_history(struct tcp_conn *c, struct tcp_endpoint *e, bool is_orig, uint8_t flags,
+                           uint32_t rel_seq, uint32_t len)
 {
     struct history *h = &c->history;
     bool syn = flags & TCP_FLAG_SYN;
@@ -256,7 +254,8 @@ static void update_history(struct tcp_conn *c, struct tcp_endpoint *e, bool is_o
     }
     if (fin) {
         /* A FIN's sequence number is that of the byte after its data. */
-        if (history_check(h, HIST_FIN, 'F', is_orig) && (uint16_t)(rel_seq + len) != e->hist_fin_seq)
+        if (history_check(h, HIST_FIN, 'F', is_orig) &&
+            (uint16_t)(rel_seq + len) != e->hist_fin_seq)
             history_add(h, 'F', is_orig);
         e->hist_fin_seq = (uint16_t)(rel_seq + len);
         return;
@@ -618,8 +617,7 @@ const char *tcp_conn_state_name(const struct tcp_conn *c)
 
     if (r->state == TCP_STATE_RESET) {
         if (o->state == TCP_STATE_SYN_SENT || o->state == TCP_STATE_SYN_ACK_SENT ||
-            (o->state == TCP_STATE_RESET && tcp_endpoint_size(o) == 0 &&
-             tcp_endpoint_size(r) == 0))
+            (o->state == TCP_STATE_RESET && tcp_endpoint_size(o) == 0 && tcp_endpoint_size(r) == 0))
             return "REJ";
         if (is_inactive(o))
             return "RSTRH";

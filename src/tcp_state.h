@@ -27,28 +27,28 @@ enum tcp_state {
 
 /* One direction of a connection, named by the host that sends it. */
 struct tcp_endpoint {
-    uint32_t start_seq;     /* ISN, or one before the first sequence seen */
-    uint32_t last_seq;      /* one past the highest sequence sent */
-    uint32_t ack_seq;       /* highest sequence of ours the peer acknowledged */
-    uint32_t contig_seq;    /* our data seen without a hole up to here */
-    uint32_t hole_end_seq;  /* with has_hole: where data resumed after the hole */
+    uint32_t start_seq;    /* ISN, or one before the first sequence seen */
+    uint32_t last_seq;     /* one past the highest sequence sent */
+    uint32_t ack_seq;      /* highest sequence of ours the peer acknowledged */
+    uint32_t contig_seq;   /* our data seen without a hole up to here */
+    uint32_t hole_end_seq; /* with has_hole: where data resumed after the hole */
     uint32_t pkts;
-    uint32_t rxmit_count;   /* segments that resent sequence space */
-    uint32_t csum_count;    /* segments with a bad checksum */
+    uint32_t rxmit_count; /* segments that resent sequence space */
+    uint32_t csum_count;  /* segments with a bad checksum */
     /* Low 16 bits of the relative sequence of the last SYN, FIN end and
      * RST: enough to tell a repeat from a new one (a history letter), and
      * wrong only for repeats exactly a multiple of 64 KiB apart. */
     uint16_t hist_syn_seq;
     uint16_t hist_fin_seq;
     uint16_t hist_rst_seq;
-    uint16_t win0_count;    /* zero-window advertisements (saturating) */
-    uint16_t gap_count;     /* content gaps (saturating) */
-    uint16_t mss;           /* from the SYN, 0 if none */
-    uint16_t window;        /* last advertised window, unscaled */
-    uint8_t state;          /* enum tcp_state */
+    uint16_t win0_count; /* zero-window advertisements (saturating) */
+    uint16_t gap_count;  /* content gaps (saturating) */
+    uint16_t mss;        /* from the SYN, 0 if none */
+    uint16_t window;     /* last advertised window, unscaled */
+    uint8_t state;       /* enum tcp_state */
     uint8_t prev_state;
-    uint8_t wscale;         /* negotiated shift, 0..14 */
-    uint8_t seq_wraps;      /* times last_seq wrapped past 2^32 (saturating) */
+    uint8_t wscale;    /* negotiated shift, 0..14 */
+    uint8_t seq_wraps; /* times last_seq wrapped past 2^32 (saturating) */
     uint8_t did_close : 1;
     uint8_t saw_syn : 1;
     uint8_t saw_fin : 1;
@@ -58,23 +58,23 @@ struct tcp_endpoint {
 /* Per-segment facts the tracker found, for the anomaly engine. */
 struct tcp_event {
     bool is_retransmission;
-    bool is_syn_retry;       /* SYN repeated while still opening */
-    bool is_rst_refusal;     /* RST answering a SYN */
-    bool closed_by_this;     /* this segment closed the connection (FIN both ways or RST) */
-    bool ack_beyond_data;    /* acknowledges sequence space the peer was never seen to send */
-    bool rst_in_window;      /* RST acceptable to the receiver (RFC 9293 3.10.7.4) */
-    bool was_closed;         /* the connection was already closed before this segment */
-    bool was_reset;          /* an acceptable RST had been seen before this segment */
-    bool first_of_side;      /* first segment seen from this side */
-    uint8_t state_before;    /* this side's state before the segment */
+    bool is_syn_retry;    /* SYN repeated while still opening */
+    bool is_rst_refusal;  /* RST answering a SYN */
+    bool closed_by_this;  /* this segment closed the connection (FIN both ways or RST) */
+    bool ack_beyond_data; /* acknowledges sequence space the peer was never seen to send */
+    bool rst_in_window;   /* RST acceptable to the receiver (RFC 9293 3.10.7.4) */
+    bool was_closed;      /* the connection was already closed before this segment */
+    bool was_reset;       /* an acceptable RST had been seen before this segment */
+    bool first_of_side;   /* first segment seen from this side */
+    uint8_t state_before; /* this side's state before the segment */
     uint8_t peer_state_before;
 };
 
 struct tcp_conn {
     struct tcp_endpoint ep[2]; /* [0] originator, [1] responder */
     struct history history;
-    uint8_t seen_first : 2;    /* bit per side: any packet seen */
-    uint8_t is_partial : 1;    /* Zeek's partial-connection flag */
+    uint8_t seen_first : 2; /* bit per side: any packet seen */
+    uint8_t is_partial : 1; /* Zeek's partial-connection flag */
 };
 
 /*
@@ -87,8 +87,7 @@ void tcp_conn_init(struct tcp_conn *c);
 /* Zeek's first-packet role heuristic: returns true if the sender of the
  * first packet should be the responder. `server_port` says whether a port
  * is a likely server port. */
-bool tcp_conn_first_packet_flips(const struct tcp_segment *seg,
-                                 bool (*server_port)(uint16_t port));
+bool tcp_conn_first_packet_flips(const struct tcp_segment *seg, bool (*server_port)(uint16_t port));
 
 /* Returns true if the caller must swap originator and responder after
  * this segment (SYN and SYN-ACK seen in reverse order). */

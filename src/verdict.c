@@ -64,7 +64,8 @@ static const struct hint hints[] = {
      "nothing listening on the agent port: the Arcserve agent service is not running or not "
      "listening (E8572)"},
     {"arcserve", ANOMALY_SYN_TIMEOUT,
-     "SYNs to the agent unanswered: a firewall drops them or the agent host is down (10060, E3392)"},
+     "SYNs to the agent unanswered: a firewall drops them or the agent host is down (10060, "
+     "E3392)"},
     {"arcserve", ANOMALY_RST_AFTER_IDLE,
      "RST after a long idle on the agent connection: the agent reply time-out (default 20 "
      "minutes) expired"},

@@ -10,11 +10,11 @@
 #include "conversation.h"
 #include "tcpverdict.h"
 
-#define SYN TCP_FLAG_SYN
-#define ACK TCP_FLAG_ACK
-#define FIN TCP_FLAG_FIN
-#define RST TCP_FLAG_RST
-#define PSH TCP_FLAG_PSH
+#define SYN      TCP_FLAG_SYN
+#define ACK      TCP_FLAG_ACK
+#define FIN      TCP_FLAG_FIN
+#define RST      TCP_FLAG_RST
+#define PSH      TCP_FLAG_PSH
 #define MAX_SEEN 16
 
 struct seen {
@@ -78,8 +78,8 @@ static void start(uint32_t max_flows, uint16_t port)
 static void feed(int from, uint8_t flags, uint32_t len)
 {
     conversation_send(&conv, from, flags, len);
-    struct tv_packet p = {LINK_ETHERNET, now_us, conv.frame, (uint32_t)conv.frame_len,
-                          (uint32_t)conv.frame_len, 0};
+    struct tv_packet p = {
+        LINK_ETHERNET, now_us, conv.frame, (uint32_t)conv.frame_len, (uint32_t)conv.frame_len, 0};
     tv_analyzer_packet(an, &p);
     now_us += 1000;
 }
@@ -87,8 +87,8 @@ static void feed(int from, uint8_t flags, uint32_t len)
 static void feed_at(int from, uint8_t flags, uint32_t len, uint32_t seq)
 {
     conversation_send_at(&conv, from, flags, len, seq);
-    struct tv_packet p = {LINK_ETHERNET, now_us, conv.frame, (uint32_t)conv.frame_len,
-                          (uint32_t)conv.frame_len, 0};
+    struct tv_packet p = {
+        LINK_ETHERNET, now_us, conv.frame, (uint32_t)conv.frame_len, (uint32_t)conv.frame_len, 0};
     tv_analyzer_packet(an, &p);
     now_us += 1000;
 }

@@ -13,20 +13,20 @@
 #include "decode.h"
 
 struct pb_tcp {
-    const char *src;       /* "10.0.0.1" or "2001:db8::1": the family follows */
+    const char *src; /* "10.0.0.1" or "2001:db8::1": the family follows */
     const char *dst;
     uint16_t sport;
     uint16_t dport;
     uint32_t seq;
     uint32_t ack;
-    uint8_t flags;         /* TCP_FLAG_* */
-    uint16_t window;       /* 0 means 65535 unless zero_window */
+    uint8_t flags;   /* TCP_FLAG_* */
+    uint16_t window; /* 0 means 65535 unless zero_window */
     bool zero_window;
     const uint8_t *payload; /* NULL with payload_len > 0: filled with 'x' */
     uint32_t payload_len;
-    uint16_t mss;          /* 0: no MSS option */
-    int wscale;            /* <0: no window scale option (use -1); 0 is a valid shift */
-    bool has_wscale;       /* set with wscale >= 0 */
+    uint16_t mss;    /* 0: no MSS option */
+    int wscale;      /* <0: no window scale option (use -1); 0 is a valid shift */
+    bool has_wscale; /* set with wscale >= 0 */
     bool sack_permitted;
     bool timestamp;
     uint32_t ts_val;
