@@ -163,7 +163,7 @@ static const struct tv_anomaly_report *text_main_anomaly(const struct tv_verdict
 
 static void text_append_header(struct output_text *text)
 {
-    text_appendf(text, "%-*s  %*s    %-*s  %-11s %-6s %-12s %-12s %-7s %s\n", TEXT_TS_WIDTH,
+    text_appendf(text, "%-*s  %*s    %-*s  %-14s %-6s %-12s %-12s %-7s %s\n", TEXT_TS_WIDTH,
                  "FIRST (UTC)", TEXT_ENDPOINT_WIDTH, "ORIG", TEXT_ENDPOINT_WIDTH, "RESP", "SERVICE",
                  "STATE", "HISTORY", "END", "VERDICT", "ANOMALY");
 }
@@ -212,7 +212,7 @@ enum output_text_status output_text_flow(struct output_text *text, const struct 
     text_format_endpoint(&v->orig, orig, sizeof(orig));
     text_format_endpoint(&v->resp, resp, sizeof(resp));
 
-    text_appendf(text, "%-*s  %*s -> %-*s  %-11s %-6s %-12s %-12s %-7s ", TEXT_TS_WIDTH, ts,
+    text_appendf(text, "%-*s  %*s -> %-*s  %-14s %-6s %-12s %-12s %-7s ", TEXT_TS_WIDTH, ts,
                  TEXT_ENDPOINT_WIDTH, orig, TEXT_ENDPOINT_WIDTH, resp, text_or_dash(v->service),
                  text_or_dash(v->conn_state), text_or_dash(v->history), tv_end_name(v->end),
                  tv_level_name(v->level));
