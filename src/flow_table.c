@@ -22,7 +22,8 @@ struct list {
 
 struct flow_table {
     struct flow *flows; /* owned, flow_cap slots */
-    uint32_t *buckets;  /* owned, bucket_mask + 1 chain heads */
+    uint32_t *buckets;  /* owned, bucket_mask + 1 chain heads, stored as index + 1
+                           so that calloc's zero pages mean "empty" untouched */
     uint32_t bucket_mask;
     uint32_t flow_cap;
     uint32_t count;
@@ -51,12 +52,11 @@ struct flow_table *flow_table_create(uint32_t flow_cap)
     for (int i = 0; i < FLOW_LIST_COUNT; i++)
         t->lists[i] = (struct list){FLOW_NONE, FLOW_NONE};
     t->flows = calloc(flow_cap, sizeof(*t->flows));
-    t->buckets = malloc((size_t)buckets * sizeof(*t->buckets));
+    t->buckets = calloc(buckets, sizeof(*t->buckets));
     if (t->flows == NULL || t->buckets == NULL) {
         flow_table_destroy(t); /* accepts partial objects */
         return NULL;
     }
-    memset(t->buckets, 0xff, (size_t)buckets * sizeof(*t->buckets));
     return t;
 }
 
@@ -86,7 +86,7 @@ static uint32_t index_of(const struct flow_table *t, const struct flow *f)
 
 struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key)
 {
-    uint32_t i = t->buckets[flow_key_hash(key) & t->bucket_mask];
+    uint32_t i = t->buckets[flow_key_hash(key) & t->bucket_mask] - 1;
     while (i != FLOW_NONE) {
         struct flow *f = &t->flows[i];
         if (flow_key_equal(&f->key, key))
@@ -140,8 +140,8 @@ struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
     memset(f, 0, sizeof(*f));
     f->key = *key;
     uint32_t *bucket = &t->buckets[flow_key_hash(key) & t->bucket_mask];
-    f->hash_next = *bucket;
-    *bucket = i;
+    f->hash_next = *bucket - 1;
+    *bucket = i + 1;
     list_append(t, i, list);
     t->count++;
     return f;
@@ -150,10 +150,15 @@ struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
 void flow_table_remove(struct flow_table *t, struct flow *f)
 {
     uint32_t i = index_of(t, f);
-    uint32_t *link = &t->buckets[flow_key_hash(&f->key) & t->bucket_mask];
-    while (*link != i)
-        link = &t->flows[*link].hash_next;
-    *link = f->hash_next;
+    uint32_t *bucket = &t->buckets[flow_key_hash(&f->key) & t->bucket_mask];
+    if (*bucket - 1 == i) {
+        *bucket = f->hash_next + 1;
+    } else {
+        uint32_t *link = &t->flows[*bucket - 1].hash_next;
+        while (*link != i)
+            link = &t->flows[*link].hash_next;
+        *link = f->hash_next;
+    }
     list_unlink(t, i);
     f->hash_next = t->free_head;
     t->free_head = i;
