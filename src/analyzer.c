@@ -293,12 +293,15 @@ static void rst_anomalies(struct tv_analyzer *a, struct flow *f, bool is_orig,
                     peer == TCP_STATE_PARTIAL || peer == TCP_STATE_CLOSED;
     if (!was_open)
         return;
-    if (me == TCP_STATE_CLOSED || peer == TCP_STATE_CLOSED)
+    if (me == TCP_STATE_CLOSED || peer == TCP_STATE_CLOSED) {
         note(a, f, ANOMALY_RST_AFTER_FIN, is_orig);
-    else if (idle_us > a->cfg.rst_idle_us)
+        return;
+    }
+    /* An abort says what happened; a long silence before it says why
+     * (an application's reply time-out, a firewall's idle time-out). */
+    note(a, f, ANOMALY_RST_ABORT, is_orig);
+    if (idle_us > a->cfg.rst_idle_us)
         note(a, f, ANOMALY_RST_AFTER_IDLE, is_orig);
-    else
-        note(a, f, ANOMALY_RST_ABORT, is_orig);
 }
 
 static void segment_anomalies(struct tv_analyzer *a, struct flow *f, bool is_orig,

@@ -287,7 +287,7 @@ START_TEST(test_rst_after_long_idle_is_rst_after_idle)
     now_us += INT64_C(20) * 60 * 1000000; /* the agent's 20-minute reply time-out */
     feed(SERVER, RST | ACK, 0);
     finish();
-    ck_assert_str_eq(seen[0].anomalies, "rst_after_idle:resp:1 ");
+    ck_assert_str_eq(seen[0].anomalies, "rst_abort:resp:1 rst_after_idle:resp:1 ");
     ck_assert_int_eq(seen[0].orig_winsock, TV_WINSOCK_ECONNRESET);
 }
 END_TEST
