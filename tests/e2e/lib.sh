@@ -8,7 +8,12 @@
 #   skip MSG       stop the test as skipped (exit 77, the automake convention)
 #   run ARGS...    run $TCPVERDICT ARGS; fills $RUN_OUT, $RUN_ERR (file names), $RUN_STATUS
 #   check_contract FILE   run the JSON contract checker on FILE (skipped with a note if absent)
+#   check NAME ... done_check   one ok/FAIL line per named check
 #   finish         summary line; exit 1 if any check failed
+#   json_get FILE EXPR    a Python expression over an NDJSON output
+#   make_pcap FILE KIND   write a small capture whose verdicts are known
+#   find_captures  CAPTURES=(samples, else corpus traces); skips if neither
+#   testlist_entries, golden_run   the golden tests' TESTLIST and one run
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
