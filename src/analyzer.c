@@ -28,6 +28,10 @@
 
 #define US_PER_S INT64_C(1000000)
 
+/* An attempt still unanswered this long after its SYN is not just cut off
+ * by the end of the capture: 3 s, the initial retransmission time-out. */
+#define ATTEMPT_ANSWER_US (3 * US_PER_S)
+
 struct tv_analyzer {
     struct tv_config cfg;
     tv_verdict_fn on_verdict;
@@ -163,12 +167,14 @@ static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
     flow_table_remove(a->flows, f);
 }
 
-/* An attempt that ran out of time: the opener's SYNs went unanswered. */
+/* An attempt that ran out of time: the opener's SYNs went unanswered. The
+ * anomaly dates from the attempt's first packet, not from the moment the
+ * time-out was noticed. */
 static void end_attempt(struct tv_analyzer *a, struct flow *f)
 {
     uint32_t syns = f->conn.ep[0].pkts;
     anomaly_note_n(a->anomalies, &f->anomalies, ANOMALY_SYN_TIMEOUT, true, syns ? syns : 1,
-                   a->pkt_no, a->now_us);
+                   f->first_pkt, f->first_us);
     emit(a, f, TV_END_SYN_TIMEOUT);
 }
 
@@ -217,6 +223,7 @@ static struct flow *new_flow(struct tv_analyzer *a, const struct flow_key *key, 
         return NULL;
     }
     f->flow_id = ++a->next_flow_id;
+    f->first_pkt = a->pkt_no;
     f->first_us = a->now_us;
     f->last_us = a->now_us;
     f->end = TV_END_OPEN;
@@ -447,9 +454,12 @@ void tv_analyzer_finish(struct tv_analyzer *a)
     n = flow_table_all(a->flows, all);
     for (uint32_t i = 0; i < n; i++) {
         struct flow *f = all[i];
-        /* Retried SYNs with no answer to the end of the input: a time-out,
-         * not merely an open attempt. */
-        if (is_attempt(&f->conn) && f->conn.ep[0].pkts > 1)
+        /* No answer to the end of the input, with SYNs retried or for longer
+         * than the classic initial retransmission time-out (RFC 1122
+         * 4.2.3.1): a time-out, not merely an attempt cut off by the end of
+         * the capture. */
+        if (is_attempt(&f->conn) &&
+            (f->conn.ep[0].pkts > 1 || a->now_us - f->first_us > ATTEMPT_ANSWER_US))
             end_attempt(a, f);
         else
             emit(a, f, TV_END_OPEN);

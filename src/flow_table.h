@@ -39,6 +39,7 @@ struct flow {
     uint32_t loose_drops;
     struct anomaly_set anomalies;
     uint64_t flow_id;
+    uint64_t first_pkt; /* input position of the flow's first packet */
     int64_t first_us;
     int64_t last_us;
     int64_t deadline_us;

@@ -30,6 +30,7 @@ struct seen {
     uint64_t flow_id;
     char anomalies[160]; /* "code:dir:count " ... */
     bool has_hint;
+    uint64_t first_anomaly_pkt;
 };
 
 static struct seen seen[MAX_SEEN];
@@ -55,6 +56,7 @@ static void on_verdict(const struct tv_verdict *v, void *ctx)
     s->loose_drops = v->loose_drops;
     s->flow_id = v->flow_id;
     s->has_hint = v->hint != NULL;
+    s->first_anomaly_pkt = v->anomaly_count ? v->anomalies[0].first_pkt : 0;
     for (size_t i = 0; i < v->anomaly_count; i++) {
         size_t used = strlen(s->anomalies);
         snprintf(s->anomalies + used, sizeof(s->anomalies) - used, "%s:%s:%u ",
@@ -184,6 +186,7 @@ START_TEST(test_unanswered_syns_time_out)
     ck_assert_int_eq(seen[0].end, TV_END_SYN_TIMEOUT);
     ck_assert_int_eq(seen[0].orig_winsock, TV_WINSOCK_ETIMEDOUT);
     ck_assert_str_eq(seen[0].anomalies, "syn_timeout:orig:3 ");
+    ck_assert_uint_eq(seen[0].first_anomaly_pkt, 1); /* dated from the first SYN */
 }
 END_TEST
 
@@ -199,6 +202,25 @@ START_TEST(test_attempt_ends_when_its_deadline_passes)
     finish();
     ck_assert_int_eq(seen_count, 2);
     ck_assert_int_eq(seen[1].end, TV_END_OPEN); /* a single SYN at the end: still open */
+}
+END_TEST
+
+START_TEST(test_single_syn_unanswered_for_seconds_times_out_at_end)
+{
+    start(100, 6051);
+    conversation_init(&conv, "10.0.0.6", 50001, "10.0.0.9", 8530);
+    handshake(); /* other traffic, so that the input goes on */
+    conversation_init(&conv, "10.0.0.5", 50123, "10.0.0.9", 6051);
+    feed(CLIENT, SYN, 0);
+    now_us += 5 * 1000000;
+    conversation_init(&conv, "10.0.0.6", 50001, "10.0.0.9", 8530);
+    conv.next_seq[CLIENT] = 1001;
+    conv.next_seq[SERVER] = 5001;
+    feed(CLIENT, ACK, 0);
+    finish();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_int_eq(seen[1].end, TV_END_SYN_TIMEOUT);
+    ck_assert_uint_eq(seen[1].first_anomaly_pkt, 4);
 }
 END_TEST
 
@@ -330,6 +352,7 @@ int main(void)
     tcase_add_test(tc, test_segments_after_rst_are_orphans_a_strict_firewall_drops);
     tcase_add_test(tc, test_unanswered_syns_time_out);
     tcase_add_test(tc, test_attempt_ends_when_its_deadline_passes);
+    tcase_add_test(tc, test_single_syn_unanswered_for_seconds_times_out_at_end);
     tcase_add_test(tc, test_full_table_evicts_and_every_flow_gets_one_verdict);
     tcase_add_test(tc, test_midstream_at_start_is_notice_but_later_is_orphan_no_state);
     tcase_add_test(tc, test_first_packet_from_server_port_makes_it_the_responder);
