@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "conversation.h"
 #include "tcpverdict.h"
 
@@ -362,9 +363,5 @@ int main(void)
     tcase_add_test(tc, test_malformed_packets_are_counted_not_tracked);
     tcase_add_test(tc, test_invalid_config_is_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_main_run(s);
 }

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "cursor.h"
 
 static const uint8_t bytes[] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc};
@@ -122,9 +123,5 @@ static Suite *cursor_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cursor_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_main_run(cursor_suite());
 }

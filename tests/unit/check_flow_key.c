@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "flow_key.h"
 #include "packet_builder.h"
 
@@ -135,9 +136,5 @@ static Suite *flow_key_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(flow_key_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_main_run(flow_key_suite());
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "flow_table.h"
 
 static struct flow_key key_for(uint32_t n)
@@ -130,9 +131,5 @@ int main(void)
     tcase_add_test(tc, test_many_colliding_inserts_and_removes_keep_the_table_consistent);
     tcase_add_test(tc, test_zero_cap_is_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_main_run(s);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "history.h"
 
 static char buf[HISTORY_CAP + 1];
@@ -80,9 +81,5 @@ int main(void)
     tcase_add_test(tc, test_flip_appends_caret_and_keeps_seen_bits_with_the_role);
     tcase_add_test(tc, test_history_stops_at_capacity);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_main_run(s);
 }

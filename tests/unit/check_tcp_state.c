@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "conversation.h"
 #include "tcp_state.h"
 
@@ -356,9 +357,5 @@ static Suite *tcp_state_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(tcp_state_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_main_run(tcp_state_suite());
 }
