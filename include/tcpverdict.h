@@ -53,6 +53,22 @@ struct tv_packet {
     uint32_t caplen;    /* bytes captured */
     uint32_t wirelen;   /* bytes on the wire */
     uint32_t epb_flags; /* pcapng enhanced packet block flags, 0 if none */
+    uint64_t number;    /* 1-based position in the whole input, so that several
+                           analyzers fed from one stream agree; 0: the
+                           analyzer counts the packets it is given */
+};
+
+/* A TCP port named as a service (--service PORT=NAME). */
+struct tv_service {
+    uint16_t port;
+    const char *name; /* borrowed for the analyzer's lifetime */
+};
+
+/* An address given a role name (--role ADDR=NAME). */
+struct tv_role {
+    uint8_t family; /* 4 or 6 */
+    uint8_t addr[16];
+    const char *name; /* borrowed for the analyzer's lifetime */
 };
 
 struct tv_config {
@@ -65,6 +81,13 @@ struct tv_config {
     int64_t rst_idle_us;     /* a RST after this much silence is rst_after_idle */
     int64_t stall_us;        /* outstanding data with no progress this long */
     bool verify_checksums;   /* check IPv4 header and TCP checksums */
+    int64_t interim_us;      /* an open flow gets an interim record this often; 0: never */
+    const struct tv_service *services; /* in addition to the built-in ones */
+    size_t service_count;
+    const struct tv_role *roles;
+    size_t role_count;
+    bool have_capture_host;      /* capture_host says where the capture was taken */
+    struct tv_role capture_host; /* its name is not used */
 };
 
 void tv_config_default(struct tv_config *cfg);
@@ -89,7 +112,8 @@ struct tv_anomaly_report {
 };
 
 struct tv_verdict {
-    uint64_t flow_id;
+    uint64_t flow_id; /* input position of the flow's first packet: unique, and
+                         the same however the input is split among analyzers */
     int64_t first_us;
     int64_t last_us;
     struct tv_endpoint_report orig;
@@ -105,6 +129,7 @@ struct tv_verdict {
     uint64_t loose_drops;  /* segments a firewall adopting bare ACKs would drop */
     uint32_t attempt;      /* refused attempts on this 5-tuple before this flow */
     const char *hint;      /* one-line advice, or NULL */
+    bool interim;          /* the flow goes on; its final record comes later */
 };
 
 typedef void (*tv_verdict_fn)(const struct tv_verdict *verdict, void *ctx);
@@ -152,6 +177,10 @@ struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_f
 void tv_analyzer_destroy(struct tv_analyzer *analyzer);
 
 void tv_analyzer_packet(struct tv_analyzer *analyzer, const struct tv_packet *packet);
+
+/* Advances packet time without a packet (live capture while the line is
+ * quiet), ending the flows whose time is up. Time never moves back. */
+void tv_analyzer_tick(struct tv_analyzer *analyzer, int64_t now_us);
 
 /* End of input: every flow still tracked gets its verdict (end "open",
  * or the timeout it has already passed). */

@@ -40,7 +40,6 @@ struct tv_analyzer {
     struct anomaly_pool *anomalies; /* owned */
     struct tv_stats stats;
     uint64_t anomaly_flows[ANOMALY_COUNT];
-    uint64_t next_flow_id;
     uint64_t pkt_no;  /* 1-based position of the current packet in the input */
     int64_t start_us; /* first packet's timestamp */
     int64_t now_us;   /* latest timestamp seen: time never runs backwards */
@@ -222,7 +221,7 @@ static struct flow *new_flow(struct tv_analyzer *a, const struct flow_key *key, 
         a->stats.refused_flows++;
         return NULL;
     }
-    f->flow_id = ++a->next_flow_id;
+    f->flow_id = a->pkt_no;
     f->first_pkt = a->pkt_no;
     f->first_us = a->now_us;
     f->last_us = a->now_us;
@@ -407,18 +406,32 @@ static void track(struct tv_analyzer *a, const struct packet *p)
     schedule(a, f);
 }
 
+/* Moves packet time forward (never back) and ends the flows it passes. */
+static void advance(struct tv_analyzer *a, int64_t ts_us)
+{
+    if (!a->started) {
+        a->started = true;
+        a->start_us = ts_us;
+        a->now_us = ts_us;
+    }
+    if (ts_us > a->now_us)
+        a->now_us = ts_us;
+    expire(a, a->now_us);
+}
+
+void tv_analyzer_tick(struct tv_analyzer *a, int64_t now_us)
+{
+    if (a->started)
+        advance(a, now_us);
+}
+
 void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
 {
     a->stats.packets++;
-    a->pkt_no++;
-    if (!a->started) {
-        a->started = true;
-        a->start_us = pkt->ts_us;
-        a->now_us = pkt->ts_us;
-    }
-    if (pkt->ts_us > a->now_us)
-        a->now_us = pkt->ts_us;
-    expire(a, a->now_us);
+    /* A packet number from the caller keeps flow ids and first_pkt global
+     * when one input is split among several analyzers. */
+    a->pkt_no = pkt->number ? pkt->number : a->pkt_no + 1;
+    advance(a, pkt->ts_us);
 
     struct packet p;
     enum tv_decode_status status = decode_packet(pkt->linktype, pkt->data, pkt->caplen,

@@ -78,22 +78,27 @@ static void start(uint32_t max_flows, uint16_t port)
     conversation_init(&conv, "10.0.0.5", 50123, "10.0.0.9", port);
 }
 
+static void feed_packet(void)
+{
+    struct tv_packet p = {.linktype = LINK_ETHERNET,
+                          .ts_us = now_us,
+                          .data = conv.frame,
+                          .caplen = (uint32_t)conv.frame_len,
+                          .wirelen = (uint32_t)conv.frame_len};
+    tv_analyzer_packet(an, &p);
+    now_us += 1000;
+}
+
 static void feed(int from, uint8_t flags, uint32_t len)
 {
     conversation_send(&conv, from, flags, len);
-    struct tv_packet p = {
-        LINK_ETHERNET, now_us, conv.frame, (uint32_t)conv.frame_len, (uint32_t)conv.frame_len, 0};
-    tv_analyzer_packet(an, &p);
-    now_us += 1000;
+    feed_packet();
 }
 
 static void feed_at(int from, uint8_t flags, uint32_t len, uint32_t seq)
 {
     conversation_send_at(&conv, from, flags, len, seq);
-    struct tv_packet p = {
-        LINK_ETHERNET, now_us, conv.frame, (uint32_t)conv.frame_len, (uint32_t)conv.frame_len, 0};
-    tv_analyzer_packet(an, &p);
-    now_us += 1000;
+    feed_packet();
 }
 
 static void finish(void)
@@ -319,7 +324,11 @@ START_TEST(test_malformed_packets_are_counted_not_tracked)
 {
     start(100, 8530);
     uint8_t junk[10] = {0};
-    struct tv_packet p = {LINK_ETHERNET, now_us, junk, sizeof(junk), sizeof(junk), 0};
+    struct tv_packet p = {.linktype = LINK_ETHERNET,
+                          .ts_us = now_us,
+                          .data = junk,
+                          .caplen = sizeof(junk),
+                          .wirelen = sizeof(junk)};
     tv_analyzer_packet(an, &p);
     p.linktype = 4242;
     tv_analyzer_packet(an, &p);
