@@ -40,9 +40,10 @@ struct tv_analyzer {
     struct anomaly_pool *anomalies; /* owned */
     struct tv_stats stats;
     uint64_t anomaly_flows[ANOMALY_COUNT];
-    uint64_t pkt_no;  /* 1-based position of the current packet in the input */
-    int64_t start_us; /* first packet's timestamp */
-    int64_t now_us;   /* latest timestamp seen: time never runs backwards */
+    uint64_t pkt_no;         /* 1-based position of the current packet in the input */
+    int64_t start_us;        /* first packet's timestamp */
+    int64_t now_us;          /* latest timestamp seen: time never runs backwards */
+    int64_t next_interim_us; /* when open flows next get an interim record */
     bool started;
 };
 
@@ -66,7 +67,7 @@ struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_f
 {
     if (cfg == NULL || on_verdict == NULL || cfg->max_flows == 0 || cfg->idle_timeout_us <= 0 ||
         cfg->syn_timeout_us <= 0 || cfg->linger_us < 0 || cfg->grace_us < 0 ||
-        cfg->rst_idle_us <= 0 || cfg->stall_us <= 0)
+        cfg->rst_idle_us <= 0 || cfg->stall_us <= 0 || cfg->interim_us < 0)
         return NULL;
     struct tv_analyzer *a = calloc(1, sizeof(*a));
     if (a == NULL)
@@ -175,6 +176,31 @@ static void end_attempt(struct tv_analyzer *a, struct flow *f)
     anomaly_note_n(a->anomalies, &f->anomalies, ANOMALY_SYN_TIMEOUT, true, syns ? syns : 1,
                    f->first_pkt, f->first_us);
     emit(a, f, TV_END_SYN_TIMEOUT);
+}
+
+/*
+ * Interim records: a long-lived flow should not wait for its end to be
+ * seen. Every interim_us of packet time, each open flow at least that old
+ * gets a record marked interim; its one final verdict still comes later.
+ * A scan of the table, but only once per interval.
+ */
+static void report_interim(struct tv_analyzer *a)
+{
+    for (int l = 0; l < FLOW_LIST_COUNT; l++) {
+        if (l == FLOW_LIST_CLOSED)
+            continue;
+        for (struct flow *f = flow_table_oldest(a->flows, (enum flow_list)l); f != NULL;
+             f = flow_table_next(a->flows, f)) {
+            if (a->now_us - f->first_us < a->cfg.interim_us)
+                continue;
+            struct verdict_buf buf;
+            struct tv_verdict v;
+            f->end = TV_END_OPEN;
+            verdict_build(f, a->anomalies, &buf, &v);
+            v.interim = true;
+            a->on_verdict(&v, a->ctx);
+        }
+    }
 }
 
 static void expire(struct tv_analyzer *a, int64_t now_us)
@@ -417,6 +443,15 @@ static void advance(struct tv_analyzer *a, int64_t ts_us)
     if (ts_us > a->now_us)
         a->now_us = ts_us;
     expire(a, a->now_us);
+    if (a->cfg.interim_us > 0) {
+        if (a->next_interim_us == 0)
+            a->next_interim_us = a->start_us + a->cfg.interim_us;
+        if (a->now_us >= a->next_interim_us) {
+            report_interim(a);
+            int64_t behind = (a->now_us - a->next_interim_us) / a->cfg.interim_us;
+            a->next_interim_us += (behind + 1) * a->cfg.interim_us;
+        }
+    }
 }
 
 void tv_analyzer_tick(struct tv_analyzer *a, int64_t now_us)

@@ -180,6 +180,11 @@ struct flow *flow_table_oldest(struct flow_table *t, enum flow_list list)
     return i == FLOW_NONE ? NULL : &t->flows[i];
 }
 
+struct flow *flow_table_next(struct flow_table *t, const struct flow *f)
+{
+    return f->list_next == FLOW_NONE ? NULL : &t->flows[f->list_next];
+}
+
 static int compare_flow_id(const void *a, const void *b)
 {
     const struct flow *fa = *(const struct flow *const *)a;

@@ -78,6 +78,9 @@ void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list)
 /* The flow at the head of a list (the first to time out), or NULL. */
 struct flow *flow_table_oldest(struct flow_table *t, enum flow_list list);
 
+/* The flow after f on its list, or NULL. */
+struct flow *flow_table_next(struct flow_table *t, const struct flow *f);
+
 /* Fills out[] (room for flow_table_count()) with every live flow, ordered
  * by flow_id; returns how many. */
 uint32_t flow_table_all(struct flow_table *t, struct flow **out);

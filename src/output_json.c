@@ -215,6 +215,8 @@ enum output_json_status output_json_flow(struct output_json *json, const struct 
 
     json_add_u64(&rec, root, "attempt", v->attempt);
     json_add_string(&rec, root, "hint", v->hint);
+    /* Added to the contract: an interim record of a flow that goes on. */
+    json_add(&rec, root, "interim", json_object_new_boolean(v->interim));
     return json_emit(json, &rec);
 }
 

@@ -214,8 +214,8 @@ enum output_text_status output_text_flow(struct output_text *text, const struct 
 
     text_appendf(text, "%-*s  %*s -> %-*s  %-14s %-6s %-12s %-12s %-7s ", TEXT_TS_WIDTH, ts,
                  TEXT_ENDPOINT_WIDTH, orig, TEXT_ENDPOINT_WIDTH, resp, text_or_dash(v->service),
-                 text_or_dash(v->conn_state), text_or_dash(v->history), tv_end_name(v->end),
-                 tv_level_name(v->level));
+                 text_or_dash(v->conn_state), text_or_dash(v->history),
+                 v->interim ? "interim" : tv_end_name(v->end), tv_level_name(v->level));
     const struct tv_anomaly_report *main_anomaly = text_main_anomaly(v);
     if (main_anomaly == NULL)
         text_appendf(text, "-\n");

@@ -32,6 +32,7 @@ struct seen {
     char anomalies[160]; /* "code:dir:count " ... */
     bool has_hint;
     uint64_t first_anomaly_pkt;
+    bool interim;
 };
 
 static struct seen seen[MAX_SEEN];
@@ -58,12 +59,22 @@ static void on_verdict(const struct tv_verdict *v, void *ctx)
     s->flow_id = v->flow_id;
     s->has_hint = v->hint != NULL;
     s->first_anomaly_pkt = v->anomaly_count ? v->anomalies[0].first_pkt : 0;
+    s->interim = v->interim;
     for (size_t i = 0; i < v->anomaly_count; i++) {
         size_t used = strlen(s->anomalies);
         snprintf(s->anomalies + used, sizeof(s->anomalies) - used, "%s:%s:%u ",
                  v->anomalies[i].code, v->anomalies[i].from_orig ? "orig" : "resp",
                  v->anomalies[i].count);
     }
+}
+
+static void start_with(const struct tv_config *cfg, uint16_t port)
+{
+    seen_count = 0;
+    now_us = INT64_C(1700000000000000);
+    an = tv_analyzer_create(cfg, on_verdict, NULL);
+    ck_assert_ptr_nonnull(an);
+    conversation_init(&conv, "10.0.0.5", 50123, "10.0.0.9", port);
 }
 
 static void start(uint32_t max_flows, uint16_t port)
@@ -104,7 +115,10 @@ static void feed_at(int from, uint8_t flags, uint32_t len, uint32_t seq)
 static void finish(void)
 {
     tv_analyzer_finish(an);
-    ck_assert_uint_eq(tv_analyzer_stats(an)->flows, (uint64_t)seen_count);
+    uint64_t final = 0;
+    for (int i = 0; i < seen_count; i++)
+        final += !seen[i].interim;
+    ck_assert_uint_eq(tv_analyzer_stats(an)->flows, final); /* one verdict per flow */
     tv_analyzer_destroy(an);
     an = NULL;
 }
@@ -341,6 +355,60 @@ START_TEST(test_malformed_packets_are_counted_not_tracked)
 }
 END_TEST
 
+START_TEST(test_tick_ends_flows_while_no_packets_arrive)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, FIN | ACK, 0);
+    feed(SERVER, FIN | ACK, 0);
+    tv_analyzer_tick(an, now_us + INT64_C(30) * 1000000);
+    ck_assert_int_eq(seen_count, 0); /* still lingering */
+    tv_analyzer_tick(an, now_us + INT64_C(61) * 1000000);
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_int_eq(seen[0].end, TV_END_FIN);
+    finish();
+}
+END_TEST
+
+START_TEST(test_long_flow_gets_interim_records_then_one_final_verdict)
+{
+    struct tv_config cfg;
+    tv_config_default(&cfg);
+    cfg.interim_us = INT64_C(10) * 1000000;
+    start_with(&cfg, 8530);
+    handshake();
+    for (int i = 0; i < 5; i++) {
+        now_us += INT64_C(6) * 1000000;
+        feed(CLIENT, PSH | ACK, 10);
+    }
+    finish();
+    int interim = 0;
+    for (int i = 0; i < seen_count; i++)
+        interim += seen[i].interim;
+    ck_assert_int_eq(interim, 3); /* at 10, 20 and 30 s of a 30 s flow */
+    ck_assert_int_eq(seen_count, 4);
+    ck_assert(!seen[3].interim);
+    ck_assert_int_eq(seen[3].end, TV_END_OPEN);
+    ck_assert_uint_eq(seen[0].flow_id, seen[3].flow_id);
+}
+END_TEST
+
+START_TEST(test_caller_packet_numbers_become_flow_ids)
+{
+    start(100, 8530);
+    conversation_send(&conv, CLIENT, SYN, 0);
+    struct tv_packet p = {.linktype = LINK_ETHERNET,
+                          .ts_us = now_us,
+                          .data = conv.frame,
+                          .caplen = (uint32_t)conv.frame_len,
+                          .wirelen = (uint32_t)conv.frame_len,
+                          .number = 4242};
+    tv_analyzer_packet(an, &p);
+    finish();
+    ck_assert_uint_eq(seen[0].flow_id, 4242);
+}
+END_TEST
+
 START_TEST(test_invalid_config_is_refused)
 {
     struct tv_config cfg;
@@ -370,6 +438,9 @@ int main(void)
     tcase_add_test(tc, test_rst_after_fin_is_warn);
     tcase_add_test(tc, test_rst_after_long_idle_is_rst_after_idle);
     tcase_add_test(tc, test_malformed_packets_are_counted_not_tracked);
+    tcase_add_test(tc, test_tick_ends_flows_while_no_packets_arrive);
+    tcase_add_test(tc, test_long_flow_gets_interim_records_then_one_final_verdict);
+    tcase_add_test(tc, test_caller_packet_numbers_become_flow_ids);
     tcase_add_test(tc, test_invalid_config_is_refused);
     suite_add_tcase(s, tc);
     return check_main_run(s);
