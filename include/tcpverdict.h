@@ -193,6 +193,24 @@ size_t tv_anomaly_code_count(void);
 const char *tv_anomaly_code_name(size_t code);
 uint64_t tv_analyzer_anomaly_flows(const struct tv_analyzer *analyzer, size_t code);
 
+/* Where the capture was taken: stated with --capture-host, or inferred from
+ * the packets (the host whose sent packets carry transmit-offload partial
+ * checksums). Returns false when unknown. */
+struct tv_capture_host {
+    uint8_t family;
+    uint8_t addr[16];
+    bool stated;            /* given by the user, not inferred */
+    uint64_t evidence_pkts; /* packets it sent with partial-sum checksums */
+};
+
+bool tv_analyzer_capture_host(const struct tv_analyzer *analyzer, struct tv_capture_host *out);
+
+/* Per-service counts: services (built-in and configured) by index. */
+size_t tv_analyzer_service_count(const struct tv_analyzer *analyzer);
+const char *tv_analyzer_service_name(const struct tv_analyzer *analyzer, size_t i);
+uint64_t tv_analyzer_service_flows(const struct tv_analyzer *analyzer, size_t i,
+                                   enum tv_level level);
+
 const char *tv_level_name(enum tv_level level);
 const char *tv_end_name(enum tv_end end);
 /* Parses "ok", "notice", "warn", "fail"; returns -1 otherwise. */

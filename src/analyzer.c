@@ -18,8 +18,10 @@
 
 #include "anomaly.h"
 #include "decode.h"
+#include "detect.h"
 #include "flow_key.h"
 #include "flow_table.h"
+#include "offload.h"
 #include "services.h"
 #include "tcp_state.h"
 #include "tcpverdict.h"
@@ -38,8 +40,13 @@ struct tv_analyzer {
     void *ctx;
     struct flow_table *flows;       /* owned */
     struct anomaly_pool *anomalies; /* owned */
+    struct services services;
+    struct offload offload;
     struct tv_stats stats;
     uint64_t anomaly_flows[ANOMALY_COUNT];
+    const char **service_names;                /* owned array of borrowed names */
+    uint64_t (*service_flows)[TV_LEVEL_COUNT]; /* owned, by service and level */
+    size_t service_count;
     uint64_t pkt_no;         /* 1-based position of the current packet in the input */
     int64_t start_us;        /* first packet's timestamp */
     int64_t now_us;          /* latest timestamp seen: time never runs backwards */
@@ -75,12 +82,20 @@ struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_f
     a->cfg = *cfg;
     a->on_verdict = on_verdict;
     a->ctx = ctx;
+    services_init(&a->services, cfg);
+    offload_init(&a->offload, cfg);
+    size_t name_cap = services_name_cap(&a->services);
+    a->service_names = calloc(name_cap, sizeof(*a->service_names));
+    a->service_flows = calloc(name_cap, sizeof(*a->service_flows));
+    if (a->service_names != NULL)
+        a->service_count = services_all_names(&a->services, a->service_names);
     a->flows = flow_table_create(cfg->max_flows);
     /* Two records per flow on average; most flows have none. */
     uint64_t pool_cap = (uint64_t)cfg->max_flows * 2;
     a->anomalies =
         anomaly_pool_create(pool_cap > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)pool_cap);
-    if (a->flows == NULL || a->anomalies == NULL) {
+    if (a->flows == NULL || a->anomalies == NULL || a->service_names == NULL ||
+        a->service_flows == NULL) {
         tv_analyzer_destroy(a);
         return NULL;
     }
@@ -93,6 +108,8 @@ void tv_analyzer_destroy(struct tv_analyzer *a)
         return;
     flow_table_destroy(a->flows);
     anomaly_pool_destroy(a->anomalies);
+    free(a->service_names);
+    free(a->service_flows);
     free(a);
 }
 
@@ -106,9 +123,37 @@ uint64_t tv_analyzer_anomaly_flows(const struct tv_analyzer *a, size_t code)
     return code < ANOMALY_COUNT ? a->anomaly_flows[code] : 0;
 }
 
-static void note(struct tv_analyzer *a, struct flow *f, enum anomaly_code code, bool from_orig)
+bool tv_analyzer_capture_host(const struct tv_analyzer *a, struct tv_capture_host *out)
 {
-    anomaly_note(a->anomalies, &f->anomalies, code, from_orig, a->pkt_no, a->now_us);
+    return offload_capture_host(&a->offload, out);
+}
+
+size_t tv_analyzer_service_count(const struct tv_analyzer *a)
+{
+    return a->service_count;
+}
+
+const char *tv_analyzer_service_name(const struct tv_analyzer *a, size_t i)
+{
+    return i < a->service_count ? a->service_names[i] : NULL;
+}
+
+uint64_t tv_analyzer_service_flows(const struct tv_analyzer *a, size_t i, enum tv_level level)
+{
+    return i < a->service_count && (unsigned)level < TV_LEVEL_COUNT ? a->service_flows[i][level]
+                                                                    : 0;
+}
+
+static struct detect_ctx detect_ctx(struct tv_analyzer *a)
+{
+    return (struct detect_ctx){
+        .cfg = &a->cfg,
+        .pool = a->anomalies,
+        .offload = &a->offload,
+        .pkt_no = a->pkt_no,
+        .now_us = a->now_us,
+        .start_us = a->start_us,
+    };
 }
 
 /* A connection attempt nobody answered: the originator is still opening. */
@@ -138,7 +183,7 @@ static enum tv_end natural_end(const struct flow *f, enum tv_end otherwise)
     const struct tcp_conn *c = &f->conn;
     if (f->flags & FLOW_F_REFUSED)
         return TV_END_REFUSED;
-    if (c->ep[0].state == TCP_STATE_RESET || c->ep[1].state == TCP_STATE_RESET)
+    if (f->flags & FLOW_F_RST_SEEN)
         return TV_END_RST;
     if (c->ep[0].state == TCP_STATE_CLOSED || c->ep[1].state == TCP_STATE_CLOSED)
         return TV_END_FIN;
@@ -147,17 +192,31 @@ static enum tv_end natural_end(const struct flow *f, enum tv_end otherwise)
     return otherwise;
 }
 
+static void count_service(struct tv_analyzer *a, const char *service, enum tv_level level)
+{
+    if (service == NULL)
+        return;
+    for (size_t i = 0; i < a->service_count; i++)
+        if (a->service_names[i] == service) {
+            a->service_flows[i][level]++;
+            return;
+        }
+}
+
 static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
 {
+    struct detect_ctx d = detect_ctx(a);
+    detect_flow_end(&d, f);
     f->end = (uint8_t)natural_end(f, otherwise);
 
     struct verdict_buf buf;
     struct tv_verdict v;
-    verdict_build(f, a->anomalies, &buf, &v);
+    verdict_build(f, a->anomalies, &a->services, &buf, &v);
 
     a->stats.flows++;
     a->stats.flows_by_level[v.level]++;
     a->stats.flows_by_end[v.end]++;
+    count_service(a, v.service, v.level);
     for (unsigned code = 0; code < ANOMALY_COUNT; code++)
         if (f->anomalies.mask & (1u << code))
             a->anomaly_flows[code]++;
@@ -174,7 +233,7 @@ static void end_attempt(struct tv_analyzer *a, struct flow *f)
 {
     uint32_t syns = f->conn.ep[0].pkts;
     anomaly_note_n(a->anomalies, &f->anomalies, ANOMALY_SYN_TIMEOUT, true, syns ? syns : 1,
-                   f->first_pkt, f->first_us);
+                   f->flow_id, f->first_us);
     emit(a, f, TV_END_SYN_TIMEOUT);
 }
 
@@ -196,7 +255,7 @@ static void report_interim(struct tv_analyzer *a)
             struct verdict_buf buf;
             struct tv_verdict v;
             f->end = TV_END_OPEN;
-            verdict_build(f, a->anomalies, &buf, &v);
+            verdict_build(f, a->anomalies, &a->services, &buf, &v);
             v.interim = true;
             a->on_verdict(&v, a->ctx);
         }
@@ -248,124 +307,20 @@ static struct flow *new_flow(struct tv_analyzer *a, const struct flow_key *key, 
         return NULL;
     }
     f->flow_id = a->pkt_no;
-    f->first_pkt = a->pkt_no;
     f->first_us = a->now_us;
     f->last_us = a->now_us;
     f->end = TV_END_OPEN;
     anomaly_set_init(&f->anomalies);
     tcp_conn_init(&f->conn);
     f->orig_side = (uint8_t)side;
-    if (tcp_conn_first_packet_flips(&p->tcp, services_is_server_port)) {
+    if (tcp_conn_first_packet_flips(&p->tcp, services_is_server_port(&a->services, p->tcp.src_port),
+                                    services_is_server_port(&a->services, p->tcp.dst_port))) {
         f->orig_side = (uint8_t)!side;
         history_flip(&f->conn.history);
     }
     if (flow_table_count(a->flows) > a->stats.max_concurrent_flows)
         a->stats.max_concurrent_flows = flow_table_count(a->flows);
     return f;
-}
-
-/* What a flow's first packet says about state that was never seen. */
-static void classify_first_packet(struct tv_analyzer *a, struct flow *f, bool is_orig,
-                                  uint8_t flags)
-{
-    if ((flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK))
-        return;
-    f->flags |= FLOW_F_MIDSTREAM;
-    if (a->now_us - a->start_us <= a->cfg.grace_us) {
-        note(a, f, ANOMALY_MIDSTREAM_START, is_orig);
-        return;
-    }
-    if (flags & TCP_FLAG_RST)
-        note(a, f, ANOMALY_UNSOLICITED_RST, is_orig);
-    else if (flags & TCP_FLAG_SYN)
-        note(a, f, ANOMALY_UNSOLICITED_SYNACK, is_orig);
-    else if ((flags & TCP_FLAG_FIN) && !(flags & TCP_FLAG_ACK))
-        note(a, f, ANOMALY_UNSOLICITED_FIN, is_orig);
-}
-
-/*
- * Firewall views: a strict stateful firewall creates state only from a
- * SYN; a loose one (Linux conntrack with nf_conntrack_tcp_loose=1) also
- * adopts any segment that carries an ACK. Both drop state on a RST.
- * Counts the segments each would have dropped.
- */
-static void firewall_view(struct flow *f, uint8_t flags)
-{
-    bool pure_syn = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
-    if (pure_syn)
-        f->flags |= FLOW_F_FIREWALL_OK | FLOW_F_LOOSE_OK;
-    else if ((flags & TCP_FLAG_ACK) && !(flags & TCP_FLAG_RST))
-        f->flags |= FLOW_F_LOOSE_OK;
-
-    if (!(f->flags & FLOW_F_FIREWALL_OK) && f->strict_drops < UINT32_MAX)
-        f->strict_drops++;
-    if (!(f->flags & FLOW_F_LOOSE_OK) && f->loose_drops < UINT32_MAX)
-        f->loose_drops++;
-    if (flags & TCP_FLAG_RST)
-        f->flags &= (uint8_t) ~(FLOW_F_FIREWALL_OK | FLOW_F_LOOSE_OK);
-}
-
-static void rst_anomalies(struct tv_analyzer *a, struct flow *f, bool is_orig,
-                          const struct packet *p, const struct tcp_event *ev, int64_t idle_us)
-{
-    if (p->payload_len > 0)
-        note(a, f, ANOMALY_RST_WITH_DATA, is_orig);
-    if (ev->was_reset)
-        return; /* a repeated RST adds nothing */
-    f->flags |= is_orig ? FLOW_F_RST_BY_ORIG : FLOW_F_RST_BY_RESP;
-    if (ev->is_rst_refusal) {
-        f->flags |= FLOW_F_REFUSED;
-        note(a, f, ANOMALY_RST_REFUSED, is_orig);
-        return;
-    }
-    uint8_t me = ev->state_before;
-    uint8_t peer = ev->peer_state_before;
-    bool was_open = me == TCP_STATE_ESTABLISHED || me == TCP_STATE_PARTIAL ||
-                    me == TCP_STATE_CLOSED || peer == TCP_STATE_ESTABLISHED ||
-                    peer == TCP_STATE_PARTIAL || peer == TCP_STATE_CLOSED;
-    if (!was_open)
-        return;
-    if (me == TCP_STATE_CLOSED || peer == TCP_STATE_CLOSED) {
-        note(a, f, ANOMALY_RST_AFTER_FIN, is_orig);
-        return;
-    }
-    /* An abort says what happened; a long silence before it says why
-     * (an application's reply time-out, a firewall's idle time-out). */
-    note(a, f, ANOMALY_RST_ABORT, is_orig);
-    if (idle_us > a->cfg.rst_idle_us)
-        note(a, f, ANOMALY_RST_AFTER_IDLE, is_orig);
-}
-
-static void segment_anomalies(struct tv_analyzer *a, struct flow *f, bool is_orig,
-                              const struct packet *p, const struct tcp_event *ev, int64_t idle_us)
-{
-    uint8_t flags = p->tcp.flags;
-
-    if (p->tcp_csum == CSUM_BAD || p->ip_csum == CSUM_BAD)
-        note(a, f, ANOMALY_CHECKSUM_BAD, is_orig);
-    else if (p->tcp_csum == CSUM_PARTIAL)
-        note(a, f, ANOMALY_CHECKSUM_OFFLOAD, is_orig);
-    if (p->truncated)
-        note(a, f, ANOMALY_TRUNCATED, is_orig);
-
-    if (flags & TCP_FLAG_RST) {
-        rst_anomalies(a, f, is_orig, p, ev, idle_us);
-    } else if (ev->was_reset && !(flags & TCP_FLAG_SYN)) {
-        /* The Forefront TMG case: the sender still believes in a
-         * connection that a RST ended; a firewall drops these. */
-        note(a, f, ANOMALY_ORPHAN_AFTER_RST, is_orig);
-    } else if (ev->was_closed && f->conn.ep[0].did_close && f->conn.ep[1].did_close &&
-               p->payload_len > 0) {
-        note(a, f, ANOMALY_ORPHAN_AFTER_CLOSE, is_orig);
-    }
-
-    /* No handshake ever seen and well past the capture's start: whoever
-     * forwarded these segments had no state for them. */
-    if ((f->flags & FLOW_F_MIDSTREAM) && !anomaly_set_has(&f->anomalies, ANOMALY_MIDSTREAM_START) &&
-        !f->conn.ep[0].saw_syn && !f->conn.ep[1].saw_syn &&
-        !(flags & (TCP_FLAG_RST | TCP_FLAG_SYN)) &&
-        !((flags & TCP_FLAG_FIN) && !(flags & TCP_FLAG_ACK)))
-        note(a, f, ANOMALY_ORPHAN_NO_STATE, is_orig);
 }
 
 static void schedule(struct tv_analyzer *a, struct flow *f)
@@ -412,23 +367,25 @@ static void track(struct tv_analyzer *a, const struct packet *p)
 
     bool is_orig = side == f->orig_side;
     int64_t idle_us = a->now_us - f->last_us;
+    struct detect_ctx d = detect_ctx(a);
     if (is_new)
-        classify_first_packet(a, f, is_orig, p->tcp.flags);
+        detect_first_packet(&d, f, is_orig, p->tcp.flags);
 
+    int64_t conn_ms = (a->now_us - f->first_us) / 1000;
+    uint32_t conn_ms32 = conn_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)conn_ms;
     struct tcp_event ev;
-    if (tcp_conn_segment(&f->conn, is_orig, p, &ev)) {
+    if (tcp_conn_segment(&f->conn, is_orig, p, conn_ms32, &ev)) {
         /* SYN+ACK had come before its SYN: the other side opened. */
         f->orig_side = (uint8_t)!f->orig_side;
         is_orig = !is_orig;
         anomaly_set_flip(a->anomalies, &f->anomalies);
-        uint8_t rst_bits = f->flags & (FLOW_F_RST_BY_ORIG | FLOW_F_RST_BY_RESP);
-        f->flags = (uint8_t)((f->flags & ~rst_bits) |
-                             ((rst_bits & FLOW_F_RST_BY_ORIG) ? FLOW_F_RST_BY_RESP : 0) |
-                             ((rst_bits & FLOW_F_RST_BY_RESP) ? FLOW_F_RST_BY_ORIG : 0));
+        uint16_t rst_bits = f->flags & (FLOW_F_RST_BY_ORIG | FLOW_F_RST_BY_RESP);
+        f->flags = (uint16_t)((f->flags & ~rst_bits) |
+                              ((rst_bits & FLOW_F_RST_BY_ORIG) ? FLOW_F_RST_BY_RESP : 0) |
+                              ((rst_bits & FLOW_F_RST_BY_RESP) ? FLOW_F_RST_BY_ORIG : 0));
     }
     f->last_us = a->now_us;
-    firewall_view(f, p->tcp.flags);
-    segment_anomalies(a, f, is_orig, p, &ev, idle_us);
+    detect_segment(&d, f, is_orig, p, &ev, idle_us, conn_ms32);
     schedule(a, f);
 }
 

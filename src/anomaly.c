@@ -109,6 +109,63 @@ void anomaly_note(struct anomaly_pool *pool, struct anomaly_set *set, enum anoma
     anomaly_note_n(pool, set, code, from_orig, 1, pkt_no, ts_us);
 }
 
+/* Recomputes the mask from the records left. */
+static void refresh_mask(const struct anomaly_pool *pool, struct anomaly_set *set)
+{
+    set->mask = 0;
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = pool->recs[i].next)
+        set->mask |= 1u << pool->recs[i].code;
+}
+
+void anomaly_forget(struct anomaly_pool *pool, struct anomaly_set *set, enum anomaly_code code,
+                    bool from_orig)
+{
+    uint32_t *link = &set->head;
+    while (*link != ANOMALY_NONE) {
+        struct anomaly_rec *r = &pool->recs[*link];
+        if (r->code == code && r->from_orig == from_orig) {
+            uint32_t i = *link;
+            *link = r->next;
+            r->next = pool->free_head;
+            pool->free_head = i;
+            break;
+        }
+        link = &r->next;
+    }
+    refresh_mask(pool, set);
+}
+
+void anomaly_rename(struct anomaly_pool *pool, struct anomaly_set *set, enum anomaly_code from,
+                    enum anomaly_code to, bool from_orig)
+{
+    struct anomaly_rec *target = NULL;
+    struct anomaly_rec *source = NULL;
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = pool->recs[i].next) {
+        struct anomaly_rec *r = &pool->recs[i];
+        if (r->from_orig != from_orig)
+            continue;
+        if (r->code == from)
+            source = r;
+        else if (r->code == to)
+            target = r;
+    }
+    if (source == NULL)
+        return;
+    if (target == NULL) {
+        source->code = (uint8_t)to;
+    } else {
+        /* Both exist: fold the counts into the earlier record's code. */
+        target->count =
+            source->count > UINT32_MAX - target->count ? UINT32_MAX : target->count + source->count;
+        if (source->first_pkt < target->first_pkt) {
+            target->first_pkt = source->first_pkt;
+            target->first_us = source->first_us;
+        }
+        anomaly_forget(pool, set, from, from_orig);
+    }
+    refresh_mask(pool, set);
+}
+
 void anomaly_set_flip(struct anomaly_pool *pool, struct anomaly_set *set)
 {
     for (uint32_t i = set->head; i != ANOMALY_NONE; i = pool->recs[i].next)

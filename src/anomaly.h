@@ -98,6 +98,15 @@ void anomaly_note(struct anomaly_pool *pool, struct anomaly_set *set, enum anoma
 void anomaly_note_n(struct anomaly_pool *pool, struct anomaly_set *set, enum anomaly_code code,
                     bool from_orig, uint32_t n, uint64_t pkt_no, int64_t ts_us);
 
+/* Drops a code sent by one side (a provisional finding proved wrong). */
+void anomaly_forget(struct anomaly_pool *pool, struct anomaly_set *set, enum anomaly_code code,
+                    bool from_orig);
+
+/* Re-files a code sent by one side under another, keeping its count and
+ * first occurrence (a finding explained better once more is known). */
+void anomaly_rename(struct anomaly_pool *pool, struct anomaly_set *set, enum anomaly_code from,
+                    enum anomaly_code to, bool from_orig);
+
 /* Swaps the direction of every record, after an originator flip. */
 void anomaly_set_flip(struct anomaly_pool *pool, struct anomaly_set *set);
 

@@ -27,19 +27,20 @@ enum flow_list {
 
 struct flow {
     struct flow_key key;
-    uint8_t list;      /* enum flow_list */
-    uint8_t orig_side; /* key side (0 or 1) of the originator */
-    uint8_t end;       /* enum tv_end, once known */
-    uint8_t flags;     /* FLOW_F_* */
-    uint16_t attempt;  /* refused attempts on this 5-tuple before this flow */
+    uint8_t list;         /* enum flow_list */
+    uint8_t orig_side;    /* key side (0 or 1) of the originator */
+    uint8_t end;          /* enum tv_end, once known */
+    uint16_t flags;       /* FLOW_F_* */
+    uint16_t attempt;     /* refused attempts on this 5-tuple before this flow */
+    uint32_t progress_ms; /* last time either side's data was newly acked, ms
+                             after first_us: stalls are measured from it */
     uint32_t hash_next;
     uint32_t list_prev;
     uint32_t list_next;
     uint32_t strict_drops; /* firewall views, see analyzer.c */
     uint32_t loose_drops;
     struct anomaly_set anomalies;
-    uint64_t flow_id;
-    uint64_t first_pkt; /* input position of the flow's first packet */
+    uint64_t flow_id; /* input position of the flow's first packet */
     int64_t first_us;
     int64_t last_us;
     int64_t deadline_us;
@@ -47,13 +48,14 @@ struct flow {
 };
 
 enum {
-    FLOW_F_ENDED = 0x01,       /* end decided (closed, refused, timed out) */
+    FLOW_F_RST_SEEN = 0x01,    /* an acceptable RST ended the connection */
     FLOW_F_MIDSTREAM = 0x02,   /* first packet not a SYN */
     FLOW_F_FIREWALL_OK = 0x04, /* a strict firewall would have state */
     FLOW_F_LOOSE_OK = 0x08,    /* a loose firewall would have state */
-    FLOW_F_RST_BY_ORIG = 0x10, /* who sent the first RST */
+    FLOW_F_RST_BY_ORIG = 0x10, /* who sent the first acceptable RST */
     FLOW_F_RST_BY_RESP = 0x20,
     FLOW_F_REFUSED = 0x40, /* the attempt was answered by RST */
+    FLOW_F_STALLED = 0x80, /* a stall was reported */
 };
 
 struct flow_table;

@@ -1,5 +1,5 @@
 /*
- * Known services and likely server ports.
+ * Known services, likely server ports and address roles.
  *
  * The likely-server list decides who is the originator when a flow starts
  * without a SYN: the side on a well-known service port is the responder.
@@ -10,6 +10,7 @@
 #include "services.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "banned.h"
 
@@ -32,16 +33,30 @@ static const uint16_t server_ports[] = {
     6051, 6379, 6666, 6667, 6668, 6669, 8000, 8080, 8443, 8530, 8531, 8888, 20000,
 };
 
-const char *services_name(uint16_t port)
+void services_init(struct services *s, const struct tv_config *cfg)
 {
+    s->user = cfg->services;
+    s->user_count = cfg->services ? cfg->service_count : 0;
+    s->roles = cfg->roles;
+    s->role_count = cfg->roles ? cfg->role_count : 0;
+}
+
+const char *services_name(const struct services *s, uint16_t port)
+{
+    for (size_t i = 0; i < s->user_count; i++)
+        if (s->user[i].port == port)
+            return s->user[i].name;
     for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
         if (services[i].port == port)
             return services[i].name;
     return NULL;
 }
 
-bool services_is_server_port(uint16_t port)
+bool services_is_server_port(const struct services *s, uint16_t port)
 {
+    for (size_t i = 0; i < s->user_count; i++)
+        if (s->user[i].port == port)
+            return true;
     size_t lo = 0;
     size_t hi = sizeof(server_ports) / sizeof(server_ports[0]);
     while (lo < hi) {
@@ -54,4 +69,37 @@ bool services_is_server_port(uint16_t port)
             hi = mid;
     }
     return false;
+}
+
+const char *services_role(const struct services *s, uint8_t family, const uint8_t addr[16])
+{
+    for (size_t i = 0; i < s->role_count; i++)
+        if (s->roles[i].family == family && memcmp(s->roles[i].addr, addr, 16) == 0)
+            return s->roles[i].name;
+    return NULL;
+}
+
+size_t services_name_cap(const struct services *s)
+{
+    return sizeof(services) / sizeof(services[0]) + s->user_count;
+}
+
+static bool has_name(const char **names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+size_t services_all_names(const struct services *s, const char **names)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+        if (!has_name(names, n, services[i].name))
+            names[n++] = services[i].name;
+    for (size_t i = 0; i < s->user_count; i++)
+        if (!has_name(names, n, s->user[i].name))
+            names[n++] = s->user[i].name;
+    return n;
 }

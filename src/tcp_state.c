@@ -104,17 +104,34 @@ static void advance_contig(struct tcp_endpoint *e, uint32_t to)
     }
 }
 
-static void note_data(struct tcp_endpoint *e, uint32_t seq, uint32_t end)
+/* A hole filled this soon after it opened was reordering, not a loss
+ * repaired by retransmission (which takes at least a round trip and, on
+ * a time-out, far longer). */
+#define REORDER_MS 20
+
+/* Returns true if the segment filled a hole soon after it opened. */
+static bool note_data(struct tcp_endpoint *e, uint32_t seq, uint32_t end, uint32_t conn_ms)
 {
     if (seq_leq(seq, e->contig_seq)) {
+        bool fills = e->has_hole && seq_gt(end, e->contig_seq) && seq_geq(seq, e->contig_seq);
+        bool fast = fills && conn_ms - e->hole_ms <= REORDER_MS;
         advance_contig(e, end);
-    } else if (!e->has_hole || seq_lt(seq, e->hole_end_seq)) {
+        if (fast && e->ooo_count < UINT16_MAX)
+            e->ooo_count++;
+        return fast;
+    }
+    if (!e->has_hole) {
         e->has_hole = 1;
         e->hole_end_seq = seq;
+        e->hole_ms = conn_ms;
+    } else if (seq_lt(seq, e->hole_end_seq)) {
+        e->hole_end_seq = seq;
     }
+    return false;
 }
 
-bool tcp_conn_first_packet_flips(const struct tcp_segment *seg, bool (*server_port)(uint16_t port))
+bool tcp_conn_first_packet_flips(const struct tcp_segment *seg, bool src_is_server,
+                                 bool dst_is_server)
 {
     uint8_t f = seg->flags;
     if ((f & TCP_FLAG_SYN) && !(f & TCP_FLAG_ACK))
@@ -123,10 +140,10 @@ bool tcp_conn_first_packet_flips(const struct tcp_segment *seg, bool (*server_po
      * (verdicts.md), even when the SYN was not captured. */
     if ((f & TCP_FLAG_SYN) && (f & TCP_FLAG_ACK))
         return true;
-    if (!server_port(seg->src_port))
+    if (!src_is_server)
         return false;
     /* Both plausible servers: favour the lower port as the server. */
-    if (server_port(seg->dst_port))
+    if (dst_is_server)
         return seg->src_port < seg->dst_port;
     return true;
 }
@@ -177,15 +194,19 @@ static void init_peer(struct tcp_endpoint *peer, uint32_t ack)
     init_seq(peer, ack - 1, ack - 1);
 }
 
-static void update_ack_seq(struct tcp_endpoint *e, uint32_t ack)
+/* Returns true if the ack acknowledged new data of e. */
+static bool update_ack_seq(struct tcp_endpoint *e, uint32_t ack)
 {
     int32_t delta = seq_diff(ack, e->ack_seq);
     /* An ack of exactly 0 far ahead is more likely broken than a
      * connection that happens to land on 0. */
     if (ack == 0 && delta > TOO_LARGE_SEQ_DELTA)
-        return;
-    if (delta > 0)
-        e->ack_seq = ack;
+        return false;
+    if (delta <= 0)
+        return false;
+    e->ack_seq = ack;
+    e->rxmit_streak = 0;
+    return true;
 }
 
 static void update_last_seq_value(struct tcp_endpoint *e, uint32_t seq_end)
@@ -221,6 +242,8 @@ static int32_t update_last_seq(struct tcp_conn *c, struct tcp_endpoint *e, bool 
         ev->is_retransmission = true;
         if (e->rxmit_count < UINT32_MAX)
             e->rxmit_count++;
+        if (e->rxmit_streak < 7)
+            e->rxmit_streak++;
         history_scaled(&c->history, 'T', is_orig, e->rxmit_count);
     }
     return delta;
@@ -292,6 +315,7 @@ static void note_syn_options(struct tcp_endpoint *e, struct tcp_endpoint *peer,
                              const struct tcp_segment *s)
 {
     e->mss = s->opt.mss;
+    e->wscale_offered = s->opt.wscale >= 0;
     if (s->opt.wscale < 0) {
         e->wscale = 0;
         if (s->flags & TCP_FLAG_ACK)
@@ -456,7 +480,36 @@ static void update_state(struct tcp_conn *c, struct tcp_endpoint *e, struct tcp_
     }
 }
 
-bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
+uint32_t tcp_endpoint_peer_window(const struct tcp_endpoint *e, const struct tcp_endpoint *peer)
+{
+    if (!e->saw_syn || !peer->saw_syn)
+        return UINT32_MAX; /* the scale was negotiated out of sight */
+    unsigned shift = e->wscale_offered && peer->wscale_offered ? peer->wscale : 0;
+    return (uint32_t)peer->window << shift;
+}
+
+/*
+ * RFC 9293 3.10.7.4: a RST is acceptable if its sequence number is in the
+ * receiver's window; otherwise the receiver ignores it (RFC 5961 adds a
+ * challenge ACK). Acceptable too: a RST answering a SYN, which is judged
+ * by its ack (3.10.7.3), and any RST whose window we could not follow.
+ */
+static bool rst_is_acceptable(const struct tcp_endpoint *e, const struct tcp_endpoint *peer,
+                              const struct tcp_segment *s)
+{
+    if (peer->state == TCP_STATE_SYN_SENT || peer->state == TCP_STATE_SYN_ACK_SENT ||
+        e->state == TCP_STATE_INACTIVE)
+        return true;
+    uint32_t window = tcp_endpoint_peer_window(e, peer);
+    if (window == UINT32_MAX)
+        return true;
+    uint32_t rcv_nxt = e->ack_seq;
+    if (seq_between(s->seq, rcv_nxt, e->last_seq))
+        return true; /* at or behind what we sent: data in flight */
+    return seq_between(s->seq, rcv_nxt, rcv_nxt + (window ? window : 1));
+}
+
+bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, uint32_t conn_ms,
                       struct tcp_event *ev)
 {
     struct tcp_endpoint *e = &c->ep[is_orig ? 0 : 1];
@@ -478,7 +531,7 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
     /* Zeek's "c": any wrong checksum in the capture, offload artifact or
      * not. Unlike Zeek, the segment is still analysed. */
     if (p->tcp_csum == CSUM_BAD || p->tcp_csum == CSUM_PARTIAL) {
-        if (e->csum_count < UINT32_MAX)
+        if (e->csum_count < UINT16_MAX)
             e->csum_count++;
         history_scaled(&c->history, 'C', is_orig, e->csum_count);
     }
@@ -490,6 +543,8 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
         seg_len -= len;
     uint32_t seq_end = s->seq + seg_len;
 
+    if (f & TCP_FLAG_RST)
+        ev->rst_acceptable = rst_is_acceptable(e, peer, s);
     init_endpoint(e, f, s->seq, seq_end);
     uint32_t rel_seq = s->seq - e->start_seq;
     update_history(c, e, is_orig, f, rel_seq, len);
@@ -507,8 +562,8 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
             init_peer(peer, s->ack);
         } else if (seq_diff(s->ack, peer->start_seq) >= 0 || peer->seq_wraps) {
             ack_valid = true;
-            if (!(f & TCP_FLAG_RST))
-                update_ack_seq(peer, s->ack); /* a RST's ack is not trusted */
+            if (!(f & TCP_FLAG_RST)) /* a RST's ack is not trusted */
+                ev->ack_advanced = update_ack_seq(peer, s->ack);
         }
     }
 
@@ -519,7 +574,7 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
      * ack over it shows as a content gap, as in a reassembler. */
     if (len > 0 && !(f & TCP_FLAG_RST) && cursor_remaining(&s->payload) >= len) {
         uint32_t data_seq = s->seq + !!(f & TCP_FLAG_SYN);
-        note_data(e, data_seq, data_seq + len);
+        ev->filled_hole_fast = note_data(e, data_seq, data_seq + len, conn_ms);
     }
 
     struct transition t = {false, false};

@@ -34,17 +34,19 @@ struct tcp_endpoint {
     uint32_t hole_end_seq; /* with has_hole: where data resumed after the hole */
     uint32_t pkts;
     uint32_t rxmit_count; /* segments that resent sequence space */
-    uint32_t csum_count;  /* segments with a bad checksum */
+    uint32_t hole_ms;     /* with has_hole: when it opened, ms into the connection */
     /* Low 16 bits of the relative sequence of the last SYN, FIN end and
      * RST: enough to tell a repeat from a new one (a history letter), and
      * wrong only for repeats exactly a multiple of 64 KiB apart. */
     uint16_t hist_syn_seq;
     uint16_t hist_fin_seq;
     uint16_t hist_rst_seq;
+    uint16_t csum_count; /* segments with a bad checksum (saturating) */
     uint16_t win0_count; /* zero-window advertisements (saturating) */
     uint16_t gap_count;  /* content gaps (saturating) */
     uint16_t mss;        /* from the SYN, 0 if none */
     uint16_t window;     /* last advertised window, unscaled */
+    uint16_t ooo_count;  /* holes filled soon after they opened: reordering */
     uint8_t state;       /* enum tcp_state */
     uint8_t prev_state;
     uint8_t wscale;    /* negotiated shift, 0..14 */
@@ -53,20 +55,27 @@ struct tcp_endpoint {
     uint8_t saw_syn : 1;
     uint8_t saw_fin : 1;
     uint8_t has_hole : 1;
+    uint8_t wscale_offered : 1; /* our SYN carried a window scale option */
+    uint8_t rxmit_streak : 3;   /* retransmissions since the peer last acked
+                                   new data (saturates at 7) */
 };
 
 /* Per-segment facts the tracker found, for the anomaly engine. */
 struct tcp_event {
     bool is_retransmission;
-    bool is_syn_retry;    /* SYN repeated while still opening */
-    bool is_rst_refusal;  /* RST answering a SYN */
-    bool closed_by_this;  /* this segment closed the connection (FIN both ways or RST) */
-    bool ack_beyond_data; /* acknowledges sequence space the peer was never seen to send */
-    bool rst_in_window;   /* RST acceptable to the receiver (RFC 9293 3.10.7.4) */
-    bool was_closed;      /* the connection was already closed before this segment */
-    bool was_reset;       /* an acceptable RST had been seen before this segment */
-    bool first_of_side;   /* first segment seen from this side */
-    uint8_t state_before; /* this side's state before the segment */
+    bool is_syn_retry;     /* SYN repeated while still opening */
+    bool is_rst_refusal;   /* RST answering a SYN */
+    bool closed_by_this;   /* this segment closed the connection (FIN both ways or RST) */
+    bool ack_beyond_data;  /* acknowledges sequence space the peer was never seen to send */
+    bool rst_acceptable;   /* a RST in the receiver's window (RFC 9293 3.10.7.4),
+                              or answering a SYN, or not judgeable */
+    bool was_closed;       /* the connection was already closed before this segment */
+    bool was_reset;        /* an acceptable RST had been seen before this segment */
+    bool first_of_side;    /* first segment seen from this side */
+    bool ack_advanced;     /* acknowledged new data of the peer */
+    bool filled_hole_fast; /* data that arrived out of order, soon after the
+                              segment that overtook it */
+    uint8_t state_before;  /* this side's state before the segment */
     uint8_t peer_state_before;
 };
 
@@ -74,25 +83,29 @@ struct tcp_conn {
     struct tcp_endpoint ep[2]; /* [0] originator, [1] responder */
     struct history history;
     uint8_t seen_first : 2; /* bit per side: any packet seen */
-    uint8_t is_partial : 1; /* Zeek's partial-connection flag */
 };
 
-/*
- * Processes one segment. `is_orig` says whether the originator sent it.
- * The caller decides the originator before the first call (see
- * tcp_conn_pick_originator) and swaps sides when this returns flip == true.
- */
 void tcp_conn_init(struct tcp_conn *c);
 
-/* Zeek's first-packet role heuristic: returns true if the sender of the
- * first packet should be the responder. `server_port` says whether a port
- * is a likely server port. */
-bool tcp_conn_first_packet_flips(const struct tcp_segment *seg, bool (*server_port)(uint16_t port));
+/* The first-packet role heuristic: returns true if the sender of the first
+ * packet should be the responder. The flags say whether the segment's
+ * source and destination ports are likely server ports. */
+bool tcp_conn_first_packet_flips(const struct tcp_segment *seg, bool src_is_server,
+                                 bool dst_is_server);
 
-/* Returns true if the caller must swap originator and responder after
- * this segment (SYN and SYN-ACK seen in reverse order). */
-bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p,
+/*
+ * Processes one segment. `is_orig` says whether the originator sent it;
+ * `conn_ms` is the segment's time in ms since the connection's first
+ * segment. Returns true if the caller must swap originator and responder
+ * (SYN and SYN+ACK seen in reverse order); the tracker has already swapped
+ * its own endpoints.
+ */
+bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, uint32_t conn_ms,
                       struct tcp_event *ev);
+
+/* The receive window e's peer last advertised, in bytes, scaled when both
+ * SYNs negotiated scaling (RFC 7323 2.2); UINT32_MAX when it cannot be known. */
+uint32_t tcp_endpoint_peer_window(const struct tcp_endpoint *e, const struct tcp_endpoint *peer);
 
 /* Swaps the two endpoints and marks the flip in the history. */
 void tcp_conn_flip(struct tcp_conn *c);

@@ -69,9 +69,18 @@ static const struct hint hints[] = {
     {"arcserve", ANOMALY_RST_AFTER_IDLE,
      "RST after a long idle on the agent connection: the agent reply time-out (default 20 "
      "minutes) expired"},
+    {"arcserve", ANOMALY_RETRANSMISSION_GIVEUP,
+     "the agent connection's data went unacknowledged until the sender gave up (10053 there): "
+     "a firewall that lost its state, or the agent host stopped answering (E3392)"},
+    {"arcserve", ANOMALY_STALL,
+     "the agent connection stalled with data outstanding: the agent is busy or blocked; its "
+     "reply time-out is 20 minutes by default (E8535)"},
     {"arcserve", ANOMALY_RST_ABORT,
      "the agent connection was reset (10054): agent restart or crash, or a middlebox that lost "
      "its state"},
+    {"wsus", ANOMALY_RETRANSMISSION_GIVEUP,
+     "data toward WSUS went unacknowledged until the sender gave up: a firewall dropping it as "
+     "not belonging to a connection; check TCP Chimney offload and RSS on the sender"},
     {"wsus", ANOMALY_RST_ABORT,
      "the WSUS connection was reset: look for the firewall's abortive-shutdown log entries and "
      "offload settings on the sender"},
@@ -89,7 +98,7 @@ static const char *pick_hint(const char *service, const struct anomaly_set *set)
 }
 
 static void fill_endpoint(const struct flow *f, int side, const struct tcp_endpoint *e,
-                          struct tv_endpoint_report *out)
+                          const struct services *services, struct tv_endpoint_report *out)
 {
     out->family = f->key.family;
     memcpy(out->addr, f->key.addr[side], sizeof(out->addr));
@@ -97,11 +106,12 @@ static void fill_endpoint(const struct flow *f, int side, const struct tcp_endpo
     out->pkts = e->pkts;
     out->bytes = tcp_endpoint_size(e);
     out->winsock = TV_WINSOCK_NONE;
-    out->role = NULL;
+    out->role = services_role(services, f->key.family, f->key.addr[side]);
 }
 
 /* Which side's application saw which error (winsock.md). */
-static void assign_winsock(const struct flow *f, struct tv_verdict *v)
+static void assign_winsock(const struct flow *f, const struct anomaly_pool *pool,
+                           struct tv_verdict *v)
 {
     const struct anomaly_set *set = &f->anomalies;
     if (v->end == TV_END_REFUSED) {
@@ -117,19 +127,28 @@ static void assign_winsock(const struct flow *f, struct tv_verdict *v)
         v->resp.winsock = TV_WINSOCK_ECONNRESET;
     else if (f->flags & FLOW_F_RST_BY_RESP)
         v->orig.winsock = TV_WINSOCK_ECONNRESET;
+    /* A side whose retransmissions expired aborted the connection itself. */
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = pool->recs[i].next) {
+        const struct anomaly_rec *r = &pool->recs[i];
+        if (r->code != ANOMALY_RETRANSMISSION_GIVEUP)
+            continue;
+        struct tv_endpoint_report *side = r->from_orig ? &v->orig : &v->resp;
+        if (side->winsock == TV_WINSOCK_NONE)
+            side->winsock = TV_WINSOCK_ECONNABORTED;
+    }
 }
 
-void verdict_build(const struct flow *f, const struct anomaly_pool *pool, struct verdict_buf *buf,
-                   struct tv_verdict *out)
+void verdict_build(const struct flow *f, const struct anomaly_pool *pool,
+                   const struct services *services, struct verdict_buf *buf, struct tv_verdict *out)
 {
     memset(out, 0, sizeof(*out));
     int orig = f->orig_side;
     out->flow_id = f->flow_id;
     out->first_us = f->first_us;
     out->last_us = f->last_us;
-    fill_endpoint(f, orig, &f->conn.ep[0], &out->orig);
-    fill_endpoint(f, !orig, &f->conn.ep[1], &out->resp);
-    out->service = services_name(out->resp.port);
+    fill_endpoint(f, orig, &f->conn.ep[0], services, &out->orig);
+    fill_endpoint(f, !orig, &f->conn.ep[1], services, &out->resp);
+    out->service = services_name(services, out->resp.port);
     out->conn_state = tcp_conn_state_name(&f->conn);
     history_str(&f->conn.history, buf->history);
     out->history = buf->history;
@@ -154,6 +173,6 @@ void verdict_build(const struct flow *f, const struct anomaly_pool *pool, struct
     out->strict_drops = f->strict_drops;
     out->loose_drops = f->loose_drops;
     out->attempt = f->attempt;
-    assign_winsock(f, out);
+    assign_winsock(f, pool, out);
     out->hint = pick_hint(out->service, &f->anomalies);
 }

@@ -9,6 +9,7 @@
 #include "anomaly.h"
 #include "flow_table.h"
 #include "history.h"
+#include "services.h"
 #include "tcpverdict.h"
 
 /* Storage the verdict's strings and arrays point into. */
@@ -18,7 +19,8 @@ struct verdict_buf {
 };
 
 /* Fills out from f; out points into buf and the pool until they change. */
-void verdict_build(const struct flow *f, const struct anomaly_pool *pool, struct verdict_buf *buf,
+void verdict_build(const struct flow *f, const struct anomaly_pool *pool,
+                   const struct services *services, struct verdict_buf *buf,
                    struct tv_verdict *out);
 
 #endif

@@ -326,6 +326,7 @@ START_TEST(test_rst_after_long_idle_is_rst_after_idle)
     start(100, 6050);
     handshake();
     feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, ACK, 0);
     now_us += INT64_C(20) * 60 * 1000000; /* the agent's 20-minute reply time-out */
     feed(SERVER, RST | ACK, 0);
     finish();

@@ -20,6 +20,7 @@ struct fixture {
     struct tcp_conn conn;
     struct tcp_event ev;
     bool flipped;
+    uint32_t ms; /* the next segment's time into the connection */
     char history[HISTORY_CAP + 1];
 };
 
@@ -35,13 +36,13 @@ static void setup(void)
 static void send_seg(int from, uint8_t flags, uint32_t len)
 {
     const struct packet *p = conversation_send(&fx.conv, from, flags, len);
-    fx.flipped = tcp_conn_segment(&fx.conn, from == CLIENT, p, &fx.ev);
+    fx.flipped = tcp_conn_segment(&fx.conn, from == CLIENT, p, fx.ms, &fx.ev);
 }
 
 static void send_at(int from, uint8_t flags, uint32_t len, uint32_t seq)
 {
     const struct packet *p = conversation_send_at(&fx.conv, from, flags, len, seq);
-    fx.flipped = tcp_conn_segment(&fx.conn, from == CLIENT, p, &fx.ev);
+    fx.flipped = tcp_conn_segment(&fx.conn, from == CLIENT, p, fx.ms, &fx.ev);
 }
 
 static const char *history(void)
@@ -215,7 +216,7 @@ START_TEST(test_zero_window_is_w)
     const struct packet *p = conversation_send(&fx.conv, SERVER, ACK, 0);
     struct packet zero = *p;
     zero.tcp.window = 0;
-    tcp_conn_segment(&fx.conn, false, &zero, &fx.ev);
+    tcp_conn_segment(&fx.conn, false, &zero, fx.ms, &fx.ev);
     ck_assert_str_eq(history(), "ShAaw");
 }
 END_TEST
@@ -272,12 +273,12 @@ START_TEST(test_synack_before_syn_flips_roles)
     uint32_t client_isn = fx.conv.next_seq[CLIENT];
     fx.conv.next_seq[CLIENT] = client_isn + 1; /* what the SYN+ACK acks */
     const struct packet *p = conversation_send(&fx.conv, SERVER, SYN | ACK, 0);
-    ck_assert(!tcp_conn_segment(&fx.conn, true, p, &fx.ev));
+    ck_assert(!tcp_conn_segment(&fx.conn, true, p, fx.ms, &fx.ev));
     p = conversation_send_at(&fx.conv, CLIENT, SYN, 0, client_isn);
-    ck_assert(tcp_conn_segment(&fx.conn, false, p, &fx.ev));
+    ck_assert(tcp_conn_segment(&fx.conn, false, p, fx.ms, &fx.ev));
     ck_assert_str_eq(history(), "Hs^");
     p = conversation_send(&fx.conv, CLIENT, ACK, 0);
-    tcp_conn_segment(&fx.conn, true, p, &fx.ev);
+    tcp_conn_segment(&fx.conn, true, p, fx.ms, &fx.ev);
     ck_assert_str_eq(history(), "Hs^A");
     ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "S1");
 }
@@ -316,7 +317,7 @@ START_TEST(test_bad_checksum_is_c_and_still_tracked)
     handshake();
     struct packet p = *conversation_send(&fx.conv, CLIENT, PSH | ACK, 10);
     p.tcp_csum = CSUM_BAD;
-    tcp_conn_segment(&fx.conn, true, &p, &fx.ev);
+    tcp_conn_segment(&fx.conn, true, &p, fx.ms, &fx.ev);
     ck_assert_str_eq(history(), "ShACD");
     ck_assert_uint_eq(fx.conn.ep[0].csum_count, 1);
 }
