@@ -33,6 +33,9 @@ struct seen {
     bool has_hint;
     uint64_t first_anomaly_pkt;
     bool interim;
+    uint16_t resp_port;
+    char service[32];
+    char resp_role[32];
 };
 
 static struct seen seen[MAX_SEEN];
@@ -60,6 +63,9 @@ static void on_verdict(const struct tv_verdict *v, void *ctx)
     s->has_hint = v->hint != NULL;
     s->first_anomaly_pkt = v->anomaly_count ? v->anomalies[0].first_pkt : 0;
     s->interim = v->interim;
+    s->resp_port = v->resp.port;
+    snprintf(s->service, sizeof(s->service), "%s", v->service ? v->service : "-");
+    snprintf(s->resp_role, sizeof(s->resp_role), "%s", v->resp.role ? v->resp.role : "-");
     for (size_t i = 0; i < v->anomaly_count; i++) {
         size_t used = strlen(s->anomalies);
         snprintf(s->anomalies + used, sizeof(s->anomalies) - used, "%s:%s:%u ",
@@ -410,6 +416,313 @@ START_TEST(test_caller_packet_numbers_become_flow_ids)
 }
 END_TEST
 
+static void feed_cut(int from, uint8_t flags, uint32_t len, uint32_t caplen)
+{
+    conversation_send(&conv, from, flags, len);
+    struct tv_packet p = {.linktype = LINK_ETHERNET,
+                          .ts_us = now_us,
+                          .data = conv.frame,
+                          .caplen = caplen,
+                          .wirelen = (uint32_t)conv.frame_len};
+    tv_analyzer_packet(an, &p);
+    now_us += 1000;
+}
+
+/* A handshake with MSS 1460 both ways and window scaling offered by both. */
+static void handshake_with_options(void)
+{
+    conv.extra.mss = 1460;
+    conv.extra.has_wscale = true;
+    conv.extra.wscale = 7;
+    feed(CLIENT, SYN, 0);
+    conv.extra.mss = 1460;
+    conv.extra.has_wscale = true;
+    conv.extra.wscale = 7;
+    feed(SERVER, SYN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+}
+
+static void late_start(void)
+{
+    /* Other traffic first, so that what follows is well past the grace. */
+    conversation_init(&conv, "10.0.0.77", 40000, "10.0.0.78", 22);
+    feed(CLIENT, SYN, 0);
+    now_us += INT64_C(30) * 1000000;
+    conversation_init(&conv, "10.0.0.5", 50123, "10.0.0.9", 8530);
+}
+
+static const struct seen *flow_to(uint16_t server_port)
+{
+    for (int i = 0; i < seen_count; i++)
+        if (seen[i].resp_port == server_port)
+            return &seen[i];
+    ck_abort_msg("no flow to port %u", server_port);
+    return NULL;
+}
+
+START_TEST(test_data_after_fin_exchange_is_orphan_after_close)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, FIN | ACK, 0);
+    feed(SERVER, FIN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+    feed_at(CLIENT, PSH | ACK, 50, conv.next_seq[CLIENT]);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "orphan_after_close:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_WARN);
+    ck_assert_int_eq(seen[0].end, TV_END_FIN);
+}
+END_TEST
+
+START_TEST(test_lone_control_segments_are_unsolicited)
+{
+    start(100, 8530);
+    late_start();
+    conversation_init(&conv, "10.0.0.5", 50001, "10.0.0.9", 8530);
+    feed(SERVER, SYN | ACK, 0);
+    conversation_init(&conv, "10.0.0.5", 50002, "10.0.0.9", 8531);
+    feed(CLIENT, FIN, 0);
+    conversation_init(&conv, "10.0.0.5", 50003, "10.0.0.9", 6050);
+    feed(SERVER, RST, 0);
+    finish();
+    ck_assert_int_eq(seen_count, 4);
+    ck_assert_str_eq(flow_to(8530)->anomalies, "unsolicited_synack:resp:1 ");
+    ck_assert_str_eq(flow_to(8531)->anomalies, "unsolicited_fin:orig:1 ");
+    ck_assert_str_eq(flow_to(6050)->anomalies, "unsolicited_rst:resp:1 ");
+    ck_assert_int_eq(flow_to(8530)->level, TV_LEVEL_WARN);
+}
+END_TEST
+
+START_TEST(test_rst_outside_the_window_is_flagged_and_not_believed)
+{
+    start(100, 8530);
+    handshake_with_options();
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, ACK, 0);
+    /* 1 GB beyond what the server may accept: its stack ignores it. */
+    feed_at(CLIENT, RST, 0, conv.next_seq[CLIENT] + 1000000000u);
+    feed(SERVER, PSH | ACK, 200);
+    feed(CLIENT, ACK, 0);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "rst_out_of_window:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_WARN);
+    ck_assert_int_eq(seen[0].resp_winsock, TV_WINSOCK_NONE);
+    ck_assert_uint_eq(seen[0].strict_drops, 0);
+    ck_assert_int_ne(seen[0].end, TV_END_RST);
+}
+END_TEST
+
+START_TEST(test_rst_in_the_window_is_believed)
+{
+    start(100, 8530);
+    handshake_with_options();
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, ACK, 0);
+    feed_at(CLIENT, RST, 0, conv.next_seq[CLIENT] + 1000u); /* inside a 65535 << 7 window */
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "rst_abort:orig:1 ");
+    ck_assert_int_eq(seen[0].resp_winsock, TV_WINSOCK_ECONNRESET);
+}
+END_TEST
+
+START_TEST(test_rst_carrying_payload_is_rst_with_data)
+{
+    start(100, 8530);
+    handshake();
+    feed(SERVER, RST | ACK, 30);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "rst_with_data:resp:1 rst_abort:resp:1 ");
+}
+END_TEST
+
+START_TEST(test_retransmissions_never_acked_are_a_giveup)
+{
+    start(100, 6050);
+    handshake();
+    uint32_t seq = conv.next_seq[CLIENT];
+    feed(CLIENT, PSH | ACK, 100);
+    for (int i = 0; i < 5; i++) {
+        now_us += (INT64_C(1) << i) * 200000; /* back-off */
+        feed_at(CLIENT, PSH | ACK, 100, seq);
+    }
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "retransmission_giveup:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_FAIL);
+    ck_assert_int_eq(seen[0].orig_winsock, TV_WINSOCK_ECONNABORTED);
+}
+END_TEST
+
+START_TEST(test_retransmissions_finally_acked_are_no_giveup)
+{
+    start(100, 6050);
+    handshake();
+    uint32_t seq = conv.next_seq[CLIENT];
+    feed(CLIENT, PSH | ACK, 100);
+    for (int i = 0; i < 4; i++)
+        feed_at(CLIENT, PSH | ACK, 100, seq);
+    feed(SERVER, ACK, 0);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "");
+    ck_assert_int_eq(seen[0].orig_winsock, TV_WINSOCK_NONE);
+}
+END_TEST
+
+START_TEST(test_outstanding_data_without_progress_is_a_stall)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, ACK, 0);
+    feed(SERVER, PSH | ACK, 1000);
+    conv.next_seq[SERVER] -= 1000; /* the client's acks stay behind it */
+    now_us += INT64_C(40) * 1000000;
+    conv.extra.zero_window = true;
+    feed_at(CLIENT, ACK, 0, conv.next_seq[CLIENT]);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "stall:resp:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_WARN);
+}
+END_TEST
+
+START_TEST(test_partial_sum_checksums_are_offload_and_infer_the_capture_host)
+{
+    start(100, 8530);
+    handshake();
+    conv.extra.partial_checksum = true;
+    feed(CLIENT, PSH | ACK, 100);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "checksum_offload:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_NOTICE);
+}
+END_TEST
+
+START_TEST(test_one_corrupted_segment_is_checksum_bad)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    conv.extra.bad_checksum = true;
+    feed(CLIENT, PSH | ACK, 100);
+    feed(CLIENT, PSH | ACK, 100);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "checksum_bad:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_FAIL);
+}
+END_TEST
+
+START_TEST(test_every_packet_bad_from_one_side_is_offload)
+{
+    start(100, 8530);
+    for (int i = 0; i < 3; i++) {
+        conv.extra.bad_checksum = true;
+        feed(CLIENT, i == 0 ? SYN : PSH | ACK, i == 0 ? 0 : 100);
+        if (i == 0)
+            feed(SERVER, SYN | ACK, 0);
+    }
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "checksum_offload:orig:3 ");
+}
+END_TEST
+
+START_TEST(test_segment_above_mss_from_the_capture_host_is_tso)
+{
+    start(100, 8530);
+    handshake_with_options();
+    conv.extra.partial_checksum = true;
+    feed(SERVER, PSH | ACK, 20000);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "checksum_offload:resp:1 tso_supersegment:resp:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_NOTICE);
+}
+END_TEST
+
+START_TEST(test_segment_above_mss_received_by_the_capture_host_is_gro)
+{
+    start(100, 8530);
+    handshake_with_options();
+    conv.extra.partial_checksum = true; /* the client is the capture host */
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, PSH | ACK, 20000);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "checksum_offload:orig:1 gro_coalesced:resp:1 ");
+}
+END_TEST
+
+START_TEST(test_tso_length_zero_is_a_supersegment)
+{
+    start(100, 8530);
+    handshake_with_options();
+    conv.extra.partial_checksum = true;
+    conv.extra.ip_len_zero = true;
+    feed(SERVER, PSH | ACK, 3000);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "checksum_offload:resp:1 tso_supersegment:resp:1 ");
+}
+END_TEST
+
+START_TEST(test_segments_overtaken_in_flight_are_reordering)
+{
+    start(100, 8530);
+    handshake();
+    for (int i = 0; i < 4; i++) {
+        uint32_t seq = conv.next_seq[SERVER];
+        feed_at(SERVER, ACK, 1000, seq + 1000); /* the second segment first */
+        feed_at(SERVER, ACK, 1000, seq);        /* then the one it overtook */
+        conv.next_seq[SERVER] = seq + 2000;
+        feed(CLIENT, ACK, 0);
+    }
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "reordering:resp:4 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_WARN);
+}
+END_TEST
+
+START_TEST(test_ack_for_data_never_captured_is_ack_unseen)
+{
+    start(100, 8530);
+    handshake();
+    feed(SERVER, PSH | ACK, 100);
+    conv.next_seq[SERVER] += 500; /* the server sent 500 more, not captured */
+    feed(CLIENT, ACK, 0);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "ack_unseen:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_WARN);
+}
+END_TEST
+
+START_TEST(test_packet_cut_by_the_snap_length_is_truncated)
+{
+    start(100, 8530);
+    handshake();
+    feed_cut(CLIENT, PSH | ACK, 1000, 96);
+    feed(SERVER, ACK, 0);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "truncated:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_NOTICE);
+}
+END_TEST
+
+START_TEST(test_configured_service_and_role_are_reported)
+{
+    struct tv_config cfg;
+    tv_config_default(&cfg);
+    struct tv_service svc = {9999, "my-agent"};
+    struct tv_role role = {.family = 4, .addr = {10, 0, 0, 9}, .name = "backup-server"};
+    cfg.services = &svc;
+    cfg.service_count = 1;
+    cfg.roles = &role;
+    cfg.role_count = 1;
+    start_with(&cfg, 9999);
+    feed(SERVER, PSH | ACK, 10); /* server speaks first: the port makes it the responder */
+    ck_assert_uint_ge(tv_analyzer_service_count(an), 4);
+    finish();
+    ck_assert_str_eq(seen[0].service, "my-agent");
+    ck_assert_str_eq(seen[0].resp_role, "backup-server");
+    ck_assert_str_eq(seen[0].history, "^d");
+}
+END_TEST
+
 START_TEST(test_invalid_config_is_refused)
 {
     struct tv_config cfg;
@@ -442,6 +755,24 @@ int main(void)
     tcase_add_test(tc, test_tick_ends_flows_while_no_packets_arrive);
     tcase_add_test(tc, test_long_flow_gets_interim_records_then_one_final_verdict);
     tcase_add_test(tc, test_caller_packet_numbers_become_flow_ids);
+    tcase_add_test(tc, test_data_after_fin_exchange_is_orphan_after_close);
+    tcase_add_test(tc, test_lone_control_segments_are_unsolicited);
+    tcase_add_test(tc, test_rst_outside_the_window_is_flagged_and_not_believed);
+    tcase_add_test(tc, test_rst_in_the_window_is_believed);
+    tcase_add_test(tc, test_rst_carrying_payload_is_rst_with_data);
+    tcase_add_test(tc, test_retransmissions_never_acked_are_a_giveup);
+    tcase_add_test(tc, test_retransmissions_finally_acked_are_no_giveup);
+    tcase_add_test(tc, test_outstanding_data_without_progress_is_a_stall);
+    tcase_add_test(tc, test_partial_sum_checksums_are_offload_and_infer_the_capture_host);
+    tcase_add_test(tc, test_one_corrupted_segment_is_checksum_bad);
+    tcase_add_test(tc, test_every_packet_bad_from_one_side_is_offload);
+    tcase_add_test(tc, test_segment_above_mss_from_the_capture_host_is_tso);
+    tcase_add_test(tc, test_segment_above_mss_received_by_the_capture_host_is_gro);
+    tcase_add_test(tc, test_tso_length_zero_is_a_supersegment);
+    tcase_add_test(tc, test_segments_overtaken_in_flight_are_reordering);
+    tcase_add_test(tc, test_ack_for_data_never_captured_is_ack_unseen);
+    tcase_add_test(tc, test_packet_cut_by_the_snap_length_is_truncated);
+    tcase_add_test(tc, test_configured_service_and_role_are_reported);
     tcase_add_test(tc, test_invalid_config_is_refused);
     suite_add_tcase(s, tc);
     return check_main_run(s);

@@ -19,7 +19,9 @@ struct conversation {
     uint16_t client_port;
     uint16_t server_port;
     uint32_t next_seq[2]; /* [0] client, [1] server */
-    uint8_t frame[2048];
+    struct pb_tcp extra;  /* options, window and checksum tweaks for the next
+                             segment only; cleared after use */
+    uint8_t frame[70000];
     size_t frame_len;
     struct packet pkt;
 };
@@ -53,6 +55,16 @@ static inline const struct packet *conversation_send_at(struct conversation *c, 
     t.flags = flags;
     t.payload_len = len;
     t.wscale = -1;
+    t.mss = c->extra.mss;
+    t.has_wscale = c->extra.has_wscale;
+    if (t.has_wscale)
+        t.wscale = c->extra.wscale;
+    t.window = c->extra.window;
+    t.zero_window = c->extra.zero_window;
+    t.bad_checksum = c->extra.bad_checksum;
+    t.partial_checksum = c->extra.partial_checksum;
+    t.ip_len_zero = c->extra.ip_len_zero;
+    memset(&c->extra, 0, sizeof(c->extra));
     c->frame_len = pb_build(&t, c->frame, sizeof(c->frame));
     ck_assert_uint_gt(c->frame_len, 0);
     ck_assert_int_eq(decode_packet(LINK_ETHERNET, c->frame, (uint32_t)c->frame_len,
@@ -61,7 +73,7 @@ static inline const struct packet *conversation_send_at(struct conversation *c, 
     uint32_t used = len + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
     if (flags & TCP_FLAG_RST)
         used = 0;
-    if (seq + used - c->next_seq[from] < 0x80000000u)
+    if (used > 0 && seq + used - c->next_seq[from] < 0x80000000u)
         c->next_seq[from] = seq + used;
     return &c->pkt;
 }
