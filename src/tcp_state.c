@@ -491,14 +491,17 @@ uint32_t tcp_endpoint_peer_window(const struct tcp_endpoint *e, const struct tcp
 /*
  * RFC 9293 3.10.7.4: a RST is acceptable if its sequence number is in the
  * receiver's window; otherwise the receiver ignores it (RFC 5961 adds a
- * challenge ACK). Acceptable too: a RST answering a SYN, which is judged
- * by its ack (3.10.7.3), and any RST whose window we could not follow.
+ * challenge ACK). A RST answering a SYN is judged by its ack instead
+ * (3.10.7.3). Any RST whose window we could not follow is given the
+ * benefit of the doubt.
  */
 static bool rst_is_acceptable(const struct tcp_endpoint *e, const struct tcp_endpoint *peer,
                               const struct tcp_segment *s)
 {
-    if (peer->state == TCP_STATE_SYN_SENT || peer->state == TCP_STATE_SYN_ACK_SENT ||
-        e->state == TCP_STATE_INACTIVE)
+    if (peer->state == TCP_STATE_SYN_SENT && e->state == TCP_STATE_INACTIVE)
+        /* 3.10.7.3: in SYN-SENT only a RST that acknowledges the SYN counts. */
+        return (s->flags & TCP_FLAG_ACK) && s->ack == peer->start_seq + 1;
+    if (peer->state == TCP_STATE_SYN_ACK_SENT || e->state == TCP_STATE_INACTIVE)
         return true;
     uint32_t window = tcp_endpoint_peer_window(e, peer);
     if (window == UINT32_MAX)

@@ -526,6 +526,23 @@ START_TEST(test_rst_in_the_window_is_believed)
 }
 END_TEST
 
+START_TEST(test_rst_to_a_syn_with_the_wrong_ack_is_not_a_refusal)
+{
+    start(100, 6050);
+    uint32_t isn = conv.next_seq[CLIENT];
+    feed(CLIENT, SYN, 0);
+    conv.next_seq[CLIENT] = isn; /* an injected RST acking the ISN itself */
+    feed(SERVER, RST | ACK, 0);
+    conv.next_seq[CLIENT] = isn + 1;
+    feed(SERVER, SYN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "rst_out_of_window:resp:1 ");
+    ck_assert_int_ne(seen[0].end, TV_END_REFUSED);
+    ck_assert_int_eq(seen[0].orig_winsock, TV_WINSOCK_NONE);
+}
+END_TEST
+
 START_TEST(test_rst_carrying_payload_is_rst_with_data)
 {
     start(100, 8530);
@@ -759,6 +776,7 @@ int main(void)
     tcase_add_test(tc, test_lone_control_segments_are_unsolicited);
     tcase_add_test(tc, test_rst_outside_the_window_is_flagged_and_not_believed);
     tcase_add_test(tc, test_rst_in_the_window_is_believed);
+    tcase_add_test(tc, test_rst_to_a_syn_with_the_wrong_ack_is_not_a_refusal);
     tcase_add_test(tc, test_rst_carrying_payload_is_rst_with_data);
     tcase_add_test(tc, test_retransmissions_never_acked_are_a_giveup);
     tcase_add_test(tc, test_retransmissions_finally_acked_are_no_giveup);
