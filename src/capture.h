@@ -1,14 +1,17 @@
 /*
  * Packet input: reads one or more capture files in order, as one stream,
- * and hands each packet that passes the BPF filter to a callback as a
- * struct tv_packet. Optionally copies those packets to a pcap file (-w).
+ * or captures live from one interface, and hands each packet that passes
+ * the BPF filter to a callback as a struct tv_packet. Optionally copies
+ * those packets to a pcap file (-w).
  *
  * The only module that uses libpcap. It does not interpret packets (the
  * analyzer does) and does not decide exit statuses (main.c does): it reports
  * a status and counts, and says what went wrong on stderr through log.c.
  *
  * Packet bytes handed to the callback are valid only until it returns.
- * Timestamps are always microseconds, whatever the file's precision.
+ * Timestamps are always microseconds, whatever the file's or the
+ * interface's precision. Everything runs on the calling thread, except
+ * capture_stop(), which a signal handler may call.
  */
 #ifndef TV_CAPTURE_H
 #define TV_CAPTURE_H
@@ -16,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tcpverdict.h"
 
@@ -26,7 +30,14 @@ enum capture_status {
     CAPTURE_ERR_LINKTYPE, /* -w, and inputs of different link types */
     CAPTURE_ERR_WRITE,    /* the -w file could not be created or written */
     CAPTURE_ERR_NOMEM,
+    CAPTURE_ERR_LIVE, /* the interface could not be opened or read */
 };
+
+/* The largest packet a file may hold for the link types we decode
+ * (libpcap's own limit), and the snap length a live capture defaults to:
+ * a whole IP datagram of the largest size, as segmentation offload makes. */
+#define CAPTURE_FILE_SNAPLEN 262144
+#define CAPTURE_LIVE_SNAPLEN 65535
 
 struct capture_options {
     const char *const *inputs; /* file names, "-" for stdin; borrowed */
@@ -34,6 +45,10 @@ struct capture_options {
     const char *filter;     /* BPF expression, or NULL for every packet */
     uint64_t packet_cap;    /* stop after this many packets; 0: no limit */
     const char *write_path; /* -w file, or NULL */
+    const char *interface;  /* -i: capture live from it instead of files; borrowed */
+    uint32_t snaplen;       /* live: bytes kept per packet */
+    uint32_t buffer_kib;    /* live: kernel buffer; 0: libpcap's default */
+    bool promiscuous;       /* live */
 };
 
 struct capture_stats {
@@ -41,10 +56,16 @@ struct capture_stats {
     uint64_t inputs_read;  /* inputs opened */
     uint64_t input_errors; /* inputs cut short by a read error */
     bool has_kernel_drops; /* false for files: nothing is dropped */
-    uint64_t kernel_drops;
+    uint64_t kernel_drops; /* live: no room in the kernel's buffer (ps_drop) */
+    uint64_t if_drops;     /* live: dropped by the interface or driver (ps_ifdrop) */
 };
 
 typedef void (*capture_packet_fn)(const struct tv_packet *packet, void *ctx);
+/* No packet for now: after a burst, or when a live read waited in vain
+ * (at least every CAPTURE_WAKE_MS). A place for periodic work. */
+typedef void (*capture_pause_fn)(void *ctx);
+
+#define CAPTURE_WAKE_MS 100
 
 struct capture;
 
@@ -54,13 +75,32 @@ struct capture;
 struct capture *capture_create(const struct capture_options *opt);
 void capture_destroy(struct capture *cap);
 
-/* Reads every input in order, calling on_packet for each packet kept.
- * A read error inside an input is a warning: that input ends there, the
- * next one is read, and input_errors counts it. Anything else stops the run
- * and is returned; packets already handed on stay handed on. */
-enum capture_status capture_run(struct capture *cap, capture_packet_fn on_packet, void *ctx);
+/* Live: opens and activates the interface and sets the filter, so that
+ * privileges can be dropped before anything is read. Files: does nothing,
+ * each file is opened when its turn comes. */
+enum capture_status capture_open(struct capture *cap);
 
+/* The largest caplen a packet may have once open: the snap length. */
+uint32_t capture_max_caplen(const struct capture *cap);
+
+/* Reads every input in order (or the interface until capture_stop() or
+ * the packet limit), calling on_packet for each packet kept and on_pause
+ * between bursts. A read error inside a file is a warning: that input
+ * ends there, the next one is read, and input_errors counts it. Anything
+ * else stops the run and is returned; packets already handed on stay
+ * handed on. */
+enum capture_status capture_run(struct capture *cap, capture_packet_fn on_packet,
+                                capture_pause_fn on_pause, void *ctx);
+
+/* Async-signal-safe: the run ends after the packet being handed on. */
+void capture_stop(struct capture *cap);
+
+/* Live: refreshes the kernel's counters (call on the capturing thread). */
+void capture_update_stats(struct capture *cap);
 const struct capture_stats *capture_stats(const struct capture *cap);
+
+/* -D: the interfaces libpcap can capture on, one per line, numbered. */
+enum capture_status capture_list_interfaces(FILE *out);
 
 /* "libpcap version ...", for --version. */
 const char *capture_lib_version(void);

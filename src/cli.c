@@ -1,7 +1,8 @@
 /*
  * Argument parsing with getopt_long, tcpdump style: short options for what
- * tcpdump has (-r -w -c -n -q -v -h), long ones for the rest, trailing
- * arguments joined by spaces into the BPF expression.
+ * tcpdump has (-r -w -c -n -q -v -h -i -s -B -p -D -Z, and -j), long ones
+ * for the rest, trailing arguments joined by spaces into the BPF
+ * expression. Also reads --services-file.
  *
  * Every bad argument gives exactly one line on stderr, naming the option
  * and the value, and ends parsing; getopt's own messages are turned off so
@@ -11,6 +12,8 @@
  * Defaults are never written here: they are read from tv_config_default(),
  * so -h and the program cannot disagree. The limits below are this file's.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -18,8 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "cli.h"
 #include "log.h"
+#include "pipeline.h"
 #include "banned.h"
 
 /* Above this, the flow table alone would need more memory than hosts that
@@ -28,6 +33,17 @@
 /* A year: longer "timeouts" are typing errors, and the product with 1e6
  * stays far inside int64_t. */
 #define CLI_SECONDS_CAP 31536000.0
+/* 4 GiB of kernel buffer is more than any interface needs. */
+#define CLI_BUFFER_KIB_CAP 4194304u
+/* Ring slots per worker: a power of two between these. */
+#define CLI_RING_SLOTS_MIN 64u
+#define CLI_RING_SLOTS_CAP 1048576u
+/* Live rings absorb bursts the workers fall behind on; a file waits for
+ * its workers, so a smaller ring is enough. */
+#define CLI_RING_SLOTS_LIVE 4096u
+#define CLI_RING_SLOTS_FILE 1024u
+/* Service and role names: printable, no spaces, at most this long. */
+#define CLI_NAME_CAP 64
 
 enum {
     OPT_JSON = 256,
@@ -42,6 +58,13 @@ enum {
     OPT_NO_CHECKSUMS,
     OPT_NO_EVICT,
     OPT_VERSION,
+    OPT_INTERIM,
+    OPT_STATS_INTERVAL,
+    OPT_RING_SLOTS,
+    OPT_SERVICE,
+    OPT_ROLE,
+    OPT_SERVICES_FILE,
+    OPT_CAPTURE_HOST,
 };
 
 static const struct option cli_long_options[] = {
@@ -57,12 +80,19 @@ static const struct option cli_long_options[] = {
     {"no-checksums", no_argument, NULL, OPT_NO_CHECKSUMS},
     {"no-evict", no_argument, NULL, OPT_NO_EVICT},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"interim", required_argument, NULL, OPT_INTERIM},
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"ring-slots", required_argument, NULL, OPT_RING_SLOTS},
+    {"service", required_argument, NULL, OPT_SERVICE},
+    {"role", required_argument, NULL, OPT_ROLE},
+    {"services-file", required_argument, NULL, OPT_SERVICES_FILE},
+    {"capture-host", required_argument, NULL, OPT_CAPTURE_HOST},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 /* Leading ':' makes a missing argument return ':' rather than '?'. */
-static const char cli_short_options[] = ":r:w:c:nqvh";
+static const char cli_short_options[] = ":r:w:c:nqvhi:s:B:pDZ:j:";
 
 /* Durations given in seconds, each mapped to one tv_config field. A zero
  * grace or linger is meaningful (trust nothing to predate the input; emit
@@ -137,28 +167,252 @@ static enum cli_status cli_parse_count(const char *name, const char *arg, uint64
     return CLI_OK;
 }
 
-static enum cli_status cli_parse_seconds(const struct cli_seconds_option *so, const char *arg,
-                                         struct tv_config *cfg)
+static enum cli_status cli_parse_seconds_value(const char *name, const char *arg, bool may_be_zero,
+                                               int64_t *out_us)
 {
     if (!cli_is_decimal(arg, true)) {
-        log_error("--%s: '%s' is not a number of seconds (try -h)", so->name, arg);
+        log_error("--%s: '%s' is not a number of seconds (try -h)", name, arg);
         return CLI_ERROR;
     }
     char *end = NULL;
     errno = 0;
     double sec = strtod(arg, &end);
     if (end == arg || *end != '\0' || !isfinite(sec)) {
-        log_error("--%s: '%s' is not a number of seconds (try -h)", so->name, arg);
+        log_error("--%s: '%s' is not a number of seconds (try -h)", name, arg);
         return CLI_ERROR;
     }
     /* Rounded to the analyzer's resolution; what rounds to 0 us is 0. */
     int64_t us = (int64_t)(sec * 1e6 + 0.5);
-    if (errno == ERANGE || sec > CLI_SECONDS_CAP || (us == 0 && !so->may_be_zero)) {
-        log_error("--%s: %s is out of range: %s to %.0f seconds (try -h)", so->name, arg,
-                  so->may_be_zero ? "0" : "more than 0", CLI_SECONDS_CAP);
+    if (errno == ERANGE || sec > CLI_SECONDS_CAP || (us == 0 && !may_be_zero)) {
+        log_error("--%s: %s is out of range: %s to %.0f seconds (try -h)", name, arg,
+                  may_be_zero ? "0" : "more than 0", CLI_SECONDS_CAP);
         return CLI_ERROR;
     }
-    *cli_config_field(cfg, so->offset) = us;
+    *out_us = us;
+    return CLI_OK;
+}
+
+static enum cli_status cli_parse_seconds(const struct cli_seconds_option *so, const char *arg,
+                                         struct tv_config *cfg)
+{
+    return cli_parse_seconds_value(so->name, arg, so->may_be_zero,
+                                   cli_config_field(cfg, so->offset));
+}
+
+/* A service or role name: what a JSON reader and a terminal both show as
+ * one word. */
+static bool cli_is_name(const char *s)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > CLI_NAME_CAP)
+        return false;
+    for (; *s != '\0'; s++)
+        if (!isgraph((unsigned char)*s) || *s == '"' || *s == '\\')
+            return false;
+    return true;
+}
+
+/* IPv4 or IPv6, as decode.c stores it: IPv4 in the first 4 bytes. */
+static bool cli_parse_addr(const char *s, struct tv_role *out)
+{
+    memset(out->addr, 0, sizeof(out->addr));
+    if (inet_pton(AF_INET, s, out->addr) == 1) {
+        out->family = 4;
+        return true;
+    }
+    if (inet_pton(AF_INET6, s, out->addr) == 1) {
+        out->family = 6;
+        return true;
+    }
+    return false;
+}
+
+/* Where a service or role came from, for messages: "--service" or
+ * "FILE:LINE". */
+struct cli_origin {
+    const char *label;
+};
+
+static enum cli_status cli_add_service(struct cli_options *opt, const struct cli_origin *from,
+                                       const char *port_text, const char *name)
+{
+    uint64_t port = 0;
+    if (!cli_is_decimal(port_text, false) || strlen(port_text) > 5 ||
+        (port = strtoull(port_text, NULL, 10)) == 0 || port > 65535) {
+        log_error("%s: '%s' is not a port number 1-65535 (try -h)", from->label, port_text);
+        return CLI_ERROR;
+    }
+    if (!cli_is_name(name)) {
+        log_error("%s: '%s' is not a name (1-%d printable characters, no spaces or quotes)",
+                  from->label, name, CLI_NAME_CAP);
+        return CLI_ERROR;
+    }
+    /* The last one given for a port wins, so the command line can
+     * override a file read before it. */
+    for (size_t i = 0; i < opt->service_count; i++) {
+        if (opt->services[i].port == port) {
+            opt->services[i].name = name;
+            return CLI_OK;
+        }
+    }
+    struct tv_service *services =
+        realloc(opt->services, (opt->service_count + 1) * sizeof(*services));
+    if (services == NULL) {
+        log_error("out of memory");
+        return CLI_ERROR;
+    }
+    services[opt->service_count++] = (struct tv_service){.port = (uint16_t)port, .name = name};
+    opt->services = services;
+    return CLI_OK;
+}
+
+static enum cli_status cli_add_role(struct cli_options *opt, const struct cli_origin *from,
+                                    const char *addr_text, const char *name)
+{
+    struct tv_role role = {.name = name};
+    if (!cli_parse_addr(addr_text, &role)) {
+        log_error("%s: '%s' is not an IPv4 or IPv6 address (try -h)", from->label, addr_text);
+        return CLI_ERROR;
+    }
+    if (!cli_is_name(name)) {
+        log_error("%s: '%s' is not a name (1-%d printable characters, no spaces or quotes)",
+                  from->label, name, CLI_NAME_CAP);
+        return CLI_ERROR;
+    }
+    for (size_t i = 0; i < opt->role_count; i++) {
+        if (opt->roles[i].family == role.family &&
+            memcmp(opt->roles[i].addr, role.addr, sizeof(role.addr)) == 0) {
+            opt->roles[i].name = name;
+            return CLI_OK;
+        }
+    }
+    struct tv_role *roles = realloc(opt->roles, (opt->role_count + 1) * sizeof(*roles));
+    if (roles == NULL) {
+        log_error("out of memory");
+        return CLI_ERROR;
+    }
+    roles[opt->role_count++] = role;
+    opt->roles = roles;
+    return CLI_OK;
+}
+
+/* --service PORT=NAME and --role ADDR=NAME: split at the last '=' (an
+ * IPv6 address has none, a name may not either). */
+static enum cli_status cli_add_pair(struct cli_options *opt, int id, const char *arg)
+{
+    const char *option = id == OPT_SERVICE ? "--service" : "--role";
+    const char *eq = strrchr(arg, '=');
+    if (eq == NULL || eq == arg) {
+        log_error("%s: '%s' is not %s (try -h)", option, arg,
+                  id == OPT_SERVICE ? "PORT=NAME" : "ADDR=NAME");
+        return CLI_ERROR;
+    }
+    char key[INET6_ADDRSTRLEN + 1];
+    size_t key_len = (size_t)(eq - arg);
+    if (key_len >= sizeof(key)) {
+        log_error("%s: '%s' is not %s (try -h)", option, arg,
+                  id == OPT_SERVICE ? "PORT=NAME" : "ADDR=NAME");
+        return CLI_ERROR;
+    }
+    memcpy(key, arg, key_len);
+    key[key_len] = '\0';
+    struct cli_origin from = {option};
+    return id == OPT_SERVICE ? cli_add_service(opt, &from, key, eq + 1)
+                             : cli_add_role(opt, &from, key, eq + 1);
+}
+
+/* Keeps a copy of a name read from a file for as long as opt lives. */
+static const char *cli_keep_string(struct cli_options *opt, const char *s)
+{
+    char **strings = realloc(opt->strings, (opt->string_count + 1) * sizeof(*strings));
+    if (strings == NULL)
+        return NULL;
+    opt->strings = strings;
+    char *copy = strdup(s);
+    if (copy == NULL)
+        return NULL;
+    strings[opt->string_count++] = copy;
+    return copy;
+}
+
+/* One line of a services file, comment already cut: "service PORT NAME",
+ * "role ADDR NAME", or nothing. */
+static enum cli_status cli_services_line(struct cli_options *opt, const struct cli_origin *from,
+                                         char *line)
+{
+    char *save = NULL;
+    char *kind = strtok_r(line, " \t\r\n", &save);
+    if (kind == NULL)
+        return CLI_OK;
+    char *key = strtok_r(NULL, " \t\r\n", &save);
+    char *name = strtok_r(NULL, " \t\r\n", &save);
+    char *extra = strtok_r(NULL, " \t\r\n", &save);
+    bool is_service = strcmp(kind, "service") == 0;
+    if ((!is_service && strcmp(kind, "role") != 0) || key == NULL || name == NULL ||
+        extra != NULL) {
+        log_error("%s: expected 'service PORT NAME' or 'role ADDR NAME'", from->label);
+        return CLI_ERROR;
+    }
+    const char *kept = cli_keep_string(opt, name);
+    if (kept == NULL) {
+        log_error("out of memory");
+        return CLI_ERROR;
+    }
+    return is_service ? cli_add_service(opt, from, key, kept) : cli_add_role(opt, from, key, kept);
+}
+
+static enum cli_status cli_read_services_file(struct cli_options *opt, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        log_error("--services-file %s: %s", path, strerror(errno));
+        return CLI_ERROR;
+    }
+    enum cli_status status = CLI_OK;
+    char *line = NULL;
+    size_t line_cap = 0;
+    unsigned long line_no = 0;
+    errno = 0;
+    while (status == CLI_OK && getline(&line, &line_cap, f) >= 0) {
+        line_no++;
+        char *hash = strchr(line, '#');
+        if (hash != NULL)
+            *hash = '\0';
+        char label[512];
+        snprintf(label, sizeof(label), "%s:%lu", path, line_no);
+        struct cli_origin from = {label};
+        status = cli_services_line(opt, &from, line);
+    }
+    if (status == CLI_OK && ferror(f)) {
+        log_error("--services-file %s: %s", path, strerror(errno != 0 ? errno : EIO));
+        status = CLI_ERROR;
+    }
+    free(line);
+    fclose(f);
+    return status;
+}
+
+static enum cli_status cli_set_capture_host(struct cli_options *opt, const char *arg)
+{
+    if (!cli_parse_addr(arg, &opt->config.capture_host)) {
+        log_error("--capture-host: '%s' is not an IPv4 or IPv6 address (try -h)", arg);
+        return CLI_ERROR;
+    }
+    opt->config.capture_host.name = NULL;
+    opt->config.have_capture_host = true;
+    return CLI_OK;
+}
+
+static enum cli_status cli_set_ring_slots(struct cli_options *opt, const char *arg)
+{
+    uint64_t n = 0;
+    if (cli_parse_count("--ring-slots", arg, CLI_RING_SLOTS_MIN, CLI_RING_SLOTS_CAP, &n) != CLI_OK)
+        return CLI_ERROR;
+    if ((n & (n - 1)) != 0) {
+        log_error("--ring-slots: %s is not a power of two (try -h)", arg);
+        return CLI_ERROR;
+    }
+    opt->ring_slots = (uint32_t)n;
     return CLI_OK;
 }
 
@@ -268,6 +522,44 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         return cli_parse_count("-c", arg, 1, UINT64_MAX, &opt->packet_cap);
     case 'n':
         return CLI_OK; /* names are never resolved anyway */
+    case 'i':
+        opt->interface = arg;
+        return CLI_OK;
+    case 's':
+        if (cli_parse_count("-s", arg, 1, CAPTURE_FILE_SNAPLEN, &n) != CLI_OK)
+            return CLI_ERROR;
+        opt->snaplen = (uint32_t)n;
+        return CLI_OK;
+    case 'B':
+        if (cli_parse_count("-B", arg, 1, CLI_BUFFER_KIB_CAP, &n) != CLI_OK)
+            return CLI_ERROR;
+        opt->buffer_kib = (uint32_t)n;
+        return CLI_OK;
+    case 'p':
+        opt->promiscuous = false;
+        return CLI_OK;
+    case 'Z':
+        opt->user = arg;
+        return CLI_OK;
+    case 'j':
+        if (cli_parse_count("-j", arg, 1, PIPELINE_WORKER_CAP, &n) != CLI_OK)
+            return CLI_ERROR;
+        opt->worker_count = (uint32_t)n;
+        return CLI_OK;
+    case OPT_INTERIM:
+        opt->is_interim_set = true;
+        return cli_parse_seconds_value("interim", arg, true, &opt->config.interim_us);
+    case OPT_STATS_INTERVAL:
+        return cli_parse_seconds_value("stats-interval", arg, false, &opt->stats_interval_us);
+    case OPT_RING_SLOTS:
+        return cli_set_ring_slots(opt, arg);
+    case OPT_SERVICE:
+    case OPT_ROLE:
+        return cli_add_pair(opt, c, arg);
+    case OPT_SERVICES_FILE:
+        return cli_read_services_file(opt, arg);
+    case OPT_CAPTURE_HOST:
+        return cli_set_capture_host(opt, arg);
     case 'q':
         opt->quiet = true;
         return CLI_OK;
@@ -312,6 +604,9 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
     memset(opt, 0, sizeof(*opt));
     opt->action = CLI_RUN;
     opt->fail_on = TV_LEVEL_FAIL;
+    opt->snaplen = CAPTURE_LIVE_SNAPLEN;
+    opt->promiscuous = true;
+    opt->worker_count = 1;
     tv_config_default(&opt->config);
 
     opterr = 0;
@@ -327,8 +622,8 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
             cli_report_missing_argument(optopt);
             return CLI_ERROR;
         }
-        if (c == 'h' || c == OPT_VERSION) {
-            opt->action = c == 'h' ? CLI_HELP : CLI_VERSION;
+        if (c == 'h' || c == OPT_VERSION || c == 'D') {
+            opt->action = c == 'h' ? CLI_HELP : c == 'D' ? CLI_LIST_INTERFACES : CLI_VERSION;
             return CLI_OK;
         }
         if (cli_handle_option(opt, c, optarg) != CLI_OK)
@@ -337,11 +632,24 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
 
     if (cli_join_filter(opt, argc, argv, optind) != CLI_OK)
         return CLI_ERROR;
-    if (opt->input_count == 0) {
-        log_error("no input: give -r FILE, or -r - for standard input (live capture is not "
-                  "supported yet; try -h)");
+    if (opt->input_count == 0 && opt->interface == NULL) {
+        log_error("no input: give -r FILE (-r - for standard input) or -i INTERFACE (try -h)");
         return CLI_ERROR;
     }
+    if (opt->input_count != 0 && opt->interface != NULL) {
+        log_error("-i and -r: read files or capture live, not both (try -h)");
+        return CLI_ERROR;
+    }
+    bool is_live = opt->interface != NULL;
+    if (is_live && !opt->is_interim_set)
+        opt->config.interim_us = CLI_LIVE_INTERIM_US;
+    if (opt->ring_slots == 0)
+        opt->ring_slots = is_live ? CLI_RING_SLOTS_LIVE : CLI_RING_SLOTS_FILE;
+    /* The arrays are final now; the analyzers borrow them from here. */
+    opt->config.services = opt->services;
+    opt->config.service_count = opt->service_count;
+    opt->config.roles = opt->roles;
+    opt->config.role_count = opt->role_count;
     return CLI_OK;
 }
 
@@ -349,8 +657,17 @@ void cli_options_free(struct cli_options *opt)
 {
     free(opt->inputs);
     free(opt->filter);
+    free(opt->services);
+    free(opt->roles);
+    for (size_t i = 0; i < opt->string_count; i++)
+        free(opt->strings[i]);
+    free(opt->strings);
     opt->inputs = NULL;
     opt->filter = NULL;
+    opt->services = NULL;
+    opt->roles = NULL;
+    opt->strings = NULL;
+    opt->string_count = 0;
 }
 
 /* Seconds from microseconds, without trailing zeros: "60", "0.5". */
@@ -373,10 +690,23 @@ void cli_usage(FILE *out)
 
     fprintf(out,
             "usage: tcpverdict [options] -r FILE [-r FILE ...] [expression]\n"
-            "Reads TCP packets from capture files; prints one verdict per TCP flow.\n"
+            "       tcpverdict [options] -i INTERFACE [expression]\n"
+            "       tcpverdict -D\n"
+            "Reads TCP packets from capture files or an interface; prints one verdict per\n"
+            "TCP flow.\n"
             "\n"
             "  -r FILE             read FILE (pcap or pcapng; '-' is standard input);\n"
             "                      repeat to read several files in order as one stream\n"
+            "  -i INTERFACE        capture live on INTERFACE until -c, SIGINT or SIGTERM;\n"
+            "                      verdicts come as flows end\n"
+            "  -D                  list the interfaces -i can capture on\n"
+            "  -s SNAPLEN          live: bytes kept per packet (1 to %u; default: %u)\n"
+            "  -B KIB              live: kernel buffer in KiB (1 to %u; default: libpcap's)\n"
+            "  -p                  live: do not put the interface in promiscuous mode\n"
+            "                      (default: promiscuous)\n"
+            "  -Z USER             once the capture is open, run as USER (and its groups)\n"
+            "  -j N                analysis threads (1 to %d; default: 1); the flows, and\n"
+            "                      --max-flows, are shared among them\n"
             "  -w FILE             also write the packets that pass the filter to FILE (pcap)\n"
             "  -c N                stop after N packets (1 to %" PRIu64 "; default: no limit)\n"
             "  -n                  accepted; names are never resolved\n"
@@ -388,8 +718,9 @@ void cli_usage(FILE *out)
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"
             "  --no-evict          when full, refuse new flows instead of evicting the\n"
             "                      oldest idle one (default: %s)\n",
-            (uint64_t)UINT64_MAX, EXIT_FLOWS_AT_LEVEL, CLI_MAX_FLOWS_CAP, cfg.max_flows,
-            cfg.evict_when_full ? "evict" : "refuse");
+            (unsigned)CAPTURE_FILE_SNAPLEN, (unsigned)CAPTURE_LIVE_SNAPLEN, CLI_BUFFER_KIB_CAP,
+            PIPELINE_WORKER_CAP, (uint64_t)UINT64_MAX, EXIT_FLOWS_AT_LEVEL, CLI_MAX_FLOWS_CAP,
+            cfg.max_flows, cfg.evict_when_full ? "evict" : "refuse");
 
     for (size_t i = 0; i < CLI_SECONDS_OPTION_COUNT; i++) {
         const struct cli_seconds_option *so = &cli_seconds_options[i];
@@ -401,6 +732,23 @@ void cli_usage(FILE *out)
                 so->may_be_zero ? "0" : "more than 0", CLI_SECONDS_CAP, def);
     }
 
+    char interim[32];
+    cli_format_seconds(CLI_LIVE_INTERIM_US, interim, sizeof(interim));
+    fprintf(out,
+            "  --interim SEC       an open flow gets an interim record this often; 0: never\n"
+            "                      (0 to %.0f; default: 0 for files, %s live)\n"
+            "  --stats-interval SEC  live: a statistics line on stderr this often; SIGUSR1\n"
+            "                      asks for one at any time (default: SIGUSR1 only)\n"
+            "  --ring-slots N      packets queued per analysis thread, a power of two\n"
+            "                      (%u to %u; default: %u live, %u for files)\n"
+            "  --service PORT=NAME name a TCP port as a service; repeatable, the last one for\n"
+            "                      a port wins (built in: 80, 443, 8530, 8531, 6050, 6051)\n"
+            "  --role ADDR=NAME    name an IPv4 or IPv6 address's role; repeatable\n"
+            "  --services-file FILE  read 'service PORT NAME' and 'role ADDR NAME' lines\n"
+            "                      ('#' starts a comment)\n"
+            "  --capture-host ADDR the capture was taken on ADDR (default: inferred)\n",
+            CLI_SECONDS_CAP, interim, CLI_RING_SLOTS_MIN, CLI_RING_SLOTS_CAP, CLI_RING_SLOTS_LIVE,
+            CLI_RING_SLOTS_FILE);
     fprintf(out,
             "  --no-checksums      do not verify IP and TCP checksums (default: %s)\n"
             "  -h, --help          this help\n"

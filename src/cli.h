@@ -27,7 +27,13 @@ enum cli_action {
     CLI_RUN = 0,
     CLI_HELP,
     CLI_VERSION,
+    CLI_LIST_INTERFACES, /* -D */
 };
+
+/* The interim interval of a live capture unless --interim says otherwise:
+ * long enough that ordinary connections end first, short enough that a
+ * connection stuck open shows up within minutes. */
+#define CLI_LIVE_INTERIM_US (300 * 1000000LL)
 
 enum cli_status {
     CLI_OK = 0,
@@ -38,13 +44,30 @@ struct cli_options {
     enum cli_action action;
     const char **inputs; /* owned array; the names point into argv */
     size_t input_count;
-    const char *write_path; /* -w, or NULL; points into argv */
-    uint64_t packet_cap;    /* -c; 0: no limit */
-    bool quiet;             /* -q: the summary only */
-    bool verbose;           /* -v: every anomaly of a flow */
-    bool json;              /* --json */
-    enum tv_level fail_on;  /* exit 1 if a flow is at this level or above */
-    char *filter;           /* owned: trailing arguments joined, or NULL */
+    const char *write_path;    /* -w, or NULL; points into argv */
+    uint64_t packet_cap;       /* -c; 0: no limit */
+    bool quiet;                /* -q: the summary only */
+    bool verbose;              /* -v: every anomaly of a flow */
+    bool json;                 /* --json */
+    enum tv_level fail_on;     /* exit 1 if a flow is at this level or above */
+    char *filter;              /* owned: trailing arguments joined, or NULL */
+    const char *interface;     /* -i, or NULL for files; points into argv */
+    uint32_t snaplen;          /* -s, live */
+    uint32_t buffer_kib;       /* -B, live; 0: libpcap's default */
+    bool promiscuous;          /* not -p */
+    const char *user;          /* -Z, or NULL; points into argv */
+    uint32_t worker_count;     /* -j */
+    uint32_t ring_slots;       /* --ring-slots, per worker */
+    int64_t stats_interval_us; /* --stats-interval; 0: only on SIGUSR1 */
+    bool is_interim_set;       /* --interim given: no live default */
+    /* tv_config's services and roles point into these, and their names
+     * into argv or strings. */
+    struct tv_service *services; /* owned */
+    size_t service_count;
+    struct tv_role *roles; /* owned */
+    size_t role_count;
+    char **strings; /* owned, each owned: names read from --services-file */
+    size_t string_count;
     struct tv_config config;
 };
 

@@ -1,8 +1,9 @@
 /*
  * stderr messages with the program's prefix. Each message is assembled in
- * one buffer and written with one call, so that lines from this process do
- * not interleave with a concurrent writer's lines mid-way. A message longer
- * than the buffer is cut, never lost.
+ * one buffer and written with one call, so that lines from this process's
+ * threads, or from a concurrent writer, do not interleave mid-way (stdio
+ * locks the stream for each call). A message longer than the buffer is
+ * cut, never lost.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,5 +48,13 @@ void log_warn(const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     log_vwrite("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vwrite("", fmt, ap);
     va_end(ap);
 }

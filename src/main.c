@@ -1,8 +1,13 @@
 /*
- * The process: parses the command line, wires capture -> analyzer ->
- * output, prints the summary and chooses the exit status. The only place
- * that calls exit(); every other module reports a status and leaves the
+ * The process: parses the command line, wires capture -> pipeline
+ * (workers, each with its analyzer) -> output, handles signals and -Z,
+ * prints the summary and chooses the exit status. The only place that
+ * calls exit(); every other module reports a status and leaves the
  * decision here.
+ *
+ * This thread is the capture thread; verdicts are formatted on the worker
+ * threads, each with its own formatter. Signal handlers only set flags or
+ * ask the capture to stop; the work happens between bursts of packets.
  *
  * Exit status (cli.h): EXIT_ERROR for bad arguments, unreadable input or a
  * failed write; otherwise EXIT_FLOWS_AT_LEVEL if any flow's verdict reached
@@ -12,66 +17,255 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "cli.h"
 #include "log.h"
 #include "output_json.h"
 #include "output_text.h"
+#include "pipeline.h"
 #include "tcpverdict.h"
 #include "banned.h"
 
 /* Records are written whole, so a large buffer means few write calls. */
 static char stdout_buf[1 << 18];
 
-struct run {
+/* Set by signal handlers, read on the capture thread (this one). */
+static struct capture *main_signal_capture;
+static volatile sig_atomic_t main_stats_requested;
+
+/* One analysis worker's output: its own formatter, so workers format in
+ * parallel; the formatters share the stream's lock. */
+struct worker_out {
     const struct cli_options *opt; /* borrowed */
-    struct tv_analyzer *analyzer;  /* owned */
     struct output_json *json;      /* owned, with --json */
     struct output_text *text;      /* owned, without --json */
     bool is_output_short;          /* a record was lost for lack of memory */
 };
 
+struct run {
+    const struct cli_options *opt; /* borrowed */
+    struct capture *cap;           /* borrowed */
+    struct pipeline *pipeline;     /* owned */
+    struct worker_out outs[PIPELINE_WORKER_CAP];
+    size_t out_count;
+    int64_t next_stats_ns; /* --stats-interval: when the next line is due */
+};
+
+/* Runs on a worker thread: touches only that worker's out. */
 static void main_on_verdict(const struct tv_verdict *v, void *ctx)
 {
-    struct run *run = ctx;
-    if (run->opt->quiet)
+    struct worker_out *out = ctx;
+    if (out->opt->quiet)
         return;
-    if (run->json != NULL) {
-        if (output_json_flow(run->json, v) != OUTPUT_JSON_OK)
-            run->is_output_short = true;
-    } else if (output_text_flow(run->text, v) != OUTPUT_TEXT_OK) {
-        run->is_output_short = true;
+    if (out->json != NULL) {
+        if (output_json_flow(out->json, v) != OUTPUT_JSON_OK)
+            out->is_output_short = true;
+    } else if (output_text_flow(out->text, v) != OUTPUT_TEXT_OK) {
+        out->is_output_short = true;
     }
 }
 
 static void main_on_packet(const struct tv_packet *packet, void *ctx)
 {
     struct run *run = ctx;
-    tv_analyzer_packet(run->analyzer, packet);
+    pipeline_packet(run->pipeline, packet);
 }
 
-static void main_summary(struct run *run, const struct capture_stats *capture)
+static int64_t main_monotonic_ns(void)
 {
-    bool is_ok = run->json != NULL
-                     ? output_json_summary(run->json, run->analyzer, capture) == OUTPUT_JSON_OK
-                     : output_text_summary(run->text, run->analyzer, capture) == OUTPUT_TEXT_OK;
-    if (!is_ok)
-        run->is_output_short = true;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static bool main_any_flow_at(const struct tv_analyzer *analyzer, enum tv_level level)
+/* One line on stderr: what came in and what was lost so far. */
+static void main_print_stats(struct run *run)
 {
-    const struct tv_stats *st = tv_analyzer_stats(analyzer);
+    struct pipeline_stats ps;
+    capture_update_stats(run->cap);
+    pipeline_stats(run->pipeline, &ps);
+    const struct capture_stats *cs = capture_stats(run->cap);
+    if (cs->has_kernel_drops)
+        log_info("stats: %" PRIu64 " packets, %" PRIu64 " dropped by the kernel, %" PRIu64
+                 " by the interface, %" PRIu64 " by tcpverdict (ring full), %zu queued",
+                 cs->packets, cs->kernel_drops, cs->if_drops, ps.ring_drops, ps.backlog);
+    else
+        log_info("stats: %" PRIu64 " packets, %zu queued", cs->packets, ps.backlog);
+}
+
+/* Between bursts: publish what is batched, then periodic work. */
+static void main_on_pause(void *ctx)
+{
+    struct run *run = ctx;
+    pipeline_flush(run->pipeline);
+    bool is_due = false;
+    if (run->opt->stats_interval_us > 0) {
+        int64_t now_ns = main_monotonic_ns();
+        if (now_ns >= run->next_stats_ns) {
+            is_due = true;
+            run->next_stats_ns = now_ns + run->opt->stats_interval_us * 1000;
+        }
+    }
+    if (main_stats_requested) {
+        main_stats_requested = 0;
+        is_due = true;
+    }
+    if (is_due)
+        main_print_stats(run);
+}
+
+static void main_on_stop_signal(int sig)
+{
+    (void)sig;
+    if (main_signal_capture != NULL)
+        capture_stop(main_signal_capture);
+}
+
+static void main_on_stats_signal(int sig)
+{
+    (void)sig;
+    main_stats_requested = 1;
+}
+
+/* SIGINT and SIGTERM end a live capture cleanly (files keep the default:
+ * a file can simply be read again); SIGUSR1 asks for statistics. No
+ * SA_RESTART: the capture's poll must wake up. */
+static void main_install_signals(struct capture *cap, bool is_live)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = main_on_stats_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    if (!is_live)
+        return;
+    main_signal_capture = cap;
+    sa.sa_handler = main_on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* -Z: as tcpdump does, after the capture is open and before anything is
+ * read: the user's groups, its group, then its user. Any failure stops the
+ * run rather than go on with more privilege than asked for. */
+static bool main_drop_privileges(const char *user)
+{
+    errno = 0;
+    struct passwd *pw = getpwnam(user);
+    if (pw == NULL) {
+        if (errno != 0)
+            log_error("-Z %s: %s", user, strerror(errno));
+        else
+            log_error("-Z %s: no such user", user);
+        return false;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        log_error("-Z %s: cannot change to that user: %s", user, strerror(errno));
+        return false;
+    }
+    /* A process that can take root back has not dropped anything. */
+    if (pw->pw_uid != 0 && setuid(0) == 0) {
+        log_error("-Z %s: root privileges could be regained; stopping", user);
+        return false;
+    }
+    return true;
+}
+
+static bool main_any_flow_at(const struct tv_stats *st, enum tv_level level)
+{
     for (int l = (int)level; l < TV_LEVEL_COUNT; l++)
         if (st->flows_by_level[l] != 0)
             return true;
     return false;
+}
+
+/* One formatter per worker: the first is the original, which also writes
+ * the summary; the others are its forks. */
+static bool main_create_outputs(struct run *run)
+{
+    const struct cli_options *opt = run->opt;
+    run->out_count = opt->worker_count;
+    for (size_t i = 0; i < run->out_count; i++) {
+        struct worker_out *out = &run->outs[i];
+        out->opt = opt;
+        if (opt->json)
+            out->json = i == 0 ? output_json_create(stdout) : output_json_fork(run->outs[0].json);
+        else
+            out->text = i == 0 ? output_text_create(stdout, opt->verbose)
+                               : output_text_fork(run->outs[0].text);
+        if (out->json == NULL && out->text == NULL)
+            return false;
+    }
+    return true;
+}
+
+static void main_destroy_outputs(struct run *run)
+{
+    /* Forks borrow the original: they go first. */
+    for (size_t i = run->out_count; i-- > 0;) {
+        output_text_destroy(run->outs[i].text);
+        output_json_destroy(run->outs[i].json);
+    }
+}
+
+/* After the pipeline finished: the summary, and whether any record was lost. */
+static bool main_summary(struct run *run, const struct tv_stats *st, const uint64_t *anomaly_flows)
+{
+    struct pipeline_stats ps;
+    pipeline_stats(run->pipeline, &ps);
+    struct worker_out *out = &run->outs[0];
+    bool is_ok = out->json != NULL
+                     ? output_json_summary(out->json, st, anomaly_flows, capture_stats(run->cap),
+                                           ps.ring_drops) == OUTPUT_JSON_OK
+                     : output_text_summary(out->text, st, anomaly_flows, capture_stats(run->cap),
+                                           ps.ring_drops) == OUTPUT_TEXT_OK;
+    for (size_t i = 0; i < run->out_count; i++)
+        if (run->outs[i].is_output_short)
+            is_ok = false;
+    return is_ok;
+}
+
+/* Creates the pipeline once the capture is open (its snap length sizes
+ * the ring slots). */
+static bool main_start_pipeline(struct run *run)
+{
+    const struct cli_options *opt = run->opt;
+    void *ctx[PIPELINE_WORKER_CAP];
+    for (size_t i = 0; i < run->out_count; i++)
+        ctx[i] = &run->outs[i];
+    struct pipeline_options pipe_opt = {
+        .worker_count = opt->worker_count,
+        .slot_count = opt->ring_slots,
+        .data_cap = capture_max_caplen(run->cap),
+        .is_live = opt->interface != NULL,
+        .config = &opt->config,
+        .on_verdict = main_on_verdict,
+        .verdict_ctx = ctx,
+    };
+    enum pipeline_status status;
+    run->pipeline = pipeline_create(&pipe_opt, &status);
+    if (run->pipeline == NULL) {
+        log_error("cannot start %" PRIu32 " analysis thread(s) for %" PRIu32
+                  " flows: out of memory",
+                  opt->worker_count, opt->config.max_flows);
+        return false;
+    }
+    if (pipeline_start(run->pipeline) != PIPELINE_OK) {
+        log_error("cannot start the analysis threads: %s", strerror(errno != 0 ? errno : EAGAIN));
+        return false;
+    }
+    return true;
 }
 
 /* Runs the analysis; returns the exit status. */
@@ -84,41 +278,55 @@ static int main_run(const struct cli_options *opt)
         .filter = opt->filter,
         .packet_cap = opt->packet_cap,
         .write_path = opt->write_path,
+        .interface = opt->interface,
+        .snaplen = opt->snaplen,
+        .buffer_kib = opt->buffer_kib,
+        .promiscuous = opt->promiscuous,
     };
-    struct capture *cap = capture_create(&cap_opt);
-    if (opt->json)
-        run.json = output_json_create(stdout);
-    else
-        run.text = output_text_create(stdout, opt->verbose);
-    run.analyzer = tv_analyzer_create(&opt->config, main_on_verdict, &run);
-
-    int status = EXIT_ERROR;
-    if (cap == NULL || (run.json == NULL && run.text == NULL)) {
+    run.cap = capture_create(&cap_opt);
+    if (run.cap == NULL || !main_create_outputs(&run)) {
         log_error("out of memory");
-    } else if (run.analyzer == NULL) {
-        log_error("cannot start the analyzer for %" PRIu32 " flows: out of memory",
-                  opt->config.max_flows);
-    } else {
-        enum capture_status cap_status = capture_run(cap, main_on_packet, &run);
-        const struct capture_stats *cap_stats = capture_stats(cap);
-        /* An input that failed before anything was read leaves nothing to
-         * report; otherwise what was read gets its verdicts. */
-        if (cap_status == CAPTURE_OK || cap_stats->packets != 0) {
-            tv_analyzer_finish(run.analyzer);
-            main_summary(&run, cap_stats);
-        }
-        if (cap_status == CAPTURE_ERR_NOMEM)
-            log_error("out of memory");
-        if (run.is_output_short)
-            log_error("out of memory: some output is missing");
-        if (cap_status == CAPTURE_OK && !run.is_output_short)
-            status = main_any_flow_at(run.analyzer, opt->fail_on) ? EXIT_FLOWS_AT_LEVEL : EXIT_OK;
+        main_destroy_outputs(&run);
+        capture_destroy(run.cap);
+        return EXIT_ERROR;
     }
 
-    tv_analyzer_destroy(run.analyzer);
-    output_text_destroy(run.text);
-    output_json_destroy(run.json);
-    capture_destroy(cap);
+    int status = EXIT_ERROR;
+    enum capture_status cap_status = capture_open(run.cap);
+    if (cap_status == CAPTURE_OK && (opt->user == NULL || main_drop_privileges(opt->user)) &&
+        main_start_pipeline(&run)) {
+        main_install_signals(run.cap, opt->interface != NULL);
+        if (opt->stats_interval_us > 0)
+            run.next_stats_ns = main_monotonic_ns() + opt->stats_interval_us * 1000;
+        cap_status = capture_run(run.cap, main_on_packet, main_on_pause, &run);
+        pipeline_flush(run.pipeline);
+        pipeline_finish(run.pipeline);
+
+        struct tv_stats st;
+        uint64_t *anomaly_flows = calloc(tv_anomaly_code_count() + 1, sizeof(*anomaly_flows));
+        if (anomaly_flows == NULL) {
+            log_error("out of memory");
+        } else {
+            pipeline_totals(run.pipeline, &st, anomaly_flows);
+            bool is_output_whole = true;
+            /* An input that failed before anything was read leaves nothing
+             * to report; otherwise what was read gets its verdicts. */
+            if (cap_status == CAPTURE_OK || capture_stats(run.cap)->packets != 0)
+                is_output_whole = main_summary(&run, &st, anomaly_flows);
+            if (cap_status == CAPTURE_ERR_NOMEM)
+                log_error("out of memory");
+            if (!is_output_whole)
+                log_error("out of memory: some output is missing");
+            if (cap_status == CAPTURE_OK && is_output_whole)
+                status = main_any_flow_at(&st, opt->fail_on) ? EXIT_FLOWS_AT_LEVEL : EXIT_OK;
+            free(anomaly_flows);
+        }
+    }
+
+    pipeline_destroy(run.pipeline);
+    main_destroy_outputs(&run);
+    main_signal_capture = NULL;
+    capture_destroy(run.cap);
     return status;
 }
 
@@ -152,6 +360,9 @@ int main(int argc, char **argv)
             printf("tcpverdict %s\n%s\njson-c %s\n", PACKAGE_VERSION, capture_lib_version(),
                    output_json_lib_version());
             status = EXIT_OK;
+            break;
+        case CLI_LIST_INTERFACES:
+            status = capture_list_interfaces(stdout) == CAPTURE_OK ? EXIT_OK : EXIT_ERROR;
             break;
         case CLI_RUN:
             status = main_run(&opt);

@@ -5,12 +5,15 @@
  *
  * Output is deterministic: the same verdicts give the same bytes, with
  * timestamps printed as seconds with exactly six decimals. Each line is
- * written with a single fwrite; write errors are left on the stream for
- * the caller to find with ferror(), since stdout is checked once, at exit.
+ * written with a single fwrite under a lock shared with the object's
+ * forks, so several threads can each format records with their own fork
+ * and lines never interleave. Write errors are left on the stream for the
+ * caller to find with ferror(), since stdout is checked once, at exit.
  */
 #ifndef TV_OUTPUT_JSON_H
 #define TV_OUTPUT_JSON_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "capture.h"
@@ -26,14 +29,20 @@ struct output_json;
 /* Borrows out, which must outlive the returned object. NULL if memory is
  * short. */
 struct output_json *output_json_create(FILE *out);
+/* Another writer to json's stream, for another thread. Borrows json, which
+ * must outlive it. NULL if memory is short. */
+struct output_json *output_json_fork(struct output_json *json);
 void output_json_destroy(struct output_json *json);
 
 enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v);
 
-/* After tv_analyzer_finish(): the analyzer's and the capture's counters. */
-enum output_json_status output_json_summary(struct output_json *json,
-                                            const struct tv_analyzer *analyzer,
-                                            const struct capture_stats *capture);
+/* At the end: the analyzers' counters added up, the flows that carried
+ * each anomaly code (tv_anomaly_code_count() entries), the capture's
+ * counters and the packets lost to full rings. */
+enum output_json_status output_json_summary(struct output_json *json, const struct tv_stats *st,
+                                            const uint64_t *anomaly_flows,
+                                            const struct capture_stats *capture,
+                                            uint64_t ring_drops);
 
 /* "json-c version ...", for --version. */
 const char *output_json_lib_version(void);

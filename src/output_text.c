@@ -7,9 +7,13 @@
  * a flow is the first one at the flow's highest anomaly level (the analyzer
  * lists them in order of first occurrence), with "+N" for the others.
  * Timestamps are UTC, so the same capture reads the same everywhere.
+ *
+ * Forks assemble records in their own buffers and share the original's
+ * lock and header flag, held only while a record is written.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +32,18 @@
 #define TEXT_ENDPOINT_LEN 56
 #define TEXT_TS_LEN       48
 
+/* What the original and its forks share: the stream's order. */
+struct text_shared {
+    pthread_mutex_t lock; /* guards writes to out and wrote_header */
+    bool wrote_header;
+};
+
 struct output_text {
     FILE *out; /* borrowed */
     bool verbose;
-    bool wrote_header;
-    char *buf; /* owned: the record being assembled */
+    struct text_shared own;     /* used by the original only */
+    struct text_shared *shared; /* &own, or the original's for a fork */
+    char *buf;                  /* owned: the record being assembled */
     size_t buf_len;
     size_t buf_cap;
     bool is_short; /* an append failed for lack of memory */
@@ -45,13 +56,31 @@ struct output_text *output_text_create(FILE *out, bool verbose)
         return NULL;
     text->out = out;
     text->verbose = verbose;
+    if (pthread_mutex_init(&text->own.lock, NULL) != 0) {
+        free(text);
+        return NULL;
+    }
+    text->shared = &text->own;
     return text;
+}
+
+struct output_text *output_text_fork(struct output_text *text)
+{
+    struct output_text *fork = calloc(1, sizeof(*fork));
+    if (fork == NULL)
+        return NULL;
+    fork->out = text->out;
+    fork->verbose = text->verbose;
+    fork->shared = text->shared;
+    return fork;
 }
 
 void output_text_destroy(struct output_text *text)
 {
     if (text == NULL)
         return;
+    if (text->shared == &text->own)
+        pthread_mutex_destroy(&text->own.lock);
     free(text->buf);
     free(text);
 }
@@ -89,12 +118,22 @@ static void text_appendf(struct output_text *text, const char *fmt, ...)
     }
 }
 
-/* Writes the assembled record and starts the next one empty. */
-static enum output_text_status text_flush_record(struct output_text *text)
+static void text_write_header(FILE *out);
+
+/* Writes the assembled record, after the header if it is the stream's
+ * first flow, and starts the next one empty. */
+static enum output_text_status text_flush_record(struct output_text *text, bool is_flow)
 {
     enum output_text_status status = text->is_short ? OUTPUT_TEXT_ERR_NOMEM : OUTPUT_TEXT_OK;
-    if (status == OUTPUT_TEXT_OK && text->buf_len != 0)
+    if (status == OUTPUT_TEXT_OK && text->buf_len != 0) {
+        pthread_mutex_lock(&text->shared->lock);
+        if (is_flow && !text->shared->wrote_header) {
+            text_write_header(text->out);
+            text->shared->wrote_header = true;
+        }
         fwrite(text->buf, 1, text->buf_len, text->out);
+        pthread_mutex_unlock(&text->shared->lock);
+    }
     text->buf_len = 0;
     text->is_short = false;
     return status;
@@ -161,11 +200,11 @@ static const struct tv_anomaly_report *text_main_anomaly(const struct tv_verdict
     return main_anomaly;
 }
 
-static void text_append_header(struct output_text *text)
+static void text_write_header(FILE *out)
 {
-    text_appendf(text, "%-*s  %*s    %-*s  %-14s %-6s %-12s %-12s %-7s %s\n", TEXT_TS_WIDTH,
-                 "FIRST (UTC)", TEXT_ENDPOINT_WIDTH, "ORIG", TEXT_ENDPOINT_WIDTH, "RESP", "SERVICE",
-                 "STATE", "HISTORY", "END", "VERDICT", "ANOMALY");
+    fprintf(out, "%-*s  %*s    %-*s  %-14s %-6s %-12s %-12s %-7s %s\n", TEXT_TS_WIDTH,
+            "FIRST (UTC)", TEXT_ENDPOINT_WIDTH, "ORIG", TEXT_ENDPOINT_WIDTH, "RESP", "SERVICE",
+            "STATE", "HISTORY", "END", "VERDICT", "ANOMALY");
 }
 
 static void text_append_details(struct output_text *text, const struct tv_verdict *v)
@@ -200,11 +239,6 @@ static void text_append_details(struct output_text *text, const struct tv_verdic
 
 enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v)
 {
-    if (!text->wrote_header) {
-        text_append_header(text);
-        text->wrote_header = true;
-    }
-
     char ts[TEXT_TS_LEN];
     char orig[TEXT_ENDPOINT_LEN];
     char resp[TEXT_ENDPOINT_LEN];
@@ -226,7 +260,7 @@ enum output_text_status output_text_flow(struct output_text *text, const struct 
 
     if (text->verbose)
         text_append_details(text, v);
-    return text_flush_record(text);
+    return text_flush_record(text, true);
 }
 
 /* Appends ", name N" (the first without the comma) when N is not zero. */
@@ -257,14 +291,17 @@ static void text_append_decode(struct output_text *text, const struct tv_stats *
     text_end_list(text, is_first);
 }
 
-enum output_text_status output_text_summary(struct output_text *text,
-                                            const struct tv_analyzer *analyzer,
-                                            const struct capture_stats *capture)
+enum output_text_status output_text_summary(struct output_text *text, const struct tv_stats *st,
+                                            const uint64_t *anomaly_flows,
+                                            const struct capture_stats *capture,
+                                            uint64_t ring_drops)
 {
-    const struct tv_stats *st = tv_analyzer_stats(analyzer);
     bool is_first;
 
-    if (text->wrote_header)
+    pthread_mutex_lock(&text->shared->lock);
+    bool wrote_header = text->shared->wrote_header;
+    pthread_mutex_unlock(&text->shared->lock);
+    if (wrote_header)
         text_appendf(text, "\n");
     text_appendf(text, "summary\n");
     text_appendf(text,
@@ -288,8 +325,7 @@ enum output_text_status output_text_summary(struct output_text *text,
     is_first = true;
     text_appendf(text, "  anomalies        ");
     for (size_t c = 0; c < tv_anomaly_code_count(); c++)
-        text_append_count(text, &is_first, tv_anomaly_code_name(c),
-                          tv_analyzer_anomaly_flows(analyzer, c));
+        text_append_count(text, &is_first, tv_anomaly_code_name(c), anomaly_flows[c]);
     text_end_list(text, is_first);
 
     text_append_decode(text, st, false);
@@ -303,8 +339,11 @@ enum output_text_status output_text_summary(struct output_text *text,
                  " packets refused\n",
                  st->max_concurrent_flows, st->evictions, st->refused_flows);
     if (capture->has_kernel_drops)
-        text_appendf(text, "  kernel drops     %" PRIu64 "\n", capture->kernel_drops);
+        text_appendf(text,
+                     "  drops            %" PRIu64 " by the kernel, %" PRIu64
+                     " by the interface, %" PRIu64 " by tcpverdict (ring full)\n",
+                     capture->kernel_drops, capture->if_drops, ring_drops);
     else
         text_appendf(text, "  kernel drops     none (files)\n");
-    return text_flush_record(text);
+    return text_flush_record(text, false);
 }

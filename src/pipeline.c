@@ -1,0 +1,370 @@
+/*
+ * Capture thread to workers: numbering, sharding, batching, waiting, and
+ * the workers' loop.
+ *
+ * Threads share nothing but the rings. The capture side's fields (batch
+ * positions, counters, packet time) are touched only by the capture
+ * thread; each worker's analyzer only by its worker, from pipeline_start()
+ * until the join in pipeline_finish(). The end of input travels through
+ * the ring as an END slot, so there is no flag to share.
+ *
+ * Verdicts do not depend on the number of workers: packet numbers are
+ * global, and each packet carries the input's packet time (the largest
+ * timestamp so far), so every worker sees the clock the single analyzer
+ * would have seen at that packet. Before finishing, each worker's clock is
+ * set to the end of the input. The analyzer only ever uses the largest
+ * time seen, so with one worker this changes nothing.
+ *
+ * The clock is read here and nowhere below: live workers advance packet
+ * time by wall time while their ring is empty.
+ */
+#include "pipeline.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "decode.h"
+#include "flow_key.h"
+#include "ring.h"
+#include "banned.h"
+
+/* Slots published (and taken) at once: the shared indexes are touched once
+ * per batch. Small next to any ring, so a batch never waits for room. */
+#define PIPELINE_BATCH 64
+/* A live worker whose ring stays empty moves its clock this often. */
+#define PIPELINE_TICK_NS 100000000LL
+/* Waiting for a ring: spin this many times, then sleep, doubling up to the
+ * cap, so an idle worker costs little and a busy one reacts at once. */
+#define PIPELINE_SPIN_COUNT   64
+#define PIPELINE_SLEEP_MIN_NS 20000L
+#define PIPELINE_SLEEP_MAX_NS 1000000L
+
+struct worker {
+    struct pipeline *pl;          /* borrowed: the owner */
+    struct ring *ring;            /* owned */
+    struct tv_analyzer *analyzer; /* owned; the worker thread's alone while it runs */
+    pthread_t thread;
+    bool is_running;
+
+    /* Capture thread only. */
+    size_t reserved; /* slots writable from the ring's head */
+    size_t filled;   /* of those, written and not yet committed */
+};
+
+struct pipeline {
+    struct pipeline_options opt; /* verdict_ctx borrowed */
+    struct tv_config config;     /* each worker's share */
+    struct worker workers[PIPELINE_WORKER_CAP];
+    size_t worker_count;
+
+    /* Capture thread only. */
+    uint64_t packet_count;
+    uint64_t ring_drops;
+    uint64_t truncated;
+    int64_t now_us; /* largest packet time so far */
+    bool is_finished;
+};
+
+/* Sleeps a little longer each call; *wait_ns starts at 0. */
+static void pipeline_backoff(long *wait_ns, unsigned *spins)
+{
+    if (*spins < PIPELINE_SPIN_COUNT) {
+        (*spins)++;
+        return;
+    }
+    *wait_ns = *wait_ns == 0 ? PIPELINE_SLEEP_MIN_NS : *wait_ns * 2;
+    if (*wait_ns > PIPELINE_SLEEP_MAX_NS)
+        *wait_ns = PIPELINE_SLEEP_MAX_NS;
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = *wait_ns};
+    nanosleep(&ts, NULL);
+}
+
+static int64_t pipeline_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+struct pipeline *pipeline_create(const struct pipeline_options *opt, enum pipeline_status *status)
+{
+    *status = PIPELINE_ERR_NOMEM;
+    if (opt->worker_count == 0 || opt->worker_count > PIPELINE_WORKER_CAP)
+        return NULL;
+    struct pipeline *pl = calloc(1, sizeof(*pl));
+    if (pl == NULL)
+        return NULL;
+    pl->opt = *opt;
+    pl->config = *opt->config;
+    /* --max-flows bounds the whole program: each worker gets its share. */
+    size_t n = opt->worker_count;
+    pl->config.max_flows = (uint32_t)((opt->config->max_flows + n - 1) / n);
+    pl->worker_count = n;
+    for (size_t i = 0; i < n; i++) {
+        struct worker *w = &pl->workers[i];
+        w->pl = pl;
+        w->ring = ring_create(opt->slot_count, opt->data_cap);
+        w->analyzer = tv_analyzer_create(&pl->config, opt->on_verdict, opt->verdict_ctx[i]);
+        if (w->ring == NULL || w->analyzer == NULL) {
+            pipeline_destroy(pl);
+            return NULL;
+        }
+    }
+    *status = PIPELINE_OK;
+    return pl;
+}
+
+void pipeline_destroy(struct pipeline *pl)
+{
+    if (pl == NULL)
+        return;
+    pipeline_finish(pl);
+    for (size_t i = 0; i < pl->worker_count; i++) {
+        tv_analyzer_destroy(pl->workers[i].analyzer);
+        ring_destroy(pl->workers[i].ring);
+    }
+    free(pl);
+}
+
+/* Worker: one packet or the end. Returns false at the end. */
+static bool worker_take(struct worker *w, const struct ring_slot *slot, int64_t *last_us)
+{
+    if (slot->kind == RING_SLOT_END) {
+        /* The input's last time: flows other workers saw later packets
+         * for must not stay open in this one. */
+        tv_analyzer_tick(w->analyzer, slot->ts_us);
+        return false;
+    }
+    struct tv_packet packet = {
+        .linktype = slot->linktype,
+        .ts_us = slot->ts_us,
+        .data = slot->data,
+        .caplen = slot->caplen,
+        .wirelen = slot->wirelen,
+        .number = slot->number,
+    };
+    tv_analyzer_packet(w->analyzer, &packet);
+    *last_us = slot->ts_us;
+    return true;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    bool is_live = w->pl->opt.is_live;
+    bool saw_packet = false;
+    int64_t last_us = 0;        /* packet time of the latest packet */
+    int64_t last_mono_ns = 0;   /* when it was taken */
+    int64_t ticked_mono_ns = 0; /* when the clock last moved without one */
+    long wait_ns = 0;
+    unsigned spins = 0;
+
+    for (;;) {
+        size_t n = ring_peek(w->ring, PIPELINE_BATCH);
+        if (n == 0) {
+            if (is_live && saw_packet) {
+                int64_t mono_ns = pipeline_monotonic_ns();
+                if (mono_ns - ticked_mono_ns >= PIPELINE_TICK_NS) {
+                    /* The capture's clock: the latest packet time plus
+                     * the wall time that passed since, on a quiet line. */
+                    tv_analyzer_tick(w->analyzer, last_us + (mono_ns - last_mono_ns) / 1000);
+                    ticked_mono_ns = mono_ns;
+                }
+            }
+            pipeline_backoff(&wait_ns, &spins);
+            continue;
+        }
+        wait_ns = 0;
+        spins = 0;
+        bool is_more = true;
+        for (size_t i = 0; i < n && is_more; i++)
+            is_more = worker_take(w, ring_peeked_slot(w->ring, i), &last_us);
+        ring_release(w->ring, n);
+        if (!is_more)
+            break;
+        if (is_live) {
+            saw_packet = true;
+            last_mono_ns = pipeline_monotonic_ns();
+            ticked_mono_ns = last_mono_ns;
+        }
+    }
+    tv_analyzer_finish(w->analyzer);
+    return NULL;
+}
+
+enum pipeline_status pipeline_start(struct pipeline *pl)
+{
+    /* Workers inherit this mask: signals meant for the process (stop,
+     * statistics) must reach the capture thread, whose poll they wake.
+     * Faults and SIGPIPE stay with the thread that caused them. */
+    sigset_t block;
+    sigset_t old;
+    sigfillset(&block);
+    sigdelset(&block, SIGPIPE);
+    sigdelset(&block, SIGSEGV);
+    sigdelset(&block, SIGBUS);
+    sigdelset(&block, SIGFPE);
+    sigdelset(&block, SIGILL);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+
+    enum pipeline_status status = PIPELINE_OK;
+    for (size_t i = 0; i < pl->worker_count; i++) {
+        struct worker *w = &pl->workers[i];
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            status = PIPELINE_ERR_THREAD;
+            break;
+        }
+        w->is_running = true;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return status;
+}
+
+/* Capture thread: worker for a packet. Both directions of a TCP flow hash
+ * alike; anything that is not a TCP segment goes to worker 0, which counts
+ * it as the single analyzer would. */
+static size_t pipeline_shard(const struct pipeline *pl, const struct tv_packet *packet)
+{
+    if (pl->worker_count == 1)
+        return 0;
+    struct packet p;
+    if (decode_packet(packet->linktype, packet->data, packet->caplen, packet->wirelen, false, &p) !=
+        TV_DECODE_OK)
+        return 0;
+    struct flow_key key;
+    flow_key_from_packet(&p, &key);
+    return flow_key_hash(&key) % pl->worker_count;
+}
+
+static void pipeline_commit(struct worker *w)
+{
+    if (w->filled == 0)
+        return;
+    ring_commit(w->ring, w->filled);
+    w->reserved -= w->filled;
+    w->filled = 0;
+}
+
+/* Capture thread: a writable slot of w's ring, or NULL if the ring is full
+ * and the source cannot wait. */
+static struct ring_slot *pipeline_slot(struct worker *w, bool may_wait)
+{
+    long wait_ns = 0;
+    unsigned spins = 0;
+    while (w->filled == w->reserved) {
+        w->reserved = ring_reserve(w->ring, w->filled + PIPELINE_BATCH);
+        if (w->filled < w->reserved)
+            break;
+        /* Full: what is batched must go out before anything frees up. */
+        pipeline_commit(w);
+        if (!may_wait)
+            return NULL;
+        pipeline_backoff(&wait_ns, &spins);
+    }
+    return ring_reserved_slot(w->ring, w->filled);
+}
+
+void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
+{
+    pl->packet_count++;
+    if (packet->ts_us > pl->now_us || pl->packet_count == 1)
+        pl->now_us = packet->ts_us;
+
+    struct worker *w = &pl->workers[pipeline_shard(pl, packet)];
+    struct ring_slot *slot = pipeline_slot(w, !pl->opt.is_live);
+    if (slot == NULL) {
+        pl->ring_drops++;
+        return;
+    }
+    uint32_t caplen = packet->caplen;
+    if (caplen > pl->opt.data_cap) {
+        caplen = (uint32_t)pl->opt.data_cap;
+        pl->truncated++;
+    }
+    slot->kind = RING_SLOT_PACKET;
+    slot->ts_us = pl->now_us;
+    slot->number = packet->number != 0 ? packet->number : pl->packet_count;
+    slot->caplen = caplen;
+    slot->wirelen = packet->wirelen;
+    slot->linktype = packet->linktype;
+    memcpy(slot->data, packet->data, caplen);
+    if (++w->filled == PIPELINE_BATCH)
+        pipeline_commit(w);
+}
+
+void pipeline_flush(struct pipeline *pl)
+{
+    for (size_t i = 0; i < pl->worker_count; i++)
+        pipeline_commit(&pl->workers[i]);
+}
+
+void pipeline_finish(struct pipeline *pl)
+{
+    if (pl->is_finished)
+        return;
+    pl->is_finished = true;
+    for (size_t i = 0; i < pl->worker_count; i++) {
+        struct worker *w = &pl->workers[i];
+        if (!w->is_running)
+            continue;
+        /* The end must arrive even in a live run: wait for room. */
+        struct ring_slot *slot = pipeline_slot(w, true);
+        slot->kind = RING_SLOT_END;
+        slot->ts_us = pl->now_us;
+        slot->number = 0;
+        slot->caplen = 0;
+        slot->wirelen = 0;
+        slot->linktype = 0;
+        w->filled++;
+        pipeline_commit(w);
+    }
+    for (size_t i = 0; i < pl->worker_count; i++) {
+        struct worker *w = &pl->workers[i];
+        if (w->is_running)
+            pthread_join(w->thread, NULL);
+        w->is_running = false;
+    }
+}
+
+void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *out)
+{
+    out->packets = pl->packet_count - pl->ring_drops;
+    out->ring_drops = pl->ring_drops;
+    out->truncated = pl->truncated;
+    out->backlog = 0;
+    for (size_t i = 0; i < pl->worker_count; i++)
+        out->backlog += ring_backlog(pl->workers[i].ring);
+}
+
+void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t *anomaly_flows)
+{
+    size_t code_count = tv_anomaly_code_count();
+    memset(stats, 0, sizeof(*stats));
+    memset(anomaly_flows, 0, code_count * sizeof(*anomaly_flows));
+    for (size_t i = 0; i < pl->worker_count; i++) {
+        const struct tv_analyzer *a = pl->workers[i].analyzer;
+        const struct tv_stats *st = tv_analyzer_stats(a);
+        stats->packets += st->packets;
+        stats->tcp_packets += st->tcp_packets;
+        for (int s = 0; s < TV_DECODE_STATUS_COUNT; s++)
+            stats->decode[s] += st->decode[s];
+        stats->ip_checksum_bad += st->ip_checksum_bad;
+        stats->tcp_checksum_bad += st->tcp_checksum_bad;
+        stats->tcp_checksum_unverified += st->tcp_checksum_unverified;
+        stats->flows += st->flows;
+        for (int l = 0; l < TV_LEVEL_COUNT; l++)
+            stats->flows_by_level[l] += st->flows_by_level[l];
+        for (int e = 0; e < TV_END_COUNT; e++)
+            stats->flows_by_end[e] += st->flows_by_end[e];
+        stats->evictions += st->evictions;
+        stats->refused_flows += st->refused_flows;
+        /* Peaks of different workers need not coincide: the sum is an
+         * upper bound, exact with one worker. */
+        stats->max_concurrent_flows += st->max_concurrent_flows;
+        for (size_t c = 0; c < code_count; c++)
+            anomaly_flows[c] += tv_analyzer_anomaly_flows(a, c);
+    }
+}

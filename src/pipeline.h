@@ -1,0 +1,84 @@
+/*
+ * The pipeline: one capture thread feeding N analysis workers, each with
+ * its own ring and its own tv_analyzer (its shard of the flows).
+ *
+ * The capture thread (the caller of pipeline_packet()) numbers packets
+ * across the whole input, keeps packet time from running backwards, and
+ * sends each packet to the worker chosen by a symmetric hash of its
+ * 5-tuple, so that both directions of a flow meet on one worker and the
+ * verdicts do not depend on the number of workers. Workers report
+ * verdicts through the callback, on their own threads: whatever the
+ * callback touches must be private to the worker (verdict_ctx) or safe to
+ * share.
+ *
+ * Files are a fast source: when a ring is full the capture thread waits.
+ * A live source cannot wait: a full ring drops the packet and counts it.
+ * Live workers that see no packet advance their clock by wall time, so
+ * flows end when they should even on a quiet line.
+ */
+#ifndef TV_PIPELINE_H
+#define TV_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpverdict.h"
+
+#define PIPELINE_WORKER_CAP 64
+
+enum pipeline_status {
+    PIPELINE_OK = 0,
+    PIPELINE_ERR_NOMEM,  /* rings or analyzers could not be created */
+    PIPELINE_ERR_THREAD, /* a worker thread could not be started */
+};
+
+struct pipeline_options {
+    size_t worker_count; /* 1 to PIPELINE_WORKER_CAP */
+    size_t slot_count;   /* per ring, a power of two */
+    size_t data_cap;     /* bytes of packet a slot holds; longer ones are cut */
+    bool is_live;
+    const struct tv_config *config; /* copied; max_flows is shared among workers */
+    tv_verdict_fn on_verdict;
+    void *const *verdict_ctx; /* worker_count entries, one per worker; borrowed */
+};
+
+/* Counters of the capture side, readable on the capture thread at any time. */
+struct pipeline_stats {
+    uint64_t packets;    /* handed to workers */
+    uint64_t ring_drops; /* lost to a full ring (live only) */
+    uint64_t truncated;  /* longer than a slot, cut to data_cap */
+    size_t backlog;      /* slots waiting in the rings, approximately */
+};
+
+struct pipeline;
+
+/* Creates the rings and the analyzers; no thread runs yet. NULL with
+ * *status set on failure. */
+struct pipeline *pipeline_create(const struct pipeline_options *opt, enum pipeline_status *status);
+/* Stops the workers if they still run, then frees everything. */
+void pipeline_destroy(struct pipeline *pl);
+
+/* Starts the workers. They run with the process's asynchronous signals
+ * blocked, so signals reach the capture thread. */
+enum pipeline_status pipeline_start(struct pipeline *pl);
+
+/* Capture thread: one packet, copied into a slot before returning. */
+void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet);
+
+/* Capture thread: no more packets for now; publishes what is batched so
+ * that workers see it without waiting for a full batch. */
+void pipeline_flush(struct pipeline *pl);
+
+/* Capture thread, at the end of input: every worker drains its ring, ends
+ * its remaining flows (tv_analyzer_finish) and stops. */
+void pipeline_finish(struct pipeline *pl);
+
+void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *out);
+
+/* After pipeline_finish(): every worker's analyzer statistics added up,
+ * and the flows that carried each anomaly code (anomaly_flows holds
+ * tv_anomaly_code_count() entries). */
+void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t *anomaly_flows);
+
+#endif

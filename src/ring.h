@@ -1,0 +1,71 @@
+/*
+ * Single-producer single-consumer ring of fixed-size packet slots, the
+ * only link between the capture thread and an analysis worker.
+ *
+ * One thread produces, one consumes; nothing else may touch a ring while
+ * both run. The producer owns a slot from ring_reserve() until
+ * ring_commit() publishes it, the consumer from ring_peek() until
+ * ring_release() hands it back. Both sides work in batches: reserve or
+ * peek several slots, fill or read them, then publish them with one store,
+ * so that the shared indexes are touched once per batch, not per packet.
+ *
+ * The ring never blocks and never allocates after creation: a full ring
+ * makes ring_reserve() return 0 and the caller decides (drop, or wait).
+ * Waiting, counting drops and what a slot means belong to the caller.
+ */
+#ifndef TV_RING_H
+#define TV_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a slot carries; the ring itself never looks. */
+enum ring_slot_kind {
+    RING_SLOT_PACKET = 0, /* a captured packet: every field below */
+    RING_SLOT_END,        /* no more slots will follow; ts_us is the last time */
+};
+
+/* One slot: a small header, then up to data_cap bytes of packet. */
+struct ring_slot {
+    int64_t ts_us;   /* packet time, microseconds since the epoch */
+    uint64_t number; /* 1-based position in the whole input */
+    uint32_t caplen; /* bytes in data[] */
+    uint32_t wirelen;
+    int32_t linktype;
+    uint32_t kind; /* enum ring_slot_kind */
+    uint8_t data[];
+};
+
+struct ring;
+
+/* slot_count must be a power of two, at least 2; data_cap is the largest
+ * packet a slot holds. NULL if an argument is out of range or memory is
+ * short. */
+struct ring *ring_create(size_t slot_count, size_t data_cap);
+void ring_destroy(struct ring *ring);
+
+size_t ring_slot_count(const struct ring *ring);
+size_t ring_data_cap(const struct ring *ring);
+
+/* Producer. Makes up to want slots writable and returns how many (0: the
+ * ring is full). Slots reserved earlier and not yet committed count among
+ * them, so calling it again for more is cheap. */
+size_t ring_reserve(struct ring *ring, size_t want);
+/* The i-th reserved slot, i < the last ring_reserve() result. */
+struct ring_slot *ring_reserved_slot(struct ring *ring, size_t i);
+/* Publishes the first n reserved slots, in order. */
+void ring_commit(struct ring *ring, size_t n);
+
+/* Consumer. Makes up to want published slots readable and returns how
+ * many (0: the ring is empty). */
+size_t ring_peek(struct ring *ring, size_t want);
+/* The i-th peeked slot, i < the last ring_peek() result. */
+const struct ring_slot *ring_peeked_slot(const struct ring *ring, size_t i);
+/* Hands the first n peeked slots back to the producer. */
+void ring_release(struct ring *ring, size_t n);
+
+/* Slots published and not yet released, as either side can see it; only
+ * approximate while the other side runs. */
+size_t ring_backlog(struct ring *ring);
+
+#endif

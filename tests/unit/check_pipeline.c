@@ -1,0 +1,242 @@
+/*
+ * Pipeline tests: both directions of a flow meet on one worker, packet
+ * numbers are global, every flow gets its verdict at the end, the workers'
+ * counters add up, and the verdicts are those of one analyzer whatever
+ * the number of workers.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "packet_builder.h"
+#include "pipeline.h"
+
+#define FLOW_COUNT   200
+#define RECORD_CAP   (FLOW_COUNT * 2)
+#define WORKER_COUNT 4
+
+/* What a worker's verdict callback saw: private to that worker. */
+struct seen {
+    uint64_t flow_ids[RECORD_CAP];
+    uint64_t orig_pkts[RECORD_CAP];
+    uint64_t resp_pkts[RECORD_CAP];
+    size_t count;
+};
+
+static void on_verdict(const struct tv_verdict *v, void *ctx)
+{
+    struct seen *s = ctx;
+    if (s->count < RECORD_CAP) {
+        s->flow_ids[s->count] = v->flow_id;
+        s->orig_pkts[s->count] = v->orig.pkts;
+        s->resp_pkts[s->count] = v->resp.pkts;
+    }
+    s->count++;
+}
+
+static void send_segment(struct pipeline *pl, int64_t ts_us, const struct pb_tcp *t)
+{
+    uint8_t frame[256];
+    size_t len = pb_build(t, frame, sizeof(frame));
+    ck_assert_uint_gt(len, 0);
+    struct tv_packet p = {
+        .linktype = LINK_ETHERNET,
+        .ts_us = ts_us,
+        .data = frame,
+        .caplen = (uint32_t)len,
+        .wirelen = (uint32_t)len,
+    };
+    pipeline_packet(pl, &p);
+}
+
+/* A pipeline of worker_count workers reporting into seen[]. */
+static struct pipeline *make_pipeline(size_t worker_count, bool is_live, struct seen *seen)
+{
+    static struct tv_config cfg;
+    tv_config_default(&cfg);
+    void *ctx[PIPELINE_WORKER_CAP];
+    for (size_t i = 0; i < worker_count; i++)
+        ctx[i] = &seen[i];
+    struct pipeline_options opt = {
+        .worker_count = worker_count,
+        .slot_count = 64,
+        .data_cap = 256,
+        .is_live = is_live,
+        .config = &cfg,
+        .on_verdict = on_verdict,
+        .verdict_ctx = ctx,
+    };
+    enum pipeline_status status;
+    struct pipeline *pl = pipeline_create(&opt, &status);
+    ck_assert_ptr_nonnull(pl);
+    return pl;
+}
+
+/* FLOW_COUNT refused connections: a SYN out, a RST/ACK back. */
+static void run_flows(size_t worker_count, struct seen *seen, struct tv_stats *st)
+{
+    struct pipeline *pl = make_pipeline(worker_count, false, seen);
+    ck_assert_int_eq(pipeline_start(pl), PIPELINE_OK);
+    int64_t ts = 1700000000000000;
+    for (int i = 0; i < FLOW_COUNT; i++) {
+        uint16_t port = (uint16_t)(40000 + i);
+        struct pb_tcp syn = {.src = "10.0.0.1",
+                             .dst = "10.0.0.2",
+                             .sport = port,
+                             .dport = 6050,
+                             .seq = 1000,
+                             .flags = TCP_FLAG_SYN,
+                             .wscale = -1};
+        struct pb_tcp rst = {.src = "10.0.0.2",
+                             .dst = "10.0.0.1",
+                             .sport = 6050,
+                             .dport = port,
+                             .ack = 1001,
+                             .flags = TCP_FLAG_RST | TCP_FLAG_ACK,
+                             .wscale = -1};
+        send_segment(pl, ts + i * 1000, &syn);
+        send_segment(pl, ts + i * 1000 + 100, &rst);
+    }
+    pipeline_flush(pl);
+    pipeline_finish(pl);
+    uint64_t *anomaly_flows = calloc(tv_anomaly_code_count(), sizeof(*anomaly_flows));
+    pipeline_totals(pl, st, anomaly_flows);
+    struct pipeline_stats ps;
+    pipeline_stats(pl, &ps);
+    ck_assert_uint_eq(ps.packets, 2 * FLOW_COUNT);
+    ck_assert_uint_eq(ps.ring_drops, 0);
+    ck_assert_uint_eq(ps.backlog, 0);
+    free(anomaly_flows);
+    pipeline_destroy(pl);
+}
+
+START_TEST(test_both_directions_meet_on_one_worker)
+{
+    static struct seen seen[WORKER_COUNT];
+    memset(seen, 0, sizeof(seen));
+    struct tv_stats st;
+    run_flows(WORKER_COUNT, seen, &st);
+    size_t total = 0;
+    size_t busy_workers = 0;
+    for (size_t w = 0; w < WORKER_COUNT; w++) {
+        total += seen[w].count;
+        busy_workers += seen[w].count != 0;
+        /* A flow split between workers would show as two one-sided flows. */
+        for (size_t i = 0; i < seen[w].count; i++) {
+            ck_assert_uint_eq(seen[w].orig_pkts[i], 1);
+            ck_assert_uint_eq(seen[w].resp_pkts[i], 1);
+        }
+    }
+    ck_assert_uint_eq(total, FLOW_COUNT);
+    ck_assert_uint_gt(busy_workers, 1);
+    ck_assert_uint_eq(st.flows, FLOW_COUNT);
+    ck_assert_uint_eq(st.packets, 2 * FLOW_COUNT);
+    ck_assert_uint_eq(st.flows_by_end[TV_END_REFUSED], FLOW_COUNT);
+}
+END_TEST
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a;
+    uint64_t y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+START_TEST(test_flow_ids_are_global_packet_numbers)
+{
+    static struct seen one[1];
+    static struct seen many[WORKER_COUNT];
+    memset(one, 0, sizeof(one));
+    memset(many, 0, sizeof(many));
+    struct tv_stats st;
+    run_flows(1, one, &st);
+    run_flows(WORKER_COUNT, many, &st);
+
+    uint64_t ids[FLOW_COUNT];
+    size_t n = 0;
+    for (size_t w = 0; w < WORKER_COUNT; w++)
+        for (size_t i = 0; i < many[w].count && n < FLOW_COUNT; i++)
+            ids[n++] = many[w].flow_ids[i];
+    ck_assert_uint_eq(n, FLOW_COUNT);
+    qsort(ids, n, sizeof(ids[0]), cmp_u64);
+    qsort(one[0].flow_ids, one[0].count, sizeof(ids[0]), cmp_u64);
+    /* Flow i starts at packet 2i+1, whichever worker tracked it. */
+    for (size_t i = 0; i < FLOW_COUNT; i++) {
+        ck_assert_uint_eq(ids[i], 2 * i + 1);
+        ck_assert_uint_eq(one[0].flow_ids[i], 2 * i + 1);
+    }
+}
+END_TEST
+
+START_TEST(test_open_flows_end_at_finish)
+{
+    static struct seen seen[2];
+    memset(seen, 0, sizeof(seen));
+    struct pipeline *pl = make_pipeline(2, true, seen);
+    ck_assert_int_eq(pipeline_start(pl), PIPELINE_OK);
+    for (int i = 0; i < 10; i++) {
+        struct pb_tcp ack = {.src = "10.0.0.1",
+                             .dst = "10.0.0.2",
+                             .sport = (uint16_t)(1024 + i),
+                             .dport = 80,
+                             .seq = 5,
+                             .ack = 7,
+                             .flags = TCP_FLAG_ACK,
+                             .wscale = -1};
+        send_segment(pl, 1700000000000000 + i, &ack);
+    }
+    pipeline_flush(pl);
+    pipeline_finish(pl);
+    ck_assert_uint_eq(seen[0].count + seen[1].count, 10);
+    struct tv_stats st;
+    uint64_t *anomaly_flows = calloc(tv_anomaly_code_count(), sizeof(*anomaly_flows));
+    pipeline_totals(pl, &st, anomaly_flows);
+    ck_assert_uint_eq(st.flows_by_end[TV_END_OPEN], 10);
+    free(anomaly_flows);
+    pipeline_destroy(pl);
+}
+END_TEST
+
+START_TEST(test_full_live_ring_counts_drops)
+{
+    static struct seen seen[1];
+    memset(seen, 0, sizeof(seen));
+    struct pipeline *pl = make_pipeline(1, true, seen);
+    /* Workers not started: nothing drains, so the ring fills. */
+    for (int i = 0; i < 100; i++) {
+        struct pb_tcp syn = {.src = "10.0.0.1",
+                             .dst = "10.0.0.2",
+                             .sport = (uint16_t)(1024 + i),
+                             .dport = 80,
+                             .seq = 5,
+                             .flags = TCP_FLAG_SYN,
+                             .wscale = -1};
+        send_segment(pl, 1700000000000000 + i, &syn);
+    }
+    struct pipeline_stats ps;
+    pipeline_stats(pl, &ps);
+    ck_assert_uint_eq(ps.ring_drops, 100 - 64);
+    ck_assert_uint_eq(ps.packets, 64);
+    pipeline_destroy(pl);
+}
+END_TEST
+
+static Suite *pipeline_suite(void)
+{
+    Suite *s = suite_create("pipeline");
+    TCase *tc = tcase_create("pipeline");
+    tcase_add_test(tc, test_both_directions_meet_on_one_worker);
+    tcase_add_test(tc, test_flow_ids_are_global_packet_numbers);
+    tcase_add_test(tc, test_open_flows_end_at_finish);
+    tcase_add_test(tc, test_full_live_ring_counts_drops);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return check_main_run(pipeline_suite());
+}
