@@ -24,7 +24,10 @@ readonly SCENARIOS=(
 	graceful-8530 refused-6050 server-abort-6050 client-abort-6051
 	syn-timeout-6051 midstream-8531 orphan-after-rst-8530 conntrack-flush-8530
 	offload-sender offload-receiver offload-off idle-reset-6050
-	graceful-v6-8530 refused-v6-6050 many-short snaplen96 demo
+	graceful-v6-8530 refused-v6-6050 many-short snaplen96
+	orphan-no-state-8530 orphan-after-close-8530 unsolicited-6050
+	rst-out-of-window-8530 rst-with-data-6050 stall-8530 checksum-bad-8530
+	gro-receiver reordering-8530 ack-unseen-8530 rst-after-fin-8530 demo
 )
 # In recording order, so that demo.expect lists the flows in time order.
 readonly DEMO_PARTS=(graceful-8530 refused-6050 server-abort-6050
@@ -228,18 +231,18 @@ invalid_drops() {
 
 # --- capture -----------------------------------------------------------------
 
-# cap_start NS DEV FILE [SNAPLEN]
+# cap_start NS DEV FILE [SNAPLEN [FILTER]]
 cap_start() {
-	local ns=$1 dev=$2 file=$3 snap=${4:-262144}
+	local ns=$1 dev=$2 file=$3 snap=${4:-262144} filter=${5:-tcp or arp}
 	local log="$file.log" i
 	CAP_LOG=$log
 	# A large buffer (-B, KiB): 64 KB super-segments overflow the default.
 	ip netns exec "$ns" tcpdump -i "$dev" -nn -U --immediate-mode -B 65536 \
 		-s "$snap" -Z root -w "$file" \
-		'tcp or arp' 2>"$log" &
+		"$filter" 2>"$log" &
 	CAP_PID=$!
 	for ((i = 0; i < 100; i++)); do
-		grep -q 'listening on' "$log" && return 0
+		grep -qs 'listening on' "$log" && return 0
 		kill -0 "$CAP_PID" 2>/dev/null || die "tcpdump failed: $(cat "$log")"
 		sleep 0.05
 	done
@@ -679,6 +682,480 @@ scn_demo() {
 	finish demo
 }
 
+# --- scenarios for the rarer anomalies ----------------------------------------------
+
+# Seconds between the first packet of FILE and the first one matching PATTERN.
+since_start() {
+	tcpdump -tt -nn -r "$1" 2>/dev/null |
+		awk -v re="$2" 'NR == 1 { t0 = $1 } $0 ~ re { printf "%.1f\n", $1 - t0; exit }'
+}
+
+# flowstat FILE SRC SPORT DST DPORT: the data SRC sent as the capture shows it.
+flowstat() {
+	"$PY" "$WORK/tvrec.py" flowstat --pcap "$1" --src "$2" --sport "$3" \
+		--dst "$4" --dport "$5"
+}
+
+# stat_of "k=v k=v ..." KEY
+stat_of() {
+	local kv
+	for kv in $1; do
+		[[ ${kv%%=*} == "$2" ]] && echo "${kv#*=}" && return 0
+	done
+	die "no $2 in: $1"
+}
+
+# A host firewall that drops the RSTs its own stack sends in answer to
+# segments of no connection (stealth mode, as Windows Firewall does by
+# default), so that a crafted segment stays alone on the wire.
+# stealth_up NS MATCH
+stealth_up() {
+	in_ns "$1" nft -f - <<EOF
+table inet tvstealth {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		$2 tcp flags & rst == rst counter drop comment "stealth"
+	}
+}
+EOF
+}
+
+stealth_drops() {
+	in_ns "$1" nft list chain inet tvstealth out |
+		sed -n 's/.*counter packets \([0-9]*\) bytes.* drop comment "stealth".*/\1/p'
+}
+
+# A connection opened and used before the capture starts, idle for 3.5 s
+# after it starts, then used again and closed.  The capture starts with
+# another, complete fetch, so its first packet marks the start of input.
+scn_orphan_no_state_8530() {
+	local pcap="$WORK/orphan-no-state-8530.pcap" n t
+	ns_up
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
+		--mode serve --ready "$WORK/srv.ready"
+	py_ns_bg "$SRV" "$WORK/srv2.log" server --addr "$S4" --port 8531 \
+		--mode close --ready "$WORK/srv2.ready"
+	wait_file "$WORK/srv.ready" 10
+	wait_file "$WORK/srv2.ready" 10
+	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then close \
+		--src "$N4" --sport 40016 --dst "$S4" --dport 8530 \
+		--phase "$WORK/phase1" --go "$WORK/go"
+	wait_file "$WORK/phase1" 10
+	sleep 0.3 # the delayed ACK of the first response goes out before the capture
+	cap_start "$NODE" nic0 "$pcap"
+	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40017 \
+		--dst "$S4" --dport 8531
+	sleep 3.5
+	touch "$WORK/go"
+	wait_bg
+	cap_stop
+	ns_down
+	check "$pcap" "SYNs (the other fetch only)" 'Flags \[S\]' 1 1
+	check "$pcap" "SYNs on port 40016" '\.40016[ :].*Flags \[S' 0 0
+	check "$pcap" "FINs on port 40016" '\.40016[ :].*Flags \[[^]]*F' 2 2
+	t=$(since_start "$pcap" '\.40016 ')
+	note "  first packet on port 40016 at ${t}s after the start of the capture"
+	awk -v t="$t" 'BEGIN { exit !(t >= 3.0) }' || die "port 40016 appears too early ($t s)"
+	tcpdump -nn -r "$pcap" 2>/dev/null | grep -m 1 '\.40016 ' |
+		grep -q "$N4\.40016 > .*length [1-9]" ||
+		die "orphan-no-state-8530: the first packet on 40016 is not the client's data"
+	n=$(count "$pcap" '\.40016[ :]')
+	note "  $n packets on port 40016"
+	expect_begin orphan-no-state-8530 2 "$N4" --grace 2
+	flow "orig=$(ep "$N4" 40017) resp=$(ep "$S4" 8531) conn_state=SF end=fin" \
+		"verdict=ok orig.winsock=- resp.winsock=- anomalies=- attempt=0" \
+		"history_has=ShADdFf"
+	flow "orig=$(ep "$N4" 40016) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+		"verdict=fail orig.winsock=- resp.winsock=- anomalies=orphan_no_state:orig" \
+		"attempt=0 history_has=DdFf firewall.strict_drops=$n absent=midstream_start"
+	finish orphan-no-state-8530
+}
+
+# A fetch closed by FINs both ways; the router then forgets the connection and
+# the client's side sends three more data segments on the same 4-tuple.
+scn_orphan_after_close_8530() {
+	local pcap="$WORK/orphan-after-close-8530.pcap" drops
+	ns_up
+	firewall_up
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
+		--mode close --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+	cap_start "$NODE" nic0 "$pcap"
+	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40018 \
+		--dst "$S4" --dport 8530
+	wait_bg
+	sleep 0.2
+	in_ns "$RTR" conntrack -D -p tcp --orig-port-dst 8530 >/dev/null 2>&1 || true
+	py_ns "$NODE" craft --after close --pcap "$pcap" --src "$N4" --sport 40018 \
+		--dst "$S4" --dport 8530 --count 3 --interval 0.2
+	cap_stop
+	drops=$(invalid_drops)
+	ns_down
+	[[ $drops == 3 ]] || die "router dropped $drops late segments, not 3"
+	note "  router firewall dropped $drops segments as invalid"
+	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
+	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	check "$pcap" "client segments after the close" \
+		"$N4\.40018 > .*Flags \[P\.\].*length 120" 3 3
+	expect_begin orphan-after-close-8530 1 "$N4"
+	flow "orig=$(ep "$N4" 40018) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+		"verdict=warn orig.winsock=- resp.winsock=-" \
+		"anomalies=orphan_after_close:orig:3 attempt=0 history_has=ShADdFf" \
+		"absent=orphan_after_rst,orphan_no_state,midstream_start,rst_abort"
+	finish orphan-after-close-8530
+}
+
+# A fetch, then 3 s later a lone SYN-ACK, a lone FIN (no ACK) and a lone RST,
+# each on its own 4-tuple, none belonging to any connection.
+scn_unsolicited_6050() {
+	local pcap="$WORK/unsolicited-6050.pcap" nd sd p
+	ns_up
+	stealth_up "$NODE" "tcp sport 40020"
+	stealth_up "$SRV" "tcp dport 40021"
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 6050 \
+		--mode close --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+	cap_start "$NODE" nic0 "$pcap"
+	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40019 \
+		--dst "$S4" --dport 6050
+	wait_bg
+	sleep 3
+	py_ns "$SRV" inject --kind lone-synack --src "$S4" --sport 6050 \
+		--dst "$N4" --dport 40020 >/dev/null
+	sleep 0.2
+	py_ns "$NODE" inject --kind lone-fin --src "$N4" --sport 40021 \
+		--dst "$S4" --dport 6050 >/dev/null
+	sleep 0.2
+	py_ns "$SRV" inject --kind lone-rst --src "$S4" --sport 6050 \
+		--dst "$N4" --dport 40022 >/dev/null
+	cap_stop
+	nd=$(stealth_drops "$NODE")
+	sd=$(stealth_drops "$SRV")
+	ns_down
+	[[ $nd == 1 && $sd == 1 ]] || die "stealth rules dropped $nd (node) and $sd (server) RSTs, not 1 and 1"
+	note "  the hosts' own RSTs dropped by their stealth rules: node $nd, server $sd"
+	check "$pcap" "SYNs" 'Flags \[S\]' 1 1
+	check "$pcap" "packets on port 40020 (the SYN-ACK)" \
+		"$S4\.6050 > $N4\.40020: Flags \[S\.\]" 1 1
+	check "$pcap" "packets on port 40021 (the FIN)" "$N4\.40021 > $S4\.6050: Flags \[F\]," 1 1
+	check "$pcap" "packets on port 40022 (the RST)" "$S4\.6050 > $N4\.40022: Flags \[R\]," 1 1
+	for p in 40020 40021 40022; do
+		check "$pcap" "packets on port $p in all" "\.${p}[ :]" 1 1
+	done
+	note "  the SYN-ACK came $(since_start "$pcap" '\.40020: ')s after the start of the capture"
+	expect_begin unsolicited-6050 4 "$N4" --grace 2
+	flow "orig=$(ep "$N4" 40019) resp=$(ep "$S4" 6050) conn_state=SF end=fin" \
+		"verdict=ok orig.winsock=- resp.winsock=- anomalies=- attempt=0" \
+		"history_has=ShADdFf"
+	flow "orig=$(ep "$N4" 40020) resp=$(ep "$S4" 6050) conn_state=OTH end=open" \
+		"verdict=warn orig.winsock=- resp.winsock=- anomalies=unsolicited_synack:resp" \
+		"attempt=0 history_has=h firewall.strict_drops=1" \
+		"absent=midstream_start,orphan_no_state,rst_refused"
+	flow "orig=$(ep "$N4" 40021) resp=$(ep "$S4" 6050) conn_state=SH" \
+		"verdict=warn orig.winsock=- resp.winsock=- anomalies=unsolicited_fin:orig" \
+		"attempt=0 history=F firewall.strict_drops=1" \
+		"absent=midstream_start,orphan_no_state"
+	flow "orig=$(ep "$N4" 40022) resp=$(ep "$S4" 6050) conn_state=RSTRH end=rst" \
+		"verdict=warn orig.winsock=- resp.winsock=- anomalies=unsolicited_rst:resp" \
+		"attempt=0 history_has=r firewall.strict_drops=1" \
+		"absent=midstream_start,orphan_no_state,rst_abort,rst_refused"
+	finish unsolicited-6050
+}
+
+# Established; a RST claiming to come from the server, 4 MiB beyond the
+# client's window, is injected on the path; the client's stack ignores it and
+# the connection goes on and closes normally.
+scn_rst_out_of_window_8530() {
+	local pcap="$WORK/rst-out-of-window-8530.pcap"
+	ns_up
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
+		--mode serve --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+	cap_start "$NODE" nic0 "$pcap"
+	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then close \
+		--src "$N4" --sport 40023 --dst "$S4" --dport 8530 \
+		--phase "$WORK/phase1" --go "$WORK/go"
+	wait_file "$WORK/phase1" 10
+	sleep 0.3
+	py_ns "$RTR" inject --kind rst-out-of-window --offset 4194304 --pcap "$pcap" \
+		--src "$S4" --sport 8530 --dst "$N4" --dport 40023 >/dev/null
+	sleep 0.3
+	touch "$WORK/go"
+	wait_bg
+	cap_stop
+	ns_down
+	grep -q 'result=OK' "$WORK/client.log" || die "client failed: $(cat "$WORK/client.log")"
+	check "$pcap" "RSTs" 'Flags \[R' 1 1
+	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
+	check "$pcap" "requests" "$N4\.40023 > .*Flags \[P\.\].*length 87" 2 2
+	check "$pcap" "responses" "$S4\.8530 > .*Flags \[P\.\].*length 592" 2 2
+	note "  $(tcpdump -nn -r "$pcap" 2>/dev/null | grep -m 1 'Flags \[R' | cut -d' ' -f2-)"
+	expect_begin rst-out-of-window-8530 1 "$N4"
+	flow "orig=$(ep "$N4" 40023) resp=$(ep "$S4" 8530) conn_state=RSTR end=fin" \
+		"verdict=warn orig.winsock=- resp.winsock=- anomalies=rst_out_of_window:resp" \
+		"attempt=0 history_has=ShADdrFf" \
+		"absent=rst_abort,orphan_after_rst,rst_after_fin,rst_with_data"
+	finish rst-out-of-window-8530
+}
+
+# Established on 6050; a RST with 50 bytes of text, at exactly the client's
+# next expected sequence number, is injected on the path in the server's
+# name.  The client, blocked in recv(), gets ECONNRESET.
+scn_rst_with_data_6050() {
+	local pcap="$WORK/rst-with-data-6050.pcap" client_pid
+	ns_up
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 6050 \
+		--mode serve --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+	cap_start "$NODE" nic0 "$pcap"
+	py_ns_bg "$NODE" "$WORK/client.log" client --mode wait-reset \
+		--src "$N4" --sport 40024 --dst "$S4" --dport 6050 --phase "$WORK/phase1"
+	client_pid=${BG_PIDS[-1]}
+	wait_file "$WORK/phase1" 10
+	sleep 0.3
+	py_ns "$RTR" inject --kind rst-data --pcap "$pcap" \
+		--src "$S4" --sport 6050 --dst "$N4" --dport 40024 >/dev/null
+	wait "$client_pid" || die "client failed: $(cat "$WORK/client.log")"
+	cap_stop
+	stop_bg
+	ns_down
+	grep -q 'result=ECONNRESET' "$WORK/client.log" || die "client did not see a reset"
+	check "$pcap" "RSTs" 'Flags \[R' 1 1
+	check "$pcap" "RSTs with data from the server's address" \
+		"$S4\.6050 > $N4\.40024: Flags \[R\.\].*length 50" 1 1
+	check "$pcap" "FINs" 'Flags \[[^]]*F' 0 0
+	expect_begin rst-with-data-6050 1 "$N4"
+	flow "orig=$(ep "$N4" 40024) resp=$(ep "$S4" 6050) conn_state=RSTR end=rst" \
+		"verdict=fail orig.winsock=10054 resp.winsock=-" \
+		"anomalies=rst_abort:resp,rst_with_data:resp attempt=0 history_has=ShADdr" \
+		"absent=rst_after_idle,rst_out_of_window,orphan_after_rst"
+	finish rst-with-data-6050
+}
+
+# Established; then the router drops everything on the connection for 2.5 s
+# while the client's second request is outstanding; then the path comes
+# back, a retransmission gets through and the fetch completes.
+scn_stall_8530() {
+	local pcap="$WORK/stall-8530.pcap" st drops
+	ns_up
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
+		--mode serve --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+	cap_start "$NODE" nic0 "$pcap"
+	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then close \
+		--src "$N4" --sport 40025 --dst "$S4" --dport 8530 \
+		--phase "$WORK/phase1" --go "$WORK/go"
+	wait_file "$WORK/phase1" 10
+	sleep 0.3
+	in_ns "$RTR" nft -f - <<EOF
+table inet tvstall {
+	chain outage {
+		type filter hook forward priority 0; policy accept;
+		tcp sport 40025 counter drop
+		tcp dport 40025 counter drop
+	}
+}
+EOF
+	touch "$WORK/go"
+	sleep 2.5
+	drops=$(in_ns "$RTR" nft list chain inet tvstall outage |
+		sed -n 's/.*counter packets \([0-9]*\) bytes.*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }')
+	in_ns "$RTR" nft delete table inet tvstall
+	wait_bg
+	cap_stop
+	ns_down
+	grep -q 'result=OK' "$WORK/client.log" || die "client failed: $(cat "$WORK/client.log")"
+	note "  the router dropped $drops segments during the outage"
+	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
+	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	st=$(flowstat "$pcap" "$N4" 40025 "$S4" 8530)
+	note "  client data: $st"
+	(($(stat_of "$st" retrans) >= 2)) || die "stall-8530: fewer than 2 retransmissions"
+	(($(stat_of "$st" stall_ms) >= 2500)) || die "stall-8530: no progress for less than 2.5 s"
+	expect_begin stall-8530 1 "$N4" --stall 2
+	flow "orig=$(ep "$N4" 40025) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+		"verdict=warn orig.winsock=- resp.winsock=- anomalies=stall:orig attempt=0" \
+		"history_has=ShADdFfT absent=retransmission_giveup,rst_abort,checksum_bad"
+	finish stall-8530
+}
+
+# Established; the client's request goes out again with one payload bit
+# flipped and its checksum as it was: damaged after the checksum was made.
+# Receive checksum offload is off on the router and the server, so the
+# server's stack verifies the checksum and drops that copy.
+scn_checksum_bad_8530() {
+	local pcap="$WORK/checksum-bad-8530.pcap" stat="$WORK/checksum-bad-8530.stat" errs
+	ns_up
+	in_ns "$RTR" ethtool -K rtr-n rx off
+	in_ns "$RTR" ethtool -K rtr-s rx off
+	in_ns "$SRV" ethtool -K nic0 rx off
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
+		--mode serve --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+	cap_start "$NODE" nic0 "$pcap"
+	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then close \
+		--src "$N4" --sport 40026 --dst "$S4" --dport 8530 \
+		--phase "$WORK/phase1" --go "$WORK/go"
+	wait_file "$WORK/phase1" 10
+	sleep 0.3
+	py_ns "$NODE" inject --kind corrupt-copy --pcap "$pcap" \
+		--src "$N4" --sport 40026 --dst "$S4" --dport 8530 >/dev/null
+	sleep 0.3
+	touch "$WORK/go"
+	wait_bg
+	cap_stop
+	errs=$(in_ns "$SRV" cat /proc/net/snmp | awk '/^Tcp:/ { if (!c) {
+		for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") c = i } else print $c }')
+	ns_down
+	grep -q 'result=OK' "$WORK/client.log" || die "client failed: $(cat "$WORK/client.log")"
+	[[ $errs == 1 ]] || die "the server counted $errs checksum errors, not 1"
+	note "  the server's stack counted $errs TCP checksum error"
+	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
+	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	"$PY" "$WORK/tvrec.py" pcapstat --pcap "$pcap" >"$stat"
+	note "  $(tr '\n' ' ' <"$stat")"
+	grep -q "^bad_csum $N4 1$" "$stat" || die "checksum-bad-8530: not exactly 1 bad checksum from $N4"
+	grep -q "^bad_csum $S4 0$" "$stat" || die "checksum-bad-8530: bad checksums from $S4"
+	expect_begin checksum-bad-8530 1 "$N4"
+	flow "orig=$(ep "$N4" 40026) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+		"verdict=fail orig.winsock=- resp.winsock=- anomalies=checksum_bad:orig" \
+		"attempt=0 history_has=ShADdFfC absent=checksum_offload,truncated"
+	finish checksum-bad-8530
+}
+
+# 256 KiB download; the server sends with TSO/GSO, the router segments in
+# software, and the node's nic0 coalesces what it receives (GRO).  Captured
+# on the node, the receiver.
+scn_gro_receiver() {
+	local pcap="$WORK/gro-receiver.pcap" stat="$WORK/gro-receiver.stat"
+	ns_up
+	offloads "$SRV" nic0 on
+	in_ns "$NODE" ethtool -K nic0 gro on
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
+		--mode close --body 262144 --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+	cap_start "$NODE" nic0 "$pcap"
+	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40027 \
+		--dst "$S4" --dport 8530
+	wait_bg
+	cap_stop
+	ns_down
+	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
+	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	"$PY" "$WORK/tvrec.py" pcapstat --pcap "$pcap" >"$stat"
+	note "  $(tr '\n' ' ' <"$stat")"
+	grep -q "^big $S4 [1-9]" "$stat" || die "gro-receiver: no coalesced frames from $S4"
+	grep -q "^big $N4 0$" "$stat" || die "gro-receiver: big frames from $N4"
+	grep -q "^bad_csum $N4 0$" "$stat" || die "gro-receiver: bad checksums from $N4"
+	expect_begin gro-receiver 1 "$N4"
+	flow "orig=$(ep "$N4" 40027) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+		"verdict=notice orig.winsock=- resp.winsock=- anomalies=gro_coalesced:resp" \
+		"attempt=0 history_has=ShADdFf absent=tso_supersegment,checksum_bad"
+	finish gro-receiver
+}
+
+# 256 KiB download through a router that sends every fourth data segment
+# toward the node through a slower queue (HTB class of 100 Mbit/s; the others
+# go at 1 Gbit/s), so those segments are overtaken and arrive out of order,
+# as over two paths of different delay.
+scn_reordering_8530() {
+	local pcap="$WORK/reordering-8530.pcap" st
+	ns_up
+	in_ns "$RTR" tc qdisc add dev rtr-n root handle 1: htb default 10
+	in_ns "$RTR" tc class add dev rtr-n parent 1: classid 1:10 htb rate 1gbit quantum 1514
+	in_ns "$RTR" tc class add dev rtr-n parent 1: classid 1:20 htb rate 100mbit quantum 1514 \
+		burst 1600 cburst 1600
+	in_ns "$RTR" nft -f - <<EOF
+table inet tvreorder {
+	chain post {
+		type filter hook postrouting priority 0; policy accept;
+		oifname "rtr-n" tcp sport 8530 tcp dport 40028 numgen inc mod 4 == 0 \
+			meta priority set 1:20 counter
+	}
+}
+EOF
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
+		--mode close --body 262144 --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+	cap_start "$NODE" nic0 "$pcap"
+	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40028 \
+		--dst "$S4" --dport 8530
+	wait_bg
+	cap_stop
+	ns_down
+	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
+	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	st=$(flowstat "$pcap" "$S4" 8530 "$N4" 40028)
+	note "  server data: $st"
+	(($(stat_of "$st" late) >= 10)) || die "reordering-8530: fewer than 10 segments out of order"
+	expect_begin reordering-8530 1 "$N4"
+	flow "orig=$(ep "$N4" 40028) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+		"verdict=warn orig.winsock=- resp.winsock=- anomalies=reordering:resp" \
+		"attempt=0 history_has=ShADdFf" \
+		"absent=retransmission_giveup,checksum_bad,tso_supersegment,gro_coalesced"
+	finish reordering-8530
+}
+
+# One fetch; the server waits 0.3 s before it closes.  The capture filter
+# leaves out the server's one data segment (the 592-byte response), as a
+# lossy capture would; the client's ACK for it is captured.
+scn_ack_unseen_8530() {
+	local pcap="$WORK/ack-unseen-8530.pcap" st
+	local plen='ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2)'
+	ns_up
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
+		--mode close --close-after 0.3 --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+	cap_start "$NODE" nic0 "$pcap" 262144 \
+		"arp or (tcp and not (src host $S4 and tcp[13] & 1 = 0 and $plen = 592))"
+	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40029 \
+		--dst "$S4" --dport 8530
+	wait_bg
+	cap_stop
+	ns_down
+	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
+	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	check "$pcap" "data segments from the server" "$S4\.8530 > .*length [1-9]" 0 0
+	st=$(flowstat "$pcap" "$S4" 8530 "$N4" 40029)
+	note "  server data: $st"
+	[[ $(stat_of "$st" unseen_acked) == 592 ]] ||
+		die "ack-unseen-8530: the client did not ack 592 unseen bytes"
+	expect_begin ack-unseen-8530 1 "$N4"
+	flow "orig=$(ep "$N4" 40029) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+		"verdict=warn orig.winsock=- resp.winsock=- anomalies=ack_unseen:orig" \
+		"attempt=0 history_has=ShADFfg absent=retransmission_giveup,checksum_bad"
+	finish ack-unseen-8530
+}
+
+# The client sends its request and its FIN at once and closes 0.3 s later
+# without reading the response: its kernel sends a RST after its FIN.
+scn_rst_after_fin_8530() {
+	local pcap="$WORK/rst-after-fin-8530.pcap"
+	ns_up
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
+		--mode close --close-after 1.0 --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+	cap_start "$NODE" nic0 "$pcap"
+	py_ns "$NODE" client --mode shut-close --abort-after 0.3 --src "$N4" \
+		--sport 40030 --dst "$S4" --dport 8530 >/dev/null
+	wait_bg
+	cap_stop
+	ns_down
+	check "$pcap" "FINs from the client" "$N4\.40030 > .*Flags \[F" 1 1
+	check "$pcap" "FINs from the server" "$S4\.8530 > .*Flags \[[^]]*F" 0 0
+	check "$pcap" "responses" "$S4\.8530 > .*length 592" 1 1
+	check "$pcap" "RSTs from the client" "$N4\.40030 > .*Flags \[R" 1 1
+	check "$pcap" "RSTs" 'Flags \[R' 1 1
+	tcpdump -nn -r "$pcap" 2>/dev/null | grep -E 'Flags \[(F|R)' | head -n 1 |
+		grep -q "$N4\.40030 > .*Flags \[F" || die "rst-after-fin-8530: the RST came before the FIN"
+	expect_begin rst-after-fin-8530 1 "$N4"
+	flow "orig=$(ep "$N4" 40030) resp=$(ep "$S4" 8530) conn_state=RSTO end=rst" \
+		"verdict=warn orig.winsock=- resp.winsock=10054 anomalies=rst_after_fin:orig" \
+		"attempt=0 history_has=ShADdFR absent=rst_abort,rst_after_idle,orphan_after_rst"
+	finish rst-after-fin-8530
+}
+
 # --- the Python helper -----------------------------------------------------------
 
 write_helper() {
@@ -794,6 +1271,7 @@ def cmd_server(a):
             # One request, one response, then the server closes first.
             read_head(conn)
             conn.sendall(response(a.body))
+            time.sleep(a.close_after)
             conn.close()
         elif a.mode == "abort":
             read_head(conn)
@@ -852,6 +1330,7 @@ def cmd_client(a):
         s = connect(a, a.sport)
         s.sendall(request(0))
         read_response(s)
+        touch(a.phase)
         try:
             data = s.recv(4096)
             print("result=%s" % ("DATA" if data else "EOF"), flush=True)
@@ -865,6 +1344,15 @@ def cmd_client(a):
         time.sleep(a.abort_after)
         abort(s)
         print("result=ABORTED", flush=True)
+    elif a.mode == "shut-close":
+        # Send the request and FIN at once, leave the response unread, then
+        # close: with unread data the kernel sends RST after our FIN.
+        s = connect(a, a.sport)
+        s.sendall(request(0))
+        s.shutdown(socket.SHUT_WR)
+        time.sleep(a.abort_after)
+        s.close()
+        print("result=CLOSED", flush=True)
     elif a.mode == "phased":
         s = connect(a, a.sport)
         s.sendall(request(0))
@@ -885,16 +1373,103 @@ def cmd_client(a):
 
 # --- crafted segments -------------------------------------------------------------
 
+def next_seq(t):
+    """The sender's next sequence number after TCP segment t (SYN, FIN count)."""
+    return (t.seq + len(t.payload) + (1 if t.flags & 0x03 else 0)) & 0xFFFFFFFF
+
+
+def raw_send(dst, packet):
+    """Send an IP packet built here; the kernel adds nothing but the IPv4
+    header checksum (and routes it)."""
+    fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW) as raw:
+        raw.sendto(packet, (dst, 0))
+
+
+def last_segments(pcap, src, sport, dst, dport):
+    """The last captured segment from each side of a 4-tuple (scapy)."""
+    from scapy.all import IP, TCP, rdpcap  # pylint: disable=import-outside-toplevel
+
+    mine, theirs = None, None
+    for pkt in rdpcap(pcap):
+        if TCP not in pkt or IP not in pkt:
+            continue
+        ip, t = pkt[IP], pkt[TCP]
+        if (ip.src, t.sport, ip.dst, t.dport) == (src, sport, dst, dport):
+            mine = pkt
+        elif (ip.src, t.sport, ip.dst, t.dport) == (dst, dport, src, sport):
+            theirs = pkt
+    if mine is None or theirs is None:
+        sys.exit("tvrec: %s has no segments both ways on %s:%d %s:%d"
+                 % (pcap, src, sport, dst, dport))
+    return mine, theirs
+
+
+def cmd_inject(a):
+    """One crafted segment from --src to --dst (IPv4).
+
+    lone-synack, lone-fin, lone-rst: a single segment with no connection
+    behind it.  rst-out-of-window: a RST on a live connection whose sequence
+    number is --offset bytes beyond the receiver's next expected one.
+    rst-data: a RST at exactly the receiver's next expected sequence number,
+    carrying a short text.  corrupt-copy: the last data segment --src sent,
+    again, with one payload byte changed and its checksum left as it was.
+    Numbers for the live-connection kinds come from --pcap, the capture in
+    progress.
+    """
+    from scapy.all import IP, TCP, Raw  # pylint: disable=import-outside-toplevel
+
+    ip = IP(src=a.src, dst=a.dst, id=a.ip_id)
+    if a.kind == "lone-synack":
+        seg = ip / TCP(sport=a.sport, dport=a.dport, flags="SA", seq=0x5EED0000,
+                       ack=0x0BAD0001, window=64240, options=[("MSS", 1460)])
+    elif a.kind == "lone-fin":
+        seg = ip / TCP(sport=a.sport, dport=a.dport, flags="F", seq=0x0F1E0000,
+                       window=64240)
+    elif a.kind == "lone-rst":
+        seg = ip / TCP(sport=a.sport, dport=a.dport, flags="R", seq=0x2E5E7000,
+                       window=0)
+    elif a.kind in ("rst-out-of-window", "rst-data"):
+        # --src is the side the RST claims to come from.
+        mine, theirs = last_segments(a.pcap, a.src, a.sport, a.dst, a.dport)
+        seq = next_seq(mine[TCP])
+        if a.kind == "rst-out-of-window":
+            seq = (seq + a.offset) & 0xFFFFFFFF
+        seg = ip / TCP(sport=a.sport, dport=a.dport, flags="RA", seq=seq,
+                       ack=next_seq(theirs[TCP]), window=0)
+        if a.kind == "rst-data":
+            seg = seg / Raw(b"connection reset by the inline filter: policy 17\r\n")
+    elif a.kind == "corrupt-copy":
+        data = None
+        for _, _, _, frame in read_pcap(a.pcap)[2]:
+            pkt = IP(frame[14:])
+            if (TCP in pkt and pkt[IP].src == a.src and pkt[TCP].sport == a.sport
+                    and pkt[IP].dst == a.dst and pkt[TCP].dport == a.dport
+                    and len(pkt[TCP].payload) > 0):
+                data = bytearray(frame[14:])
+        if data is None:
+            sys.exit("tvrec: no data segment from %s:%d in %s" % (a.src, a.sport, a.pcap))
+        data[-10] ^= 0x20  # flip one bit of a payload byte; checksum untouched
+        raw_send(a.dst, bytes(data))
+        print("result=SENT", flush=True)
+        return
+    else:
+        sys.exit("tvrec: unknown kind %s" % a.kind)
+    raw_send(a.dst, bytes(seg))
+    print("result=SENT", flush=True)
+
+
 def cmd_craft(a):
-    """Send non-SYN segments that continue a connection already reset.
+    """Send non-SYN segments that continue a connection already closed.
 
     Sequence and acknowledgment numbers come from the capture in progress:
-    seq continues the client's last segment, ack is the sequence number of
-    the server's RST (the server's next sequence number).
+    seq continues the client's last segment; ack is the sequence number of
+    the server's RST (--after rst) or one past the server's FIN (--after
+    close): the server's next sequence number either way.
     """
     from scapy.all import IP, IPv6, TCP, Raw, rdpcap  # pylint: disable=import-outside-toplevel
 
-    last, rst = None, None
+    last, peer = None, None
     for pkt in rdpcap(a.pcap):
         if TCP not in pkt:
             continue
@@ -903,13 +1478,13 @@ def cmd_craft(a):
         if (ip.src, t.sport, ip.dst, t.dport) == (a.src, a.sport, a.dst, a.dport):
             last = pkt
         elif (ip.src, t.sport, ip.dst, t.dport) == (a.dst, a.dport, a.src, a.sport):
-            if t.flags & 0x04:
-                rst = pkt
-    if last is None or rst is None:
-        sys.exit("tvrec: no client segment or no RST in %s" % a.pcap)
+            if a.after == "close" or t.flags & 0x04:
+                peer = pkt
+    if last is None or peer is None:
+        sys.exit("tvrec: no client segment or no %s in %s" % (a.after, a.pcap))
     t = last[TCP]
-    seq = t.seq + len(t.payload) + (1 if t.flags & 0x03 else 0)
-    ack = rst[TCP].seq
+    seq = next_seq(t)
+    ack = peer[TCP].seq if a.after == "rst" else next_seq(peer[TCP])
     # Keep the timestamps option going, as the connection's own stack would.
     tsval, tsecr = dict(t.options).get("Timestamp", (None, None))
     v6 = ":" in a.dst
@@ -998,6 +1573,79 @@ def cmd_pcapstat(a):
         print("big %s %d" % (src, big[src]))
 
 
+def cmd_flowstat(a):
+    """Data from --src:--sport to --dst:--dport, as a capture shows it (IPv4).
+
+    data: segments with payload; retrans: segments whose bytes were all seen
+    before; late: segments with unseen bytes that start below the highest
+    byte seen (they arrived out of order); unseen_acked: bytes the receiver
+    acknowledged beyond the highest byte seen; stall_ms: the longest time
+    with data outstanding and no new acknowledgment.
+    """
+    _, _, recs = read_pcap(a.pcap)
+    base = None
+    seen = []  # (start, end) ranges seen, relative
+    high = 0  # one past the highest byte seen
+    acked = 0
+    stat = {"data": 0, "retrans": 0, "late": 0}
+    stall_from, stall = None, 0.0
+    fin = None  # relative sequence number of the FIN
+    for sec, usec, _, frame in recs:
+        if struct.unpack("!H", frame[12:14])[0] != 0x0800 or frame[23] != 6:
+            continue
+        ihl = (frame[14] & 0x0F) * 4
+        tot = struct.unpack("!H", frame[16:18])[0]
+        src = socket.inet_ntop(socket.AF_INET, frame[26:30])
+        dst = socket.inet_ntop(socket.AF_INET, frame[30:34])
+        th = frame[14 + ihl:]
+        sport, dport, seq, ack = struct.unpack("!HHII", th[:12])
+        flags = th[13]
+        plen = tot - ihl - (th[12] >> 4) * 4
+        now = sec + usec / 1e6
+        if (src, sport, dst, dport) == (a.src, a.sport, a.dst, a.dport):
+            if base is None:
+                base = seq if flags & 0x02 else (seq - 1) & 0xFFFFFFFF
+            start = (seq - base) & 0xFFFFFFFF
+            if flags & 0x02:
+                start += 1
+            if flags & 0x01:
+                fin = start + max(plen, 0)
+            if plen <= 0:
+                continue
+            end = start + plen
+            stat["data"] += 1
+            covered = sum(max(0, min(e, end) - max(s, start)) for s, e in seen)
+            if covered >= plen:
+                stat["retrans"] += 1
+            elif start < high:
+                stat["late"] += 1
+            seen.append((start, end))
+            if high <= acked:
+                stall_from = now  # data outstanding from now on
+            high = max(high, end)
+        elif (src, sport, dst, dport) == (a.dst, a.dport, a.src, a.sport) and base is not None:
+            if not flags & 0x10:
+                continue
+            rel = (ack - base) & 0xFFFFFFFF
+            if rel > acked and rel < 1 << 31:
+                if stall_from is not None and acked < high:
+                    stall = max(stall, now - stall_from)
+                acked = rel
+                stall_from = now if acked < high else None
+    # Bytes below the acknowledgment that no captured segment carried (the
+    # SYN is byte 0; a FIN takes one number of its own).
+    covered, upto = 0, 1
+    for start, end in sorted(seen):
+        start, end = max(start, upto), min(end, acked)
+        if end > start:
+            covered += end - start
+            upto = end
+    fin_acked = 1 if fin is not None and fin < acked else 0
+    stat["unseen_acked"] = max(0, acked - 1 - covered - fin_acked)
+    stat["stall_ms"] = int(stall * 1000)
+    print(" ".join("%s=%d" % kv for kv in stat.items()))
+
+
 def cmd_merge(a):
     """Merge classic pcaps into one, ordered by timestamp."""
     snaps, recs = [], []
@@ -1025,10 +1673,12 @@ def main():
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--body", type=int, default=512)
     s.add_argument("--abort-after", type=float, default=0.2)
+    s.add_argument("--close-after", type=float, default=0.0)
     s.add_argument("--ready")
     c = sub.add_parser("client")
     c.add_argument("--mode", required=True, choices=[
-        "fetch", "refused", "connect-only", "wait-reset", "abort", "phased"])
+        "fetch", "refused", "connect-only", "wait-reset", "abort", "shut-close",
+        "phased"])
     c.add_argument("--src", required=True)
     c.add_argument("--sport", type=int, required=True)
     c.add_argument("--dst", required=True)
@@ -1047,6 +1697,24 @@ def main():
     k.add_argument("--dport", type=int, required=True)
     k.add_argument("--count", type=int, default=3)
     k.add_argument("--interval", type=float, default=0.2)
+    k.add_argument("--after", choices=["rst", "close"], default="rst")
+    i = sub.add_parser("inject")
+    i.add_argument("--kind", required=True, choices=[
+        "lone-synack", "lone-fin", "lone-rst", "rst-out-of-window", "rst-data",
+        "corrupt-copy"])
+    for name in ("--src", "--dst"):
+        i.add_argument(name, required=True)
+    i.add_argument("--sport", type=int, required=True)
+    i.add_argument("--dport", type=int, required=True)
+    i.add_argument("--pcap")
+    i.add_argument("--offset", type=int, default=1 << 20)
+    i.add_argument("--ip-id", type=int, default=4242)
+    f = sub.add_parser("flowstat")
+    f.add_argument("--pcap", required=True)
+    for name in ("--src", "--dst"):
+        f.add_argument(name, required=True)
+    f.add_argument("--sport", type=int, required=True)
+    f.add_argument("--dport", type=int, required=True)
     st = sub.add_parser("pcapstat")
     st.add_argument("--pcap", required=True)
     m = sub.add_parser("merge")
@@ -1054,7 +1722,8 @@ def main():
     m.add_argument("inputs", nargs="+")
     a = p.parse_args()
     {"server": cmd_server, "client": cmd_client, "craft": cmd_craft,
-     "pcapstat": cmd_pcapstat, "merge": cmd_merge}[a.cmd](a)
+     "inject": cmd_inject, "flowstat": cmd_flowstat, "pcapstat": cmd_pcapstat,
+     "merge": cmd_merge}[a.cmd](a)
 
 
 if __name__ == "__main__":
