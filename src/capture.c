@@ -392,6 +392,9 @@ enum capture_status capture_open(struct capture *cap)
     }
     cap->stats.inputs_read = 1;
     cap->stats.has_kernel_drops = true;
+    /* As tcpdump says it: a user (or a script) knows the capture is on. */
+    log_info("listening on %s, link-type %s, snapshot length %d bytes", in->name,
+             capture_linktype_label(in->linktype), pcap_snapshot(in->pcap));
     return CAPTURE_OK;
 }
 

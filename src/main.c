@@ -293,9 +293,9 @@ static int main_run(const struct cli_options *opt)
 
     int status = EXIT_ERROR;
     enum capture_status cap_status = capture_open(run.cap);
+    main_install_signals(run.cap, opt->interface != NULL);
     if (cap_status == CAPTURE_OK && (opt->user == NULL || main_drop_privileges(opt->user)) &&
         main_start_pipeline(&run)) {
-        main_install_signals(run.cap, opt->interface != NULL);
         if (opt->stats_interval_us > 0)
             run.next_stats_ns = main_monotonic_ns() + opt->stats_interval_us * 1000;
         cap_status = capture_run(run.cap, main_on_packet, main_on_pause, &run);
@@ -346,11 +346,14 @@ int main(int argc, char **argv)
     /* A reader that goes away (| head) ends us quietly, as it ends other
      * filters, even if our parent ignored SIGPIPE. */
     signal(SIGPIPE, SIG_DFL);
-    setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 
     struct cli_options opt;
     int status = EXIT_ERROR;
-    if (cli_parse(argc, argv, &opt) == CLI_OK) {
+    enum cli_status cli_status = cli_parse(argc, argv, &opt);
+    /* A live capture's verdicts are wanted as flows end, not when a
+     * buffer fills: line buffering (records still go out whole). */
+    setvbuf(stdout, stdout_buf, opt.interface != NULL ? _IOLBF : _IOFBF, sizeof(stdout_buf));
+    if (cli_status == CLI_OK) {
         switch (opt.action) {
         case CLI_HELP:
             cli_usage(stdout);
