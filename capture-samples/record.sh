@@ -686,8 +686,8 @@ scn_demo() {
 
 # Seconds between the first packet of FILE and the first one matching PATTERN.
 since_start() {
-	tcpdump -tt -nn -r "$1" 2>/dev/null |
-		awk -v re="$2" 'NR == 1 { t0 = $1 } $0 ~ re { printf "%.1f\n", $1 - t0; exit }'
+	tcpdump -tt -nn -r "$1" 2>/dev/null | RE=$2 awk 'NR == 1 { t0 = $1 }
+		$0 ~ ENVIRON["RE"] { printf "%.1f\n", $1 - t0; exit }'
 }
 
 # flowstat FILE SRC SPORT DST DPORT: the data SRC sent as the capture shows it.
