@@ -16,7 +16,8 @@
  * advance as on a real link.
  *
  * --concurrent N opens N flows one after another, exchanges data on each,
- * then closes them all, so that N flows are open at once.
+ * then closes them all, so that N flows are open at once; a larger -n
+ * repeats that with new flows.
  *
  * Everything is derived from the seed through one PRNG per flow or per
  * run; nothing reads the clock.
@@ -719,49 +720,46 @@ out:
 
 /* --- concurrent mode: open all, exchange, close all ------------------ */
 
-/* Handshake, `round_count` exchanges of three segments, and a FIN close
- * of three: every phase is three segments, so phase p is segs[3p..3p+2]. */
-static bool concurrent_script(struct flow *f, uint32_t round_count)
+/* Handshake, one exchange and a FIN close, three segments each: phase p
+ * is segs[3p..3p+2]. */
+static bool concurrent_script(struct flow *f)
 {
-    if (!flow_handshake(f))
-        return false;
     uint32_t request = (uint32_t)rng_range(&f->rng, 40, 400);
     uint32_t response = (uint32_t)rng_range(&f->rng, 100, f->mss);
-    for (uint32_t r = 0; r < round_count; r++) {
-        if (!flow_push(f, 0, CLIENT, TCP_ACK | TCP_PSH, request) ||
-            !flow_push(f, 0, SERVER, TCP_ACK | TCP_PSH, response) ||
-            !flow_push(f, 0, CLIENT, TCP_ACK, 0))
-            return false;
-    }
-    return flow_push(f, 0, CLIENT, TCP_FIN | TCP_ACK, 0) &&
+    return flow_handshake(f) && flow_push(f, 0, CLIENT, TCP_ACK | TCP_PSH, request) &&
+           flow_push(f, 0, SERVER, TCP_ACK | TCP_PSH, response) &&
+           flow_push(f, 0, CLIENT, TCP_ACK, 0) && flow_push(f, 0, CLIENT, TCP_FIN | TCP_ACK, 0) &&
            flow_push(f, 0, SERVER, TCP_FIN | TCP_ACK, 0) && flow_push(f, 0, CLIENT, TCP_ACK, 0);
 }
 
+/* Batches of flow_count flows, 9 packets each, until packet_cap: a larger
+ * -n keeps the packet mix and only adds batches. */
 static int run_concurrent(struct writer *w, uint64_t seed, uint64_t packet_cap, uint32_t flow_count)
 {
-    uint64_t per_flow = packet_cap / flow_count;
-    uint32_t round_count = per_flow > 9 ? (uint32_t)((per_flow - 6) / 3) : 1;
-    uint32_t phase_count = round_count + 2;
+    uint64_t batch_count = packet_cap / (9 * (uint64_t)flow_count);
+    if (batch_count == 0)
+        batch_count = 1;
     struct flow f = {0};
     struct rng clock = {seed ^ 0xc10c};
     int64_t now = START_US;
-    for (uint32_t phase = 0; phase < phase_count && !w->is_failed; phase++) {
-        for (uint32_t i = 0; i < flow_count; i++) {
-            flow_init(&f, seed, i, KIND_NORMAL, now);
-            f.kind = KIND_CONCURRENT;
-            f.is_offloaded[SERVER] = false;
-            if (!concurrent_script(&f, round_count)) {
-                fprintf(stderr, "gen: %s\n", strerror(ENOMEM));
-                free(f.segs);
-                return 1;
-            }
-            for (uint32_t k = 3 * phase; k < 3 * phase + 3; k++) {
-                now += (int64_t)rng_range(&clock, 1, 9);
-                write_packet(w, &f, &f.segs[k], now);
+    for (uint64_t b = 0; b < batch_count; b++) {
+        for (uint32_t phase = 0; phase < 3 && !w->is_failed; phase++) {
+            for (uint32_t i = 0; i < flow_count; i++) {
+                flow_init(&f, seed, b * flow_count + i, KIND_NORMAL, now);
+                f.kind = KIND_CONCURRENT;
+                if (!concurrent_script(&f)) {
+                    fprintf(stderr, "gen: %s\n", strerror(ENOMEM));
+                    free(f.segs);
+                    return 1;
+                }
+                for (uint32_t k = 3 * phase; k < 3 * phase + 3; k++) {
+                    now += (int64_t)rng_range(&clock, 1, 9);
+                    write_packet(w, &f, &f.segs[k], now);
+                }
             }
         }
     }
-    w->flow_count[KIND_CONCURRENT] = flow_count;
+    w->flow_count[KIND_CONCURRENT] = batch_count * flow_count;
     free(f.segs);
     return w->is_failed ? 1 : 0;
 }
@@ -772,7 +770,7 @@ static int usage(FILE *out, int status)
 {
     fputs("usage: gen [-n PACKETS] [-s SEED] [--flows N | --concurrent N] [--snaplen N] -w FILE\n"
           "  -n PACKETS        packets to write (default 1000000); with --concurrent,\n"
-          "                    at least 9 per flow\n"
+          "                    9 per flow, in as many batches of N flows as fit\n"
           "  -s SEED           PRNG seed (default 1): same seed, same bytes\n"
           "  -w FILE           pcap file to write ('-' is standard output)\n"
           "  --flows N         flows open at any time (default 2000)\n"
