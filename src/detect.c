@@ -105,7 +105,11 @@ static void offload_anomalies(struct detect_ctx *d, struct flow *f, bool is_orig
 {
     bool partial = p->tcp_csum == CSUM_PARTIAL || p->ip_csum == CSUM_PARTIAL;
     if (partial) {
-        offload_note_partial(d->offload, p->family, p->src_addr);
+        /* Evidence of where the capture was taken only if the packet was
+         * still on its sender: a forwarded one kept a partial sum by way
+         * of a virtual path, not the capture host's NIC. */
+        if (offload_ttl_is_initial(p->ttl))
+            offload_note_partial(d->offload, p->family, p->src_addr);
         note(d, f, ANOMALY_CHECKSUM_OFFLOAD, is_orig);
     }
     bool coalesced = false;
@@ -134,9 +138,13 @@ static void rst_anomalies(struct detect_ctx *d, struct flow *f, bool is_orig,
     }
     if (f->flags & FLOW_F_RST_SEEN)
         return; /* a repeated RST adds nothing */
-    f->flags |= FLOW_F_RST_SEEN | (is_orig ? FLOW_F_RST_BY_ORIG : FLOW_F_RST_BY_RESP);
+    f->flags |= FLOW_F_RST_SEEN;
+    /* Who sent it matters (the other side's application got 10054) only
+     * when it ended a connection or an attempt; a RST out of nowhere did
+     * neither. */
+    uint16_t sent_by = is_orig ? FLOW_F_RST_BY_ORIG : FLOW_F_RST_BY_RESP;
     if (ev->is_rst_refusal) {
-        f->flags |= FLOW_F_REFUSED;
+        f->flags |= FLOW_F_REFUSED | sent_by;
         note(d, f, ANOMALY_RST_REFUSED, is_orig);
         return;
     }
@@ -147,6 +155,7 @@ static void rst_anomalies(struct detect_ctx *d, struct flow *f, bool is_orig,
                     peer == TCP_STATE_PARTIAL || peer == TCP_STATE_CLOSED;
     if (!was_open)
         return;
+    f->flags |= sent_by;
     if (me == TCP_STATE_CLOSED || peer == TCP_STATE_CLOSED) {
         note(d, f, ANOMALY_RST_AFTER_FIN, is_orig);
         return;

@@ -61,8 +61,26 @@ bool offload_is_capture_host(const struct offload *o, uint8_t family, const uint
     return find(o, family, addr) >= 0;
 }
 
+/* A packet captured on its sender still has the TTL (hop limit) the sender
+ * set; common initial values are 64 (Linux, macOS), 128 (Windows) and 255
+ * (routers), 32 on old stacks. Any other value means the packet crossed a
+ * router before the capture saw it. */
+bool offload_ttl_is_initial(uint8_t ttl)
+{
+    return ttl == 64 || ttl == 128 || ttl == 255 || ttl == 32;
+}
+
 enum segment_offload offload_classify(const struct offload *o, const struct packet *p)
 {
+    if (o->stated) {
+        if (offload_is_capture_host(o, p->family, p->dst_addr))
+            return SEGMENT_GRO;
+        return SEGMENT_TSO;
+    }
+    /* Forwarded on its way here: not the sender's capture, whatever its
+     * checksum says (a virtual path can carry a partial sum through). */
+    if (!offload_ttl_is_initial(p->ttl))
+        return SEGMENT_GRO;
     /* A partial sum is the sender's own transmit path: TSO, captured there. */
     if (p->tcp_csum == CSUM_PARTIAL || offload_is_capture_host(o, p->family, p->src_addr))
         return SEGMENT_TSO;

@@ -50,6 +50,9 @@ void offload_note_partial(struct offload *o, uint8_t family, const uint8_t src[1
 /* Is this host the capture host, as stated or as inferred so far? */
 bool offload_is_capture_host(const struct offload *o, uint8_t family, const uint8_t addr[16]);
 
+/* Was this TTL (hop limit) set by the packet's sender, not decremented? */
+bool offload_ttl_is_initial(uint8_t ttl);
+
 /* Where an oversized segment from src to dst came from. */
 enum segment_offload offload_classify(const struct offload *o, const struct packet *p);
 
