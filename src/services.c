@@ -43,7 +43,8 @@ void services_init(struct services *s, const struct tv_config *cfg)
 
 const char *services_name(const struct services *s, uint16_t port)
 {
-    for (size_t i = 0; i < s->user_count; i++)
+    /* The last definition of a port wins, as on a command line. */
+    for (size_t i = s->user_count; i-- > 0;)
         if (s->user[i].port == port)
             return s->user[i].name;
     for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
