@@ -8,7 +8,8 @@
 #     CAPTURE  default: the largest capture in capture-samples/ or bench/out/
 #     RATE     tcpreplay --pps steps (default: 20000 50000 100000 200000 400000
 #              800000 1600000); with MODE=mbps they are --mbps steps
-#   Environment: TCPVERDICT (binary), JOBS (tcpverdict -j, default 1),
+#   Environment: TCPVERDICT (binary), JOBS (tcpverdict -j, default 1), TV_OPTS
+#     (more tcpverdict options, e.g. "-B 65536"),
 #     LOOPS (tcpreplay --loop, default: enough for about 200000 packets),
 #     MODE (pps or mbps)
 #
@@ -91,7 +92,9 @@ run_one() {
     : >"$err"
     case $tool in
     tcpverdict)
-        ip netns exec "$NS" "$TCPVERDICT" -i "$IF_IN" -j "$JOBS" -q --json >"$out" 2>"$err" &
+        # shellcheck disable=SC2086 # TV_OPTS: extra options, split on purpose
+        ip netns exec "$NS" "$TCPVERDICT" -i "$IF_IN" -j "$JOBS" ${TV_OPTS:-} -q --json \
+            >"$out" 2>"$err" &
         capture_pid=$!
         wait_for 10 grep -q 'listening on' "$err" || die "tcpverdict did not start: $(cat "$err")"
         ;;
@@ -103,12 +106,15 @@ run_one() {
     esac
     tcpreplay -i "$IF_OUT" "--$MODE=$rate" --loop="$LOOPS" -q "$capture" >"$tmp/replay" 2>&1 ||
         die "tcpreplay failed: $(tail -n 3 "$tmp/replay")"
-    sleep 0.5
+    # tcpdump hands over a buffer block a second after it starts filling.
+    sleep 1.5
     kill -INT "$capture_pid"
     wait_for 30 bash -c "! kill -0 $capture_pid 2>/dev/null" || die "$tool did not stop"
     wait "$capture_pid" 2>/dev/null || true
     capture_pid=
-    local actual
+    local actual sent
+    sent=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' "$tmp/replay" | head -n 1)
+    echo "$sent" >"$tmp/sent"
     actual=$(sed -n 's/.*Rated: *[0-9.]* Bps, *\([0-9.]*\) Mbps, *\([0-9.]*\) pps.*/\2 pps \1 Mbps/p' \
         "$tmp/replay" | head -n 1)
     case $tool in
@@ -123,7 +129,7 @@ EOF
         ;;
     tcpdump)
         local received dropped
-        received=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$err")
+        received=$(sed -n 's/^\([0-9]*\) packets received by filter.*/\1/p' "$err")
         dropped=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$err")
         local ifdrop
         ifdrop=$(sed -n 's/^\([0-9]*\) packets dropped by interface.*/\1/p' "$err")
@@ -139,9 +145,10 @@ declare -A best=([tcpverdict]=none [tcpdump]=none)
 for tool in tcpverdict tcpdump; do
     for rate in "${rates[@]}"; do
         read -r received drops detail < <(run_one "$tool" "$rate")
-        printf '%-10s --%s %-8s received %-8s dropped %-6s %s\n' "$tool" "$MODE" "$rate" \
-            "$received" "$drops" "$detail"
-        if [ "$drops" -eq 0 ] && [ "$received" -ge "$total" ]; then
+        printf '%-10s --%s %-8s sent %-7s received %-7s dropped %-6s %s\n' "$tool" "$MODE" \
+            "$rate" "$(cat "$tmp/sent")" "$received" "$drops" "$detail"
+        sent=$(cat "$tmp/sent")
+        if [ "$drops" -eq 0 ] && [ "$received" -ge "${sent:-$total}" ]; then
             best[$tool]=$rate
         else
             break

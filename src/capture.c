@@ -341,13 +341,13 @@ static void capture_report_activate(const struct capture_input *in, int rc)
 static enum capture_status capture_activate(struct capture *cap, struct capture_input *in)
 {
     pcap_t *p = in->pcap;
+    uint32_t buffer_kib = cap->opt.buffer_kib != 0 ? cap->opt.buffer_kib : CAPTURE_LIVE_BUFFER_KIB;
     /* Immediate mode: verdicts should not wait for a kernel buffer to fill
      * on a quiet line. */
     if (pcap_set_snaplen(p, (int)cap->opt.snaplen) != 0 ||
         pcap_set_promisc(p, cap->opt.promiscuous ? 1 : 0) != 0 ||
         pcap_set_immediate_mode(p, 1) != 0 || pcap_set_timeout(p, CAPTURE_WAKE_MS) != 0 ||
-        (cap->opt.buffer_kib != 0 &&
-         pcap_set_buffer_size(p, (int)cap->opt.buffer_kib * 1024) != 0)) {
+        pcap_set_buffer_size(p, (int)(buffer_kib * 1024)) != 0) {
         log_error("%s: cannot set capture options", in->name);
         return CAPTURE_ERR_LIVE;
     }

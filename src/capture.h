@@ -38,6 +38,12 @@ enum capture_status {
  * a whole IP datagram of the largest size, as segmentation offload makes. */
 #define CAPTURE_FILE_SNAPLEN 262144
 #define CAPTURE_LIVE_SNAPLEN 65535
+/* The kernel buffer of a live capture, unless -B says otherwise. In
+ * immediate mode every packet takes a frame sized for the snap length, so
+ * libpcap's usual 2 MiB holds only a few dozen packets: a burst overflows
+ * it before the capture thread is even scheduled. 64 MiB holds a thousand
+ * frames at the default snap length, many more at a small one. */
+#define CAPTURE_LIVE_BUFFER_KIB 65536
 
 struct capture_options {
     const char *const *inputs; /* file names, "-" for stdin; borrowed */
@@ -47,7 +53,7 @@ struct capture_options {
     const char *write_path; /* -w file, or NULL */
     const char *interface;  /* -i: capture live from it instead of files; borrowed */
     uint32_t snaplen;       /* live: bytes kept per packet */
-    uint32_t buffer_kib;    /* live: kernel buffer; 0: libpcap's default */
+    uint32_t buffer_kib;    /* live: kernel buffer; 0: CAPTURE_LIVE_BUFFER_KIB */
     bool promiscuous;       /* live */
 };
 

@@ -33,8 +33,8 @@
 /* A year: longer "timeouts" are typing errors, and the product with 1e6
  * stays far inside int64_t. */
 #define CLI_SECONDS_CAP 31536000.0
-/* 4 GiB of kernel buffer is more than any interface needs. */
-#define CLI_BUFFER_KIB_CAP 4194304u
+/* libpcap takes the buffer size in bytes as an int: just under 2 GiB. */
+#define CLI_BUFFER_KIB_CAP 2097151u
 /* Ring slots per worker: a power of two between these. */
 #define CLI_RING_SLOTS_MIN 64u
 #define CLI_RING_SLOTS_CAP 1048576u
@@ -701,7 +701,7 @@ void cli_usage(FILE *out)
             "                      verdicts come as flows end\n"
             "  -D                  list the interfaces -i can capture on\n"
             "  -s SNAPLEN          live: bytes kept per packet (1 to %u; default: %u)\n"
-            "  -B KIB              live: kernel buffer in KiB (1 to %u; default: libpcap's)\n"
+            "  -B KIB              live: kernel buffer in KiB (1 to %u; default: %u)\n"
             "  -p                  live: do not put the interface in promiscuous mode\n"
             "                      (default: promiscuous)\n"
             "  -Z USER             once the capture is open, run as USER (and its groups)\n"
@@ -719,8 +719,9 @@ void cli_usage(FILE *out)
             "  --no-evict          when full, refuse new flows instead of evicting the\n"
             "                      oldest idle one (default: %s)\n",
             (unsigned)CAPTURE_FILE_SNAPLEN, (unsigned)CAPTURE_LIVE_SNAPLEN, CLI_BUFFER_KIB_CAP,
-            PIPELINE_WORKER_CAP, (uint64_t)UINT64_MAX, EXIT_FLOWS_AT_LEVEL, CLI_MAX_FLOWS_CAP,
-            cfg.max_flows, cfg.evict_when_full ? "evict" : "refuse");
+            (unsigned)CAPTURE_LIVE_BUFFER_KIB, PIPELINE_WORKER_CAP, (uint64_t)UINT64_MAX,
+            EXIT_FLOWS_AT_LEVEL, CLI_MAX_FLOWS_CAP, cfg.max_flows,
+            cfg.evict_when_full ? "evict" : "refuse");
 
     for (size_t i = 0; i < CLI_SECONDS_OPTION_COUNT; i++) {
         const struct cli_seconds_option *so = &cli_seconds_options[i];
