@@ -179,7 +179,9 @@ void tv_analyzer_destroy(struct tv_analyzer *analyzer);
 void tv_analyzer_packet(struct tv_analyzer *analyzer, const struct tv_packet *packet);
 
 /* Advances packet time without a packet (live capture while the line is
- * quiet), ending the flows whose time is up. Time never moves back. */
+ * quiet), ending the flows whose time is up. Time never moves back. The
+ * first tick or packet starts the clock: analyzers fed from one input
+ * should all be ticked with its first timestamp before their packets. */
 void tv_analyzer_tick(struct tv_analyzer *analyzer, int64_t now_us);
 
 /* End of input: every flow still tracked gets its verdict (end "open",

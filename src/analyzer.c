@@ -413,8 +413,9 @@ static void advance(struct tv_analyzer *a, int64_t ts_us)
 
 void tv_analyzer_tick(struct tv_analyzer *a, int64_t now_us)
 {
-    if (a->started)
-        advance(a, now_us);
+    /* A tick may also start the clock: analyzers sharing one input then
+     * agree on when it began, whichever packets each one gets. */
+    advance(a, now_us);
 }
 
 void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)

@@ -167,8 +167,12 @@ static void rst_anomalies(struct detect_ctx *d, struct flow *f, bool is_orig,
         note(d, f, ANOMALY_RST_AFTER_IDLE, is_orig);
 }
 
-/* Outstanding data, a peer that has spoken, and no ack for too long. */
-static void check_stall(struct detect_ctx *d, struct flow *f, uint32_t conn_ms)
+/* Outstanding data, a peer that has spoken, and no ack for too long.
+ * at_end: noticed when the flow ended, not at one of its packets; the
+ * finding is then dated from the flow itself (its first packet and the
+ * moment progress stopped), so that it does not depend on which other
+ * packets this analyzer happened to see last. */
+static void check_stall(struct detect_ctx *d, struct flow *f, uint32_t conn_ms, bool at_end)
 {
     if (f->flags & FLOW_F_STALLED)
         return;
@@ -178,7 +182,11 @@ static void check_stall(struct detect_ctx *d, struct flow *f, uint32_t conn_ms)
     for (int side = 0; side < 2; side++) {
         const struct tcp_endpoint *e = &f->conn.ep[side];
         if (f->conn.ep[!side].state != TCP_STATE_INACTIVE && has_outstanding(e)) {
-            note(d, f, ANOMALY_STALL, side == 0);
+            if (at_end)
+                anomaly_note(d->pool, &f->anomalies, ANOMALY_STALL, side == 0, f->flow_id,
+                             f->first_us + (int64_t)f->progress_ms * 1000);
+            else
+                note(d, f, ANOMALY_STALL, side == 0);
             f->flags |= FLOW_F_STALLED;
             return;
         }
@@ -237,7 +245,7 @@ void detect_segment(struct detect_ctx *d, struct flow *f, bool is_orig, const st
             anomaly_forget(d->pool, &f->anomalies, ANOMALY_RETRANSMISSION_GIVEUP, !is_orig);
         f->progress_ms = conn_ms;
     } else {
-        check_stall(d, f, conn_ms);
+        check_stall(d, f, conn_ms, false);
     }
 }
 
@@ -269,7 +277,7 @@ void detect_flow_end(struct detect_ctx *d, struct flow *f)
             anomaly_forget(d->pool, &f->anomalies, ANOMALY_RETRANSMISSION_GIVEUP, side == 0);
     if (!anomaly_set_has(&f->anomalies, ANOMALY_RETRANSMISSION_GIVEUP)) {
         int64_t elapsed_ms = (d->now_us - f->first_us) / 1000;
-        check_stall(d, f, elapsed_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed_ms);
+        check_stall(d, f, elapsed_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed_ms, true);
     }
     settle_checksums(d, f);
 }

@@ -224,12 +224,16 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
 {
     struct pipeline_stats ps;
     pipeline_stats(run->pipeline, &ps);
+    struct summary_findings findings;
+    if (!pipeline_findings(run->pipeline, &findings))
+        return false;
     struct worker_out *out = &run->outs[0];
     bool is_ok = out->json != NULL
                      ? output_json_summary(out->json, st, anomaly_flows, capture_stats(run->cap),
-                                           ps.ring_drops) == OUTPUT_JSON_OK
+                                           ps.ring_drops, &findings) == OUTPUT_JSON_OK
                      : output_text_summary(out->text, st, anomaly_flows, capture_stats(run->cap),
-                                           ps.ring_drops) == OUTPUT_TEXT_OK;
+                                           ps.ring_drops, &findings) == OUTPUT_TEXT_OK;
+    pipeline_findings_free(&findings);
     for (size_t i = 0; i < run->out_count; i++)
         if (run->outs[i].is_output_short)
             is_ok = false;

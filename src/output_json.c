@@ -276,7 +276,8 @@ static void json_add_decode(struct json_record *rec, struct json_object *root,
 enum output_json_status output_json_summary(struct output_json *json, const struct tv_stats *st,
                                             const uint64_t *anomaly_flows,
                                             const struct capture_stats *capture,
-                                            uint64_t ring_drops)
+                                            uint64_t ring_drops,
+                                            const struct summary_findings *findings)
 {
     struct json_record rec = {0};
     struct json_object *root = json_record_start(&rec, "summary");
@@ -299,6 +300,39 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     for (size_t c = 0; c < tv_anomaly_code_count(); c++)
         json_add_u64(&rec, by_anomaly, tv_anomaly_code_name(c), anomaly_flows[c]);
     json_add(&rec, root, "flows_by_anomaly", by_anomaly);
+
+    /* Added to the contract: flows per service, by verdict, for the
+     * services that had any. */
+    struct json_object *by_service = json_new_object(&rec);
+    for (size_t i = 0; i < findings->service_count; i++) {
+        uint64_t total = 0;
+        for (int l = 0; l < TV_LEVEL_COUNT; l++)
+            total += findings->service_flows[i][l];
+        if (total == 0)
+            continue;
+        struct json_object *levels = json_new_object(&rec);
+        json_add_u64(&rec, levels, "flows", total);
+        for (int l = 0; l < TV_LEVEL_COUNT; l++)
+            json_add_u64(&rec, levels, tv_level_name((enum tv_level)l),
+                         findings->service_flows[i][l]);
+        json_add(&rec, by_service, findings->service_names[i], levels);
+    }
+    json_add(&rec, root, "flows_by_service", by_service);
+
+    /* Added to the contract: where the capture was taken, and how we know. */
+    if (findings->has_capture_host) {
+        const struct tv_capture_host *h = &findings->capture_host;
+        char addr[INET6_ADDRSTRLEN] = "";
+        if (inet_ntop(h->family == 6 ? AF_INET6 : AF_INET, h->addr, addr, sizeof(addr)) == NULL)
+            addr[0] = '\0';
+        struct json_object *host = json_new_object(&rec);
+        json_add_string(&rec, host, "addr", addr);
+        json_add_string(&rec, host, "how", h->stated ? "stated" : "inferred");
+        json_add_u64(&rec, host, "partial_checksum_pkts", h->evidence_pkts);
+        json_add(&rec, root, "capture_host", host);
+    } else {
+        json_add_null(&rec, root, "capture_host");
+    }
 
     json_add_decode(&rec, root, st);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "capture.h"
+#include "summary.h"
 #include "tcpverdict.h"
 
 enum output_json_status {
@@ -42,7 +43,8 @@ enum output_json_status output_json_flow(struct output_json *json, const struct 
 enum output_json_status output_json_summary(struct output_json *json, const struct tv_stats *st,
                                             const uint64_t *anomaly_flows,
                                             const struct capture_stats *capture,
-                                            uint64_t ring_drops);
+                                            uint64_t ring_drops,
+                                            const struct summary_findings *findings);
 
 /* "json-c version ...", for --version. */
 const char *output_json_lib_version(void);

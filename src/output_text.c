@@ -294,7 +294,8 @@ static void text_append_decode(struct output_text *text, const struct tv_stats *
 enum output_text_status output_text_summary(struct output_text *text, const struct tv_stats *st,
                                             const uint64_t *anomaly_flows,
                                             const struct capture_stats *capture,
-                                            uint64_t ring_drops)
+                                            uint64_t ring_drops,
+                                            const struct summary_findings *findings)
 {
     bool is_first;
 
@@ -327,6 +328,34 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
     for (size_t c = 0; c < tv_anomaly_code_count(); c++)
         text_append_count(text, &is_first, tv_anomaly_code_name(c), anomaly_flows[c]);
     text_end_list(text, is_first);
+
+    is_first = true;
+    text_appendf(text, "  services         ");
+    for (size_t i = 0; i < findings->service_count; i++) {
+        uint64_t total = 0;
+        for (int l = 0; l < TV_LEVEL_COUNT; l++)
+            total += findings->service_flows[i][l];
+        if (total == 0)
+            continue;
+        text_appendf(text, "%s%s %" PRIu64 " (%" PRIu64 " fail)", is_first ? "" : ", ",
+                     findings->service_names[i], total, findings->service_flows[i][TV_LEVEL_FAIL]);
+        is_first = false;
+    }
+    text_end_list(text, is_first);
+
+    if (findings->has_capture_host) {
+        const struct tv_capture_host *h = &findings->capture_host;
+        char addr[INET6_ADDRSTRLEN] = "?";
+        if (inet_ntop(h->family == 6 ? AF_INET6 : AF_INET, h->addr, addr, sizeof(addr)) == NULL)
+            addr[0] = '?', addr[1] = '\0';
+        if (h->stated)
+            text_appendf(text, "  capture host     %s (stated)\n", addr);
+        else
+            text_appendf(text,
+                         "  capture host     %s (inferred: %" PRIu64
+                         " packets it sent carry transmit-offload partial checksums)\n",
+                         addr, h->evidence_pkts);
+    }
 
     text_append_decode(text, st, false);
     text_append_decode(text, st, true);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "capture.h"
+#include "summary.h"
 #include "tcpverdict.h"
 
 enum output_text_status {
@@ -42,6 +43,7 @@ enum output_text_status output_text_flow(struct output_text *text, const struct 
 enum output_text_status output_text_summary(struct output_text *text, const struct tv_stats *st,
                                             const uint64_t *anomaly_flows,
                                             const struct capture_stats *capture,
-                                            uint64_t ring_drops);
+                                            uint64_t ring_drops,
+                                            const struct summary_findings *findings);
 
 #endif

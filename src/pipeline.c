@@ -48,6 +48,7 @@ struct worker {
     struct tv_analyzer *analyzer; /* owned; the worker thread's alone while it runs */
     pthread_t thread;
     bool is_running;
+    bool has_clock; /* worker thread only: its analyzer knows the input's start */
 
     /* Capture thread only. */
     size_t reserved; /* slots writable from the ring's head */
@@ -64,7 +65,11 @@ struct pipeline {
     uint64_t packet_count;
     uint64_t ring_drops;
     uint64_t truncated;
-    int64_t now_us; /* largest packet time so far */
+    int64_t now_us;   /* largest packet time so far */
+    int64_t start_us; /* the input's first packet time; written before the
+                         first slot is committed, so the ring's release and
+                         acquire make it visible to every worker */
+    bool is_started;
     bool is_finished;
 };
 
@@ -137,6 +142,12 @@ static bool worker_take(struct worker *w, const struct ring_slot *slot, int64_t 
          * for must not stay open in this one. */
         tv_analyzer_tick(w->analyzer, slot->ts_us);
         return false;
+    }
+    if (!w->has_clock) {
+        /* Every analyzer starts its clock at the input's start, not at its
+         * own first packet, so --grace means the same in each. */
+        tv_analyzer_tick(w->analyzer, w->pl->start_us);
+        w->has_clock = true;
     }
     struct tv_packet packet = {
         .linktype = slot->linktype,
@@ -284,6 +295,10 @@ void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
         caplen = (uint32_t)pl->opt.data_cap;
         pl->truncated++;
     }
+    if (!pl->is_started) {
+        pl->start_us = pl->now_us;
+        pl->is_started = true;
+    }
     slot->kind = RING_SLOT_PACKET;
     slot->ts_us = pl->now_us;
     slot->number = packet->number != 0 ? packet->number : pl->packet_count;
@@ -367,4 +382,51 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
         for (size_t c = 0; c < code_count; c++)
             anomaly_flows[c] += tv_analyzer_anomaly_flows(a, c);
     }
+}
+
+bool pipeline_findings(const struct pipeline *pl, struct summary_findings *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* Every worker has the same configuration, so the same services in the
+     * same order; counts add up by index. */
+    const struct tv_analyzer *first = pl->workers[0].analyzer;
+    size_t n = tv_analyzer_service_count(first);
+    out->service_names = calloc(n ? n : 1, sizeof(*out->service_names));
+    out->service_flows = calloc(n ? n : 1, sizeof(*out->service_flows));
+    if (out->service_names == NULL || out->service_flows == NULL) {
+        pipeline_findings_free(out);
+        return false;
+    }
+    out->service_count = n;
+    for (size_t s = 0; s < n; s++)
+        out->service_names[s] = tv_analyzer_service_name(first, s);
+    for (size_t i = 0; i < pl->worker_count; i++) {
+        const struct tv_analyzer *a = pl->workers[i].analyzer;
+        for (size_t s = 0; s < n; s++)
+            for (int l = 0; l < TV_LEVEL_COUNT; l++)
+                out->service_flows[s][l] += tv_analyzer_service_flows(a, s, (enum tv_level)l);
+        /* Each worker saw only its flows: evidence for the same host adds
+         * up, and the best-supported host wins. */
+        struct tv_capture_host host;
+        if (!tv_analyzer_capture_host(a, &host))
+            continue;
+        if (out->has_capture_host && out->capture_host.family == host.family &&
+            memcmp(out->capture_host.addr, host.addr, sizeof(host.addr)) == 0) {
+            out->capture_host.evidence_pkts += host.evidence_pkts;
+        } else if (!out->has_capture_host ||
+                   host.evidence_pkts > out->capture_host.evidence_pkts) {
+            out->capture_host = host;
+            out->has_capture_host = true;
+        }
+    }
+    return true;
+}
+
+void pipeline_findings_free(struct summary_findings *f)
+{
+    free(f->service_names);
+    free(f->service_flows);
+    f->service_names = NULL;
+    f->service_flows = NULL;
+    f->service_count = 0;
 }

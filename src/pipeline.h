@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "summary.h"
 #include "tcpverdict.h"
 
 #define PIPELINE_WORKER_CAP 64
@@ -80,5 +81,11 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *out);
  * and the flows that carried each anomaly code (anomaly_flows holds
  * tv_anomaly_code_count() entries). */
 void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t *anomaly_flows);
+
+/* The capture host and per-service counts over all workers. Allocates the
+ * service arrays; pipeline_findings_free() releases them. Returns false if
+ * memory is short. */
+bool pipeline_findings(const struct pipeline *pl, struct summary_findings *out);
+void pipeline_findings_free(struct summary_findings *f);
 
 #endif
