@@ -3,11 +3,6 @@
 # every trace of the shared corpus, -j 1, -j 2 and -j 3 print the same set of flow
 # records (compared sorted: workers finish flows in their own order) and summaries
 # that agree on every counter but max_concurrent_flows (a sum of per-worker peaks).
-#
-# Known exception, checked to be exactly that: an anomaly noticed on the clock
-# rather than on one of the flow's own packets (stall, when the flow ends) is
-# dated by the analyzer's latest packet, which depends on which packets that
-# analyzer saw. Only those anomalies' first_pkt and first_ts may differ.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR
@@ -33,8 +28,6 @@ compare() {
     python3 - "$1" "$2" "$3" <<'EOF'
 import json, sys
 
-CLOCK_NOTICED = {"stall"}
-
 def load(path):
     flows, summary = [], None
     for line in open(path):
@@ -45,13 +38,6 @@ def load(path):
             summary = o
     return flows, summary
 
-def loose(flow):
-    f = json.loads(json.dumps(flow))
-    for a in f["anomalies"]:
-        if a["code"] in CLOCK_NOTICED:
-            a["first_pkt"] = a["first_ts"] = None
-    return json.dumps(f, sort_keys=True)
-
 a_flows, a_sum = load(sys.argv[1])
 b_flows, b_sum = load(sys.argv[2])
 label = sys.argv[3]
@@ -59,10 +45,7 @@ bad = []
 strict_a = sorted(json.dumps(f, sort_keys=True) for f in a_flows)
 strict_b = sorted(json.dumps(f, sort_keys=True) for f in b_flows)
 if strict_a != strict_b:
-    if sorted(map(loose, a_flows)) != sorted(map(loose, b_flows)):
-        bad.append("flow records differ")
-    else:
-        print("note: %s: only clock-noticed anomalies are dated differently" % label)
+    bad.append("flow records differ")
 for s in (a_sum, b_sum):
     if s is not None:
         s.pop("max_concurrent_flows", None)
