@@ -1,11 +1,12 @@
 /*
- * JSON lines through json-c, the only json-c user.
+ * JSON lines, and the only json-c user.
  *
- * Each record is built as a tree, serialized once with
+ * The summary is built as a tree, serialized once with
  * JSON_C_TO_STRING_PLAIN and freed with one json_object_put() on the root:
  * json_object_object_add() takes ownership of every value added. A value
  * that could not be allocated marks the whole record as failed rather than
- * silently turning into a JSON null.
+ * silently turning into a JSON null. Flow records, one per flow and so the
+ * hot path, are written directly in the same form (see output_json_flow).
  *
  * Field names and their meaning are a promise (verdicts.md): fields may be
  * added, never renamed. "Not known" is null, never 0 or "".
@@ -122,17 +123,6 @@ static void json_add_string(struct json_record *rec, struct json_object *obj, co
         json_add(rec, obj, key, json_object_new_string(s));
 }
 
-static void json_add_ts(struct json_record *rec, struct json_object *obj, const char *key,
-                        int64_t ts_us)
-{
-    /* Magnitude in unsigned arithmetic, so INT64_MIN does not overflow. */
-    uint64_t mag_us = ts_us < 0 ? 0 - (uint64_t)ts_us : (uint64_t)ts_us;
-    char text[32];
-    snprintf(text, sizeof(text), "%s%" PRIu64 ".%06" PRIu64, ts_us < 0 ? "-" : "", mag_us / 1000000,
-             mag_us % 1000000);
-    json_add(rec, obj, key, json_object_new_double_s((double)ts_us / 1e6, text));
-}
-
 /* Every record opens with its "type", the key readers dispatch on. */
 static struct json_object *json_record_start(struct json_record *rec, const char *type)
 {
@@ -173,76 +163,238 @@ static enum output_json_status json_emit(struct output_json *json, struct json_r
     return text != NULL ? OUTPUT_JSON_OK : OUTPUT_JSON_ERR_NOMEM;
 }
 
-static struct json_object *json_endpoint(struct json_record *rec,
-                                         const struct tv_endpoint_report *ep)
+/*
+ * Flow records, the hot path, are written directly into the line buffer:
+ * building a json-c tree costs an allocation per value, several times the
+ * cost of analysing the flow. The text is the same as json-c's
+ * JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE would give (the
+ * golden tests hold it to that), strings escaped as json-c escapes them.
+ */
+struct line {
+    struct output_json *json;
+    size_t len;
+    bool is_short; /* an allocation failed: the record is not written */
+};
+
+static void line_reserve(struct line *l, size_t more)
+{
+    struct output_json *json = l->json;
+    if (l->is_short || l->len + more <= json->line_cap)
+        return;
+    size_t cap = json->line_cap != 0 ? json->line_cap : 1024;
+    while (cap < l->len + more)
+        cap *= 2;
+    char *buf = realloc(json->line, cap);
+    if (buf == NULL) {
+        l->is_short = true;
+        return;
+    }
+    json->line = buf;
+    json->line_cap = cap;
+}
+
+static void line_put(struct line *l, const char *text, size_t n)
+{
+    line_reserve(l, n);
+    if (l->is_short)
+        return;
+    memcpy(l->json->line + l->len, text, n);
+    l->len += n;
+}
+
+static void line_str(struct line *l, const char *text)
+{
+    line_put(l, text, strlen(text));
+}
+
+static void line_u64(struct line *l, uint64_t n)
+{
+    char digits[20];
+    size_t i = sizeof(digits);
+    do {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    line_put(l, digits + i, sizeof(digits) - i);
+}
+
+/* A JSON string: quotes, backslash and control characters escaped. */
+static void line_quoted(struct line *l, const char *text)
+{
+    static const char hex[] = "0123456789abcdef";
+    line_put(l, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        char esc[6];
+        switch (*p) {
+        case '"':
+            line_put(l, "\\\"", 2);
+            break;
+        case '\\':
+            line_put(l, "\\\\", 2);
+            break;
+        case '\b':
+            line_put(l, "\\b", 2);
+            break;
+        case '\f':
+            line_put(l, "\\f", 2);
+            break;
+        case '\n':
+            line_put(l, "\\n", 2);
+            break;
+        case '\r':
+            line_put(l, "\\r", 2);
+            break;
+        case '\t':
+            line_put(l, "\\t", 2);
+            break;
+        default:
+            if (*p < 0x20) {
+                esc[0] = '\\';
+                esc[1] = 'u';
+                esc[2] = '0';
+                esc[3] = '0';
+                esc[4] = hex[*p >> 4];
+                esc[5] = hex[*p & 0xf];
+                line_put(l, esc, sizeof(esc));
+            } else {
+                line_put(l, (const char *)p, 1);
+            }
+        }
+    }
+    line_put(l, "\"", 1);
+}
+
+/* "key": with the separator that precedes every key but an object's first. */
+static void line_key(struct line *l, const char *key, bool is_first)
+{
+    if (!is_first)
+        line_put(l, ",", 1);
+    line_put(l, "\"", 1);
+    line_str(l, key);
+    line_put(l, "\":", 2);
+}
+
+static void line_string_or_null(struct line *l, const char *text)
+{
+    if (text == NULL)
+        line_put(l, "null", 4);
+    else
+        line_quoted(l, text);
+}
+
+static void line_ts(struct line *l, int64_t ts_us)
+{
+    /* Magnitude in unsigned arithmetic, so INT64_MIN does not overflow. */
+    uint64_t mag_us = ts_us < 0 ? 0 - (uint64_t)ts_us : (uint64_t)ts_us;
+    if (ts_us < 0)
+        line_put(l, "-", 1);
+    line_u64(l, mag_us / 1000000);
+    char frac[7];
+    uint64_t us = mag_us % 1000000;
+    for (int i = 5; i >= 0; i--) {
+        frac[1 + i] = (char)('0' + us % 10);
+        us /= 10;
+    }
+    frac[0] = '.';
+    line_put(l, frac, sizeof(frac));
+}
+
+static void line_endpoint(struct line *l, const char *key, const struct tv_endpoint_report *ep)
 {
     char addr[INET6_ADDRSTRLEN] = "";
     int af = ep->family == 6 ? AF_INET6 : AF_INET;
     if (inet_ntop(af, ep->addr, addr, sizeof(addr)) == NULL)
         addr[0] = '\0';
-
-    struct json_object *obj = json_new_object(rec);
-    json_add_string(rec, obj, "addr", addr);
-    json_add(rec, obj, "port", json_object_new_int(ep->port));
-    json_add_u64(rec, obj, "pkts", ep->pkts);
-    json_add_u64(rec, obj, "bytes", ep->bytes);
+    line_key(l, key, false);
+    line_put(l, "{", 1);
+    line_key(l, "addr", true);
+    line_quoted(l, addr);
+    line_key(l, "port", false);
+    line_u64(l, ep->port);
+    line_key(l, "pkts", false);
+    line_u64(l, ep->pkts);
+    line_key(l, "bytes", false);
+    line_u64(l, ep->bytes);
+    line_key(l, "winsock", false);
     if (ep->winsock == TV_WINSOCK_NONE)
-        json_add_null(rec, obj, "winsock");
+        line_put(l, "null", 4);
     else
-        json_add(rec, obj, "winsock", json_object_new_int((int)ep->winsock));
-    json_add_string(rec, obj, "role", ep->role);
-    return obj;
+        line_u64(l, (uint64_t)ep->winsock);
+    line_key(l, "role", false);
+    line_string_or_null(l, ep->role);
+    line_put(l, "}", 1);
 }
 
-static struct json_object *json_anomalies(struct json_record *rec, const struct tv_verdict *v)
+static void line_anomalies(struct line *l, const struct tv_verdict *v)
 {
-    struct json_object *list = json_object_new_array();
-    if (list == NULL) {
-        rec->is_short = true;
-        return NULL;
-    }
+    line_key(l, "anomalies", false);
+    line_put(l, "[", 1);
     for (size_t i = 0; i < v->anomaly_count; i++) {
         const struct tv_anomaly_report *a = &v->anomalies[i];
-        struct json_object *obj = json_new_object(rec);
-        json_add_string(rec, obj, "code", a->code);
-        json_add_string(rec, obj, "dir", a->from_orig ? "orig" : "resp");
-        json_add_u64(rec, obj, "count", a->count);
-        json_add_u64(rec, obj, "first_pkt", a->first_pkt);
-        json_add_ts(rec, obj, "first_ts", a->first_us);
-        if (obj == NULL || json_object_array_add(list, obj) != 0) {
-            json_object_put(obj);
-            rec->is_short = true;
-        }
+        if (i != 0)
+            line_put(l, ",", 1);
+        line_put(l, "{", 1);
+        line_key(l, "code", true);
+        line_quoted(l, a->code);
+        line_key(l, "dir", false);
+        line_str(l, a->from_orig ? "\"orig\"" : "\"resp\"");
+        line_key(l, "count", false);
+        line_u64(l, a->count);
+        line_key(l, "first_pkt", false);
+        line_u64(l, a->first_pkt);
+        line_key(l, "first_ts", false);
+        line_ts(l, a->first_us);
+        line_put(l, "}", 1);
     }
-    return list;
+    line_put(l, "]", 1);
 }
 
 enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v)
 {
-    struct json_record rec = {0};
-    struct json_object *root = json_record_start(&rec, "flow");
-    json_add_u64(&rec, root, "flow_id", v->flow_id);
-    json_add_ts(&rec, root, "ts_first", v->first_us);
-    json_add_ts(&rec, root, "ts_last", v->last_us);
-    json_add(&rec, root, "orig", json_endpoint(&rec, &v->orig));
-    json_add(&rec, root, "resp", json_endpoint(&rec, &v->resp));
-    json_add_string(&rec, root, "service", v->service);
-    json_add_string(&rec, root, "conn_state", v->conn_state);
-    json_add_string(&rec, root, "history", v->history);
-    json_add_string(&rec, root, "end", tv_end_name(v->end));
-    json_add_string(&rec, root, "verdict", tv_level_name(v->level));
-    json_add(&rec, root, "anomalies", json_anomalies(&rec, v));
-
-    struct json_object *firewall = json_new_object(&rec);
-    json_add_u64(&rec, firewall, "strict_drops", v->strict_drops);
-    json_add_u64(&rec, firewall, "loose_drops", v->loose_drops);
-    json_add(&rec, root, "firewall", firewall);
-
-    json_add_u64(&rec, root, "attempt", v->attempt);
-    json_add_string(&rec, root, "hint", v->hint);
+    struct line l = {json, 0, false};
+    line_put(&l, "{", 1);
+    line_key(&l, "type", true);
+    line_str(&l, "\"flow\"");
+    line_key(&l, "flow_id", false);
+    line_u64(&l, v->flow_id);
+    line_key(&l, "ts_first", false);
+    line_ts(&l, v->first_us);
+    line_key(&l, "ts_last", false);
+    line_ts(&l, v->last_us);
+    line_endpoint(&l, "orig", &v->orig);
+    line_endpoint(&l, "resp", &v->resp);
+    line_key(&l, "service", false);
+    line_string_or_null(&l, v->service);
+    line_key(&l, "conn_state", false);
+    line_quoted(&l, v->conn_state);
+    line_key(&l, "history", false);
+    line_quoted(&l, v->history);
+    line_key(&l, "end", false);
+    line_quoted(&l, tv_end_name(v->end));
+    line_key(&l, "verdict", false);
+    line_quoted(&l, tv_level_name(v->level));
+    line_anomalies(&l, v);
+    line_key(&l, "firewall", false);
+    line_put(&l, "{", 1);
+    line_key(&l, "strict_drops", true);
+    line_u64(&l, v->strict_drops);
+    line_key(&l, "loose_drops", false);
+    line_u64(&l, v->loose_drops);
+    line_put(&l, "}", 1);
+    line_key(&l, "attempt", false);
+    line_u64(&l, v->attempt);
+    line_key(&l, "hint", false);
+    line_string_or_null(&l, v->hint);
     /* Added to the contract: an interim record of a flow that goes on. */
-    json_add(&rec, root, "interim", json_object_new_boolean(v->interim));
-    return json_emit(json, &rec);
+    line_key(&l, "interim", false);
+    line_str(&l, v->interim ? "true" : "false");
+    line_put(&l, "}\n", 2);
+    if (l.is_short)
+        return OUTPUT_JSON_ERR_NOMEM;
+    pthread_mutex_lock(json->write_lock);
+    fwrite(json->line, 1, l.len, json->out);
+    pthread_mutex_unlock(json->write_lock);
+    return OUTPUT_JSON_OK;
 }
 
 /* Decode outcomes: "ok", then every other status under "skipped" (normal
