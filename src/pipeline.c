@@ -413,8 +413,7 @@ bool pipeline_findings(const struct pipeline *pl, struct summary_findings *out)
         if (out->has_capture_host && out->capture_host.family == host.family &&
             memcmp(out->capture_host.addr, host.addr, sizeof(host.addr)) == 0) {
             out->capture_host.evidence_pkts += host.evidence_pkts;
-        } else if (!out->has_capture_host ||
-                   host.evidence_pkts > out->capture_host.evidence_pkts) {
+        } else if (!out->has_capture_host || host.evidence_pkts > out->capture_host.evidence_pkts) {
             out->capture_host = host;
             out->has_capture_host = true;
         }
