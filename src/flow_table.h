@@ -43,7 +43,6 @@ struct flow {
     uint64_t flow_id; /* input position of the flow's first packet */
     int64_t first_us;
     int64_t last_us;
-    int64_t deadline_us;
     struct tcp_conn conn;
 };
 
