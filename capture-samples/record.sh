@@ -279,6 +279,35 @@ check() {
 	note "  $(basename "$1"): $n $2"
 }
 
+# check_n FILE SYNs|FINs|RSTs N: exactly N pure SYNs, segments with FIN, RSTs.
+check_n() {
+	local re
+	case $2 in
+	SYNs) re='Flags \[S\]' ;;
+	FINs) re='Flags \[[^]]*F' ;;
+	RSTs) re='Flags \[R' ;;
+	*) die "check_n: unknown kind $2" ;;
+	esac
+	check "$1" "$2" "$re" "$3" "$3"
+}
+
+# check_closed FILE: both sides sent a FIN and nobody a RST.
+check_closed() {
+	check_n "$1" FINs 2
+	check_n "$1" RSTs 0
+}
+
+# pcapstat FILE STAT: bad checksums and big frames per sender, into STAT.
+pcapstat() {
+	"$PY" "$WORK/tvrec.py" pcapstat --pcap "$1" >"$2"
+	note "  $(tr '\n' ' ' <"$2")"
+}
+
+# stat_has STAT LINE MESSAGE: STAT has a line that starts with LINE (a regex).
+stat_has() {
+	grep -q "^$2" "$1" || die "$3"
+}
+
 # --- expectations ------------------------------------------------------------
 
 # expect_begin NAME FLOWS CAPTURE_HOST [ARGS...]
@@ -300,6 +329,14 @@ flow() {
 	echo "flow $*" >>"$EXPECT"
 }
 
+# flow4 SPORT DPORT key=value...: a flow from the node's IPv4 address and
+# SPORT to the server's and DPORT.
+flow4() {
+	local sport=$1 dport=$2
+	shift 2
+	flow "orig=$(ep "$N4" "$sport") resp=$(ep "$S4" "$dport")" "$@"
+}
+
 # v4/v6 endpoint strings for .expect: addr:port, [addr]:port for IPv6.
 ep() {
 	if [[ $1 == *:* ]]; then
@@ -316,6 +353,50 @@ finish() {
 	note "  wrote $OUTDIR/$name.pcap ($(stat -c %s "$OUTDIR/$name.pcap") bytes)"
 }
 
+# --- client and server -----------------------------------------------------------
+
+# srv_up ADDR PORT MODE [OPTION...]: the server in SRV, listening when it returns.
+srv_up() {
+	local addr=$1 port=$2 mode=$3
+	shift 3
+	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$addr" --port "$port" \
+		--mode "$mode" "$@" --ready "$WORK/srv.ready"
+	wait_file "$WORK/srv.ready" 10
+}
+
+# client MODE SRC SPORT DST DPORT [OPTION...]: the client in NODE, until it is done.
+client() {
+	local mode=$1 src=$2 sport=$3 dst=$4 dport=$5
+	shift 5
+	py_ns "$NODE" client --mode "$mode" --src "$src" --sport "$sport" \
+		--dst "$dst" --dport "$dport" "$@"
+}
+
+# phased_up THEN SPORT DPORT: a client in NODE that has done its first fetch
+# when this returns and does the second when $WORK/go appears, then THEN
+# (close or stall).  Its pid is the last of BG_PIDS.
+phased_up() {
+	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then "$1" \
+		--src "$N4" --sport "$2" --dst "$S4" --dport "$3" \
+		--phase "$WORK/phase1" --go "$WORK/go"
+	wait_file "$WORK/phase1" 10
+}
+
+# run_end: wait for the helpers, stop the capture, remove the namespaces.
+run_end() {
+	wait_bg
+	cap_stop
+	ns_down
+}
+
+# client_said RESULT MESSAGE: the client's log has result=RESULT.
+client_said() {
+	grep -q "result=$1" "$WORK/client.log" || die "$2"
+}
+
+client_reset() { client_said ECONNRESET "client did not see a reset"; }
+client_ok() { client_said OK "client failed: $(cat "$WORK/client.log")"; }
+
 # --- scenarios -----------------------------------------------------------------
 
 # One request/response, the server closes first, both sides FIN.
@@ -323,24 +404,18 @@ graceful() {
 	local name=$1 nip=$2 sip=$3 sport=$4 snap=${5:-262144}
 	local pcap="$WORK/$name.pcap"
 	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$sip" --port 8530 \
-		--mode close --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$sip" 8530 close
 	cap_start "$NODE" nic0 "$pcap" "$snap"
-	py_ns "$NODE" client --mode fetch --src "$nip" --sport "$sport" \
-		--dst "$sip" --dport 8530
-	wait_bg
-	cap_stop
-	ns_down
-	check "$pcap" "SYNs" 'Flags \[S\]' 1 1
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
-	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	client fetch "$nip" "$sport" "$sip" 8530
+	run_end
+	check_n "$pcap" SYNs 1
+	check_closed "$pcap"
 }
 
 scn_graceful_8530() {
 	graceful graceful-8530 "$N4" "$S4" 40001
 	expect_begin graceful-8530 1 "$N4"
-	flow "orig=$(ep "$N4" 40001) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40001 8530 "conn_state=SF end=fin" \
 		"verdict=ok orig.winsock=- resp.winsock=- anomalies=- attempt=0" \
 		"history_has=ShADdFf absent=truncated,checksum_offload,checksum_bad,midstream_start"
 	finish graceful-8530
@@ -358,7 +433,7 @@ scn_graceful_v6_8530() {
 scn_snaplen96() {
 	graceful snaplen96 "$N4" "$S4" 40015 96
 	expect_begin snaplen96 1 "$N4"
-	flow "orig=$(ep "$N4" 40015) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40015 8530 "conn_state=SF end=fin" \
 		"verdict=notice orig.winsock=- resp.winsock=- anomalies=truncated attempt=0" \
 		"history_has=ShADdFf absent=checksum_bad,checksum_offload"
 	finish snaplen96
@@ -370,11 +445,10 @@ refused() {
 	local pcap="$WORK/$name.pcap"
 	ns_up
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode refused --src "$nip" --sport "$sport" \
-		--dst "$sip" --dport 6050 --count 3 --interval 0.5
+	client refused "$nip" "$sport" "$sip" 6050 --count 3 --interval 0.5
 	cap_stop
 	ns_down
-	check "$pcap" "SYNs" 'Flags \[S\]' 3 3
+	check_n "$pcap" SYNs 3
 	check "$pcap" "RST/ACKs" 'Flags \[R\.\]' 3 3
 	expect_begin "$name" 3 "$nip"
 	for ((i = 0; i < 3; i++)); do
@@ -388,23 +462,26 @@ refused() {
 scn_refused_6050() { refused refused-6050 "$N4" "$S4" 40002; }
 scn_refused_v6_6050() { refused refused-v6-6050 "$N6" "$S6" 40014; }
 
-scn_server_abort_6050() {
-	local pcap="$WORK/server-abort-6050.pcap"
+# The server on 6050 answers one request, waits ABORT_AFTER seconds and
+# aborts; the client, waiting for more, gets ECONNRESET.
+# server_abort NAME SPORT ABORT_AFTER
+server_abort() {
+	local name=$1 sport=$2 after=$3
+	local pcap="$WORK/$name.pcap"
 	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 6050 \
-		--mode abort --abort-after 0.2 --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 6050 abort --abort-after "$after"
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode wait-reset --src "$N4" --sport 40003 \
-		--dst "$S4" --dport 6050 | tee "$WORK/client.log"
-	wait_bg
-	cap_stop
-	ns_down
-	grep -q 'result=ECONNRESET' "$WORK/client.log" || die "client did not see a reset"
+	client wait-reset "$N4" "$sport" "$S4" 6050 | tee "$WORK/client.log"
+	run_end
+	client_reset
 	check "$pcap" "RSTs from the server" "$S4\.6050 > .*Flags \[R" 1 1
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 0 0
+}
+
+scn_server_abort_6050() {
+	server_abort server-abort-6050 40003 0.2
+	check_n "$WORK/server-abort-6050.pcap" FINs 0
 	expect_begin server-abort-6050 1 "$N4"
-	flow "orig=$(ep "$N4" 40003) resp=$(ep "$S4" 6050) conn_state=RSTR end=rst" \
+	flow4 40003 6050 "conn_state=RSTR end=rst" \
 		"verdict=fail orig.winsock=10054 resp.winsock=- anomalies=rst_abort:resp" \
 		"attempt=0 history_has=ShADdr absent=rst_after_idle,orphan_after_rst"
 	finish server-abort-6050
@@ -413,20 +490,15 @@ scn_server_abort_6050() {
 scn_client_abort_6051() {
 	local pcap="$WORK/client-abort-6051.pcap"
 	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 6051 \
-		--mode serve --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 6051 serve
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode abort --abort-after 0.2 --src "$N4" --sport 40004 \
-		--dst "$S4" --dport 6051
-	wait_bg
-	cap_stop
-	ns_down
+	client abort "$N4" 40004 "$S4" 6051 --abort-after 0.2
+	run_end
 	grep -q 'result=ECONNRESET' "$WORK/srv.log" || die "server did not see a reset"
 	check "$pcap" "RSTs from the client" "$N4\.40004 > .*Flags \[R" 1 1
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 0 0
+	check_n "$pcap" FINs 0
 	expect_begin client-abort-6051 1 "$N4"
-	flow "orig=$(ep "$N4" 40004) resp=$(ep "$S4" 6051) conn_state=RSTO end=rst" \
+	flow4 40004 6051 "conn_state=RSTO end=rst" \
 		"verdict=fail orig.winsock=- resp.winsock=10054 anomalies=rst_abort:orig" \
 		"attempt=0 history_has=ShADdR absent=rst_after_idle"
 	finish client-abort-6051
@@ -442,20 +514,17 @@ scn_syn_timeout_6051() {
 	if in_ns "$NODE" test -e /proc/sys/net/ipv4/tcp_syn_linear_timeouts; then
 		in_ns "$NODE" sysctl -qw net.ipv4.tcp_syn_linear_timeouts=0
 	fi
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 6051 \
-		--mode serve --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 6051 serve
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode connect-only --src "$N4" --sport 40005 \
-		--dst "$S4" --dport 6051 --timeout 20 | tee "$WORK/client.log"
+	client connect-only "$N4" 40005 "$S4" 6051 --timeout 20 | tee "$WORK/client.log"
 	stop_bg
 	cap_stop
 	ns_down
-	grep -q 'result=ETIMEDOUT' "$WORK/client.log" || die "connect did not time out"
+	client_said ETIMEDOUT "connect did not time out"
 	check "$pcap" "SYNs (1 + 2 retries)" 'Flags \[S\]' 3 3
 	check "$pcap" "packets from the server" "$S4\.6051 >" 0 0
 	expect_begin syn-timeout-6051 1 "$N4"
-	flow "orig=$(ep "$N4" 40005) resp=$(ep "$S4" 6051) conn_state=S0" \
+	flow4 40005 6051 "conn_state=S0" \
 		"end=syn_timeout verdict=fail orig.winsock=10060 resp.winsock=-" \
 		"anomalies=syn_timeout:orig attempt=0 history=S absent=rst_refused"
 	finish syn-timeout-6051
@@ -464,57 +533,56 @@ scn_syn_timeout_6051() {
 scn_midstream_8531() {
 	local pcap="$WORK/midstream-8531.pcap"
 	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8531 \
-		--mode serve --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
-	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then close \
-		--src "$N4" --sport 40006 --dst "$S4" --dport 8531 \
-		--phase "$WORK/phase1" --go "$WORK/go"
-	wait_file "$WORK/phase1" 10
+	srv_up "$S4" 8531 serve
+	phased_up close 40006 8531
 	sleep 0.3 # the delayed ACK of the first response goes out before the capture
 	cap_start "$NODE" nic0 "$pcap"
 	touch "$WORK/go"
-	wait_bg
-	cap_stop
-	ns_down
+	run_end
 	check "$pcap" "SYNs" 'Flags \[S' 0 0
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
+	check_n "$pcap" FINs 2
 	tcpdump -c 1 -nn -r "$pcap" 2>/dev/null | grep -q "$N4\.40006 > .*length [1-9]" ||
 		die "midstream-8531: the first packet is not the client's data"
 	expect_begin midstream-8531 1 "$N4"
-	flow "orig=$(ep "$N4" 40006) resp=$(ep "$S4" 8531) conn_state=SF end=fin" \
+	flow4 40006 8531 "conn_state=SF end=fin" \
 		"verdict=notice orig.winsock=- resp.winsock=- anomalies=midstream_start:orig" \
 		"attempt=0 history_has=DdFf absent=orphan_no_state"
 	finish midstream-8531
 }
 
-scn_orphan_after_rst_8530() {
-	local pcap="$WORK/orphan-after-rst-8530.pcap" drops
-	ns_up
-	firewall_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode abort --abort-after 0.2 --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
-	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode wait-reset --src "$N4" --sport 40007 \
-		--dst "$S4" --dport 8530 | tee "$WORK/client.log"
-	wait_bg
-	grep -q 'result=ECONNRESET' "$WORK/client.log" || die "client did not see a reset"
-	# A strict firewall (TMG) forgets the connection on the RST.
-	in_ns "$RTR" conntrack -D -p tcp --orig-port-dst 8530 >/dev/null 2>&1 || true
-	sleep 0.2
-	py_ns "$NODE" craft --pcap "$pcap" --src "$N4" --sport 40007 --dst "$S4" \
-		--dport 8530 --count 3 --interval 0.2
+# craft_orphans PCAP SPORT rst|close WHAT: the client's side sends three data
+# segments on the connection from SPORT to 8530 after its RST or its close,
+# which the router's firewall has forgotten and must drop as invalid (WHAT
+# names them in the message if it does not); then the recording ends.
+craft_orphans() {
+	local pcap=$1 sport=$2 after=$3 what=$4 drops
+	py_ns "$NODE" craft --after "$after" --pcap "$pcap" --src "$N4" --sport "$sport" \
+		--dst "$S4" --dport 8530 --count 3 --interval 0.2
 	cap_stop
 	drops=$(invalid_drops)
 	ns_down
-	[[ $drops == 3 ]] || die "router dropped $drops orphan segments, not 3"
+	[[ $drops == 3 ]] || die "router dropped $drops $what segments, not 3"
 	note "  router firewall dropped $drops segments as invalid"
-	check "$pcap" "RSTs" 'Flags \[R' 1 1
+}
+
+scn_orphan_after_rst_8530() {
+	local pcap="$WORK/orphan-after-rst-8530.pcap"
+	ns_up
+	firewall_up
+	srv_up "$S4" 8530 abort --abort-after 0.2
+	cap_start "$NODE" nic0 "$pcap"
+	client wait-reset "$N4" 40007 "$S4" 8530 | tee "$WORK/client.log"
+	wait_bg
+	client_reset
+	# A strict firewall (TMG) forgets the connection on the RST.
+	in_ns "$RTR" conntrack -D -p tcp --orig-port-dst 8530 >/dev/null 2>&1 || true
+	sleep 0.2
+	craft_orphans "$pcap" 40007 rst orphan
+	check_n "$pcap" RSTs 1
 	check "$pcap" "client segments after the RST" \
 		"$N4\.40007 > .*Flags \[P\.\].*length 120" 3 3
 	expect_begin orphan-after-rst-8530 1 "$N4"
-	flow "orig=$(ep "$N4" 40007) resp=$(ep "$S4" 8530) conn_state=RSTR end=rst" \
+	flow4 40007 8530 "conn_state=RSTR end=rst" \
 		"verdict=fail orig.winsock=10054 resp.winsock=-" \
 		"anomalies=rst_abort:resp,orphan_after_rst:orig:3 attempt=0" \
 		"history_has=ShADdr firewall.strict_drops=3 absent=midstream_start,orphan_no_state"
@@ -522,19 +590,14 @@ scn_orphan_after_rst_8530() {
 }
 
 scn_conntrack_flush_8530() {
-	local pcap="$WORK/conntrack-flush-8530.pcap" drops
+	local pcap="$WORK/conntrack-flush-8530.pcap" drops client_pid
 	ns_up
 	firewall_up
 	in_ns "$NODE" sysctl -qw net.ipv4.tcp_retries2=4
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode serve --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 8530 serve
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then stall \
-		--src "$N4" --sport 40008 --dst "$S4" --dport 8530 \
-		--phase "$WORK/phase1" --go "$WORK/go"
-	local client_pid=${BG_PIDS[-1]}
-	wait_file "$WORK/phase1" 10
+	phased_up stall 40008 8530
+	client_pid=${BG_PIDS[-1]}
 	sleep 0.3
 	in_ns "$RTR" conntrack -F >/dev/null 2>&1
 	touch "$WORK/go"
@@ -544,77 +607,77 @@ scn_conntrack_flush_8530() {
 	drops=$(invalid_drops)
 	stop_bg
 	ns_down
-	grep -q 'result=ETIMEDOUT' "$WORK/client.log" || die "client did not give up"
+	client_said ETIMEDOUT "client did not give up"
 	note "  client: $(grep result= "$WORK/client.log"); router dropped $drops as invalid"
-	check "$pcap" "SYNs" 'Flags \[S\]' 1 1
+	check_n "$pcap" SYNs 1
 	check "$pcap" "RSTs or FINs" 'Flags \[[RF]' 0 0
 	check "$pcap" "copies of the unanswered request" \
 		"$N4\.40008 > .*Flags \[P\.\], seq [0-9]+:[0-9]+" 4
 	expect_begin conntrack-flush-8530 1 "$N4"
-	flow "orig=$(ep "$N4" 40008) resp=$(ep "$S4" 8530) conn_state=S1 end=open" \
+	flow4 40008 8530 "conn_state=S1 end=open" \
 		"verdict=fail orig.winsock=10053 resp.winsock=-" \
 		"anomalies=retransmission_giveup:orig attempt=0 history_has=ShADdT" \
 		"absent=rst_abort,orphan_no_state"
 	finish conntrack-flush-8530
 }
 
-# 512 KiB download from the server (the sender) to the node.
-# offload_run NAME SENDER_OFFLOADS CAPTURE_NS SPORT
+# A download from the server (the sender) to the node, captured in CAPTURE_NS,
+# with the sender's offloads on or off and, with gro, GRO on the node's nic0.
+# offload_run NAME SENDER_OFFLOADS CAPTURE_NS SPORT [BODY [gro]]
 offload_run() {
-	local name=$1 mode=$2 cns=$3 sport=$4
+	local name=$1 mode=$2 cns=$3 sport=$4 body=${5:-524288} gro=${6:-}
 	local pcap="$WORK/$name.pcap"
 	ns_up
 	offloads "$SRV" nic0 "$mode"
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode close --body 524288 --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	if [[ -n $gro ]]; then
+		in_ns "$NODE" ethtool -K nic0 gro on
+	fi
+	srv_up "$S4" 8530 close --body "$body"
 	cap_start "$cns" nic0 "$pcap"
-	py_ns "$NODE" client --mode fetch --src "$N4" --sport "$sport" \
-		--dst "$S4" --dport 8530
-	wait_bg
-	cap_stop
-	ns_down
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
-	check "$pcap" "RSTs" 'Flags \[R' 0 0
-	"$PY" "$WORK/tvrec.py" pcapstat --pcap "$pcap" >"$WORK/$name.stat"
-	note "  $(tr '\n' ' ' <"$WORK/$name.stat")"
+	client fetch "$N4" "$sport" "$S4" 8530
+	run_end
+	check_closed "$pcap"
+	pcapstat "$pcap" "$WORK/$name.stat"
 }
 
+# 512 KiB, the sender's offloads on, captured on the sender.
 scn_offload_sender() {
 	local stat="$WORK/offload-sender.stat"
 	offload_run offload-sender on "$SRV" 40009
-	grep -q "^bad_csum $S4 [1-9]" "$stat" || die "offload-sender: no bad checksums from $S4"
-	grep -q "^big $S4 [1-9]" "$stat" || die "offload-sender: no super-segments from $S4"
-	grep -q "^bad_csum $N4 0$" "$stat" || die "offload-sender: bad checksums from $N4"
-	grep -q "^big $N4 0$" "$stat" || die "offload-sender: big frames from $N4"
+	stat_has "$stat" "bad_csum $S4 [1-9]" "offload-sender: no bad checksums from $S4"
+	stat_has "$stat" "big $S4 [1-9]" "offload-sender: no super-segments from $S4"
+	stat_has "$stat" "bad_csum $N4 0$" "offload-sender: bad checksums from $N4"
+	stat_has "$stat" "big $N4 0$" "offload-sender: big frames from $N4"
 	expect_begin offload-sender 1 "$S4"
-	flow "orig=$(ep "$N4" 40009) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40009 8530 "conn_state=SF end=fin" \
 		"verdict=notice orig.winsock=- resp.winsock=-" \
 		"anomalies=checksum_offload:resp,tso_supersegment:resp attempt=0" \
 		"history_has=ShADdFfc absent=checksum_bad,gro_coalesced"
 	finish offload-sender
 }
 
+# 512 KiB, the sender's offloads on, captured on the receiver.
 scn_offload_receiver() {
 	local stat="$WORK/offload-receiver.stat"
 	offload_run offload-receiver on "$NODE" 40010
-	grep -q "^bad_csum $S4 0$" "$stat" || die "offload-receiver: bad checksums"
-	grep -q "^big $S4 0$" "$stat" || die "offload-receiver: big frames"
+	stat_has "$stat" "bad_csum $S4 0$" "offload-receiver: bad checksums"
+	stat_has "$stat" "big $S4 0$" "offload-receiver: big frames"
 	expect_begin offload-receiver 1 "$N4"
-	flow "orig=$(ep "$N4" 40010) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40010 8530 "conn_state=SF end=fin" \
 		"verdict=ok orig.winsock=- resp.winsock=- anomalies=- attempt=0" \
 		"history_has=ShADdFf" \
 		"absent=checksum_offload,checksum_bad,tso_supersegment,gro_coalesced"
 	finish offload-receiver
 }
 
+# 512 KiB, offloads off, captured on the sender.
 scn_offload_off() {
 	local stat="$WORK/offload-off.stat"
 	offload_run offload-off off "$SRV" 40011
-	grep -q "^bad_csum $S4 0$" "$stat" || die "offload-off: bad checksums"
-	grep -q "^big $S4 0$" "$stat" || die "offload-off: big frames"
+	stat_has "$stat" "bad_csum $S4 0$" "offload-off: bad checksums"
+	stat_has "$stat" "big $S4 0$" "offload-off: big frames"
 	expect_begin offload-off 1 "$S4"
-	flow "orig=$(ep "$N4" 40011) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40011 8530 "conn_state=SF end=fin" \
 		"verdict=ok orig.winsock=- resp.winsock=- anomalies=- attempt=0" \
 		"history_has=ShADdFf" \
 		"absent=checksum_offload,checksum_bad,tso_supersegment,gro_coalesced"
@@ -622,21 +685,9 @@ scn_offload_off() {
 }
 
 scn_idle_reset_6050() {
-	local pcap="$WORK/idle-reset-6050.pcap"
-	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 6050 \
-		--mode abort --abort-after 3.0 --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
-	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode wait-reset --src "$N4" --sport 40012 \
-		--dst "$S4" --dport 6050 | tee "$WORK/client.log"
-	wait_bg
-	cap_stop
-	ns_down
-	grep -q 'result=ECONNRESET' "$WORK/client.log" || die "client did not see a reset"
-	check "$pcap" "RSTs from the server" "$S4\.6050 > .*Flags \[R" 1 1
+	server_abort idle-reset-6050 40012 3.0
 	expect_begin idle-reset-6050 1 "$N4" --rst-idle 2
-	flow "orig=$(ep "$N4" 40012) resp=$(ep "$S4" 6050) conn_state=RSTR end=rst" \
+	flow4 40012 6050 "conn_state=RSTR end=rst" \
 		"verdict=fail orig.winsock=10054 resp.winsock=-" \
 		"anomalies=rst_abort:resp,rst_after_idle:resp attempt=0 history_has=ShADdr"
 	finish idle-reset-6050
@@ -645,21 +696,16 @@ scn_idle_reset_6050() {
 scn_many_short() {
 	local pcap="$WORK/many-short.pcap" i
 	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode close --count 300 --body 64 --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 8530 close --count 300 --body 64
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode fetch --count 300 --src "$N4" --sport 41000 \
-		--dst "$S4" --dport 8530
-	wait_bg
-	cap_stop
-	ns_down
-	check "$pcap" "SYNs" 'Flags \[S\]' 300 300
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 600 600
-	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	client fetch "$N4" 41000 "$S4" 8530 --count 300
+	run_end
+	check_n "$pcap" SYNs 300
+	check_n "$pcap" FINs 600
+	check_n "$pcap" RSTs 0
 	expect_begin many-short 300 "$N4"
 	for ((i = 0; i < 300; i++)); do
-		flow "orig=$(ep "$N4" $((41000 + i))) resp=$(ep "$S4" 8530) conn_state=SF" \
+		flow4 $((41000 + i)) 8530 "conn_state=SF" \
 			"end=fin verdict=ok orig.winsock=- resp.winsock=- anomalies=- attempt=0" \
 			"history_has=ShADdFf"
 	done
@@ -737,19 +783,13 @@ scn_orphan_no_state_8530() {
 		--mode close --ready "$WORK/srv2.ready"
 	wait_file "$WORK/srv.ready" 10
 	wait_file "$WORK/srv2.ready" 10
-	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then close \
-		--src "$N4" --sport 40016 --dst "$S4" --dport 8530 \
-		--phase "$WORK/phase1" --go "$WORK/go"
-	wait_file "$WORK/phase1" 10
+	phased_up close 40016 8530
 	sleep 0.3 # the delayed ACK of the first response goes out before the capture
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40017 \
-		--dst "$S4" --dport 8531
+	client fetch "$N4" 40017 "$S4" 8531
 	sleep 3.5
 	touch "$WORK/go"
-	wait_bg
-	cap_stop
-	ns_down
+	run_end
 	check "$pcap" "SYNs (the other fetch only)" 'Flags \[S\]' 1 1
 	check "$pcap" "SYNs on port 40016" '\.40016[ :].*Flags \[S' 0 0
 	check "$pcap" "FINs on port 40016" '\.40016[ :].*Flags \[[^]]*F' 2 2
@@ -762,10 +802,10 @@ scn_orphan_no_state_8530() {
 	n=$(count "$pcap" '\.40016[ :]')
 	note "  $n packets on port 40016"
 	expect_begin orphan-no-state-8530 2 "$N4" --grace 2
-	flow "orig=$(ep "$N4" 40017) resp=$(ep "$S4" 8531) conn_state=SF end=fin" \
+	flow4 40017 8531 "conn_state=SF end=fin" \
 		"verdict=ok orig.winsock=- resp.winsock=- anomalies=- attempt=0" \
 		"history_has=ShADdFf"
-	flow "orig=$(ep "$N4" 40016) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40016 8530 "conn_state=SF end=fin" \
 		"verdict=fail orig.winsock=- resp.winsock=- anomalies=orphan_no_state:orig" \
 		"attempt=0 history_has=DdFf firewall.strict_drops=$n absent=midstream_start"
 	finish orphan-no-state-8530
@@ -774,31 +814,21 @@ scn_orphan_no_state_8530() {
 # A fetch closed by FINs both ways; the router then forgets the connection and
 # the client's side sends three more data segments on the same 4-tuple.
 scn_orphan_after_close_8530() {
-	local pcap="$WORK/orphan-after-close-8530.pcap" drops
+	local pcap="$WORK/orphan-after-close-8530.pcap"
 	ns_up
 	firewall_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode close --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 8530 close
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40018 \
-		--dst "$S4" --dport 8530
+	client fetch "$N4" 40018 "$S4" 8530
 	wait_bg
 	sleep 0.2
 	in_ns "$RTR" conntrack -D -p tcp --orig-port-dst 8530 >/dev/null 2>&1 || true
-	py_ns "$NODE" craft --after close --pcap "$pcap" --src "$N4" --sport 40018 \
-		--dst "$S4" --dport 8530 --count 3 --interval 0.2
-	cap_stop
-	drops=$(invalid_drops)
-	ns_down
-	[[ $drops == 3 ]] || die "router dropped $drops late segments, not 3"
-	note "  router firewall dropped $drops segments as invalid"
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
-	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	craft_orphans "$pcap" 40018 close late
+	check_closed "$pcap"
 	check "$pcap" "client segments after the close" \
 		"$N4\.40018 > .*Flags \[P\.\].*length 120" 3 3
 	expect_begin orphan-after-close-8530 1 "$N4"
-	flow "orig=$(ep "$N4" 40018) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40018 8530 "conn_state=SF end=fin" \
 		"verdict=warn orig.winsock=- resp.winsock=-" \
 		"anomalies=orphan_after_close:orig:3 attempt=0 history_has=ShADdFf" \
 		"absent=orphan_after_rst,orphan_no_state,midstream_start,rst_abort"
@@ -812,12 +842,9 @@ scn_unsolicited_6050() {
 	ns_up
 	stealth_up "$NODE" "tcp sport 40020"
 	stealth_up "$SRV" "tcp dport 40021"
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 6050 \
-		--mode close --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 6050 close
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40019 \
-		--dst "$S4" --dport 6050
+	client fetch "$N4" 40019 "$S4" 6050
 	wait_bg
 	sleep 3
 	py_ns "$SRV" inject --kind lone-synack --src "$S4" --sport 6050 \
@@ -834,7 +861,7 @@ scn_unsolicited_6050() {
 	ns_down
 	[[ $nd == 1 && $sd == 1 ]] || die "stealth rules dropped $nd (node) and $sd (server) RSTs, not 1 and 1"
 	note "  the hosts' own RSTs dropped by their stealth rules: node $nd, server $sd"
-	check "$pcap" "SYNs" 'Flags \[S\]' 1 1
+	check_n "$pcap" SYNs 1
 	check "$pcap" "packets on port 40020 (the SYN-ACK)" \
 		"$S4\.6050 > $N4\.40020: Flags \[S\.\]" 1 1
 	check "$pcap" "packets on port 40021 (the FIN)" "$N4\.40021 > $S4\.6050: Flags \[F\]," 1 1
@@ -844,18 +871,18 @@ scn_unsolicited_6050() {
 	done
 	note "  the SYN-ACK came $(since_start "$pcap" '\.40020: ')s after the start of the capture"
 	expect_begin unsolicited-6050 4 "$N4" --grace 2
-	flow "orig=$(ep "$N4" 40019) resp=$(ep "$S4" 6050) conn_state=SF end=fin" \
+	flow4 40019 6050 "conn_state=SF end=fin" \
 		"verdict=ok orig.winsock=- resp.winsock=- anomalies=- attempt=0" \
 		"history_has=ShADdFf"
-	flow "orig=$(ep "$N4" 40020) resp=$(ep "$S4" 6050) conn_state=OTH end=open" \
+	flow4 40020 6050 "conn_state=OTH end=open" \
 		"verdict=warn orig.winsock=- resp.winsock=- anomalies=unsolicited_synack:resp" \
 		"attempt=0 history_has=h firewall.strict_drops=1" \
 		"absent=midstream_start,orphan_no_state,rst_refused"
-	flow "orig=$(ep "$N4" 40021) resp=$(ep "$S4" 6050) conn_state=SH" \
+	flow4 40021 6050 "conn_state=SH" \
 		"verdict=warn orig.winsock=- resp.winsock=- anomalies=unsolicited_fin:orig" \
 		"attempt=0 history=F firewall.strict_drops=1" \
 		"absent=midstream_start,orphan_no_state"
-	flow "orig=$(ep "$N4" 40022) resp=$(ep "$S4" 6050) conn_state=RSTRH end=rst" \
+	flow4 40022 6050 "conn_state=RSTRH end=rst" \
 		"verdict=warn orig.winsock=- resp.winsock=- anomalies=unsolicited_rst:resp" \
 		"attempt=0 history_has=r firewall.strict_drops=1" \
 		"absent=midstream_start,orphan_no_state,rst_abort,rst_refused"
@@ -868,30 +895,23 @@ scn_unsolicited_6050() {
 scn_rst_out_of_window_8530() {
 	local pcap="$WORK/rst-out-of-window-8530.pcap"
 	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode serve --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 8530 serve
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then close \
-		--src "$N4" --sport 40023 --dst "$S4" --dport 8530 \
-		--phase "$WORK/phase1" --go "$WORK/go"
-	wait_file "$WORK/phase1" 10
+	phased_up close 40023 8530
 	sleep 0.3
 	py_ns "$RTR" inject --kind rst-out-of-window --offset 4194304 --pcap "$pcap" \
 		--src "$S4" --sport 8530 --dst "$N4" --dport 40023 >/dev/null
 	sleep 0.3
 	touch "$WORK/go"
-	wait_bg
-	cap_stop
-	ns_down
-	grep -q 'result=OK' "$WORK/client.log" || die "client failed: $(cat "$WORK/client.log")"
-	check "$pcap" "RSTs" 'Flags \[R' 1 1
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
+	run_end
+	client_ok
+	check_n "$pcap" RSTs 1
+	check_n "$pcap" FINs 2
 	check "$pcap" "requests" "$N4\.40023 > .*Flags \[P\.\].*length 87" 2 2
 	check "$pcap" "responses" "$S4\.8530 > .*Flags \[P\.\].*length 592" 2 2
 	note "  $(tcpdump -nn -r "$pcap" 2>/dev/null | grep -m 1 'Flags \[R' | cut -d' ' -f2-)"
 	expect_begin rst-out-of-window-8530 1 "$N4"
-	flow "orig=$(ep "$N4" 40023) resp=$(ep "$S4" 8530) conn_state=RSTR end=fin" \
+	flow4 40023 8530 "conn_state=RSTR end=fin" \
 		"verdict=warn orig.winsock=- resp.winsock=- anomalies=rst_out_of_window:resp" \
 		"attempt=0 history_has=ShADdrFf" \
 		"absent=rst_abort,orphan_after_rst,rst_after_fin,rst_with_data"
@@ -904,9 +924,7 @@ scn_rst_out_of_window_8530() {
 scn_rst_with_data_6050() {
 	local pcap="$WORK/rst-with-data-6050.pcap" client_pid
 	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 6050 \
-		--mode serve --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 6050 serve
 	cap_start "$NODE" nic0 "$pcap"
 	py_ns_bg "$NODE" "$WORK/client.log" client --mode wait-reset \
 		--src "$N4" --sport 40024 --dst "$S4" --dport 6050 --phase "$WORK/phase1"
@@ -919,13 +937,13 @@ scn_rst_with_data_6050() {
 	cap_stop
 	stop_bg
 	ns_down
-	grep -q 'result=ECONNRESET' "$WORK/client.log" || die "client did not see a reset"
-	check "$pcap" "RSTs" 'Flags \[R' 1 1
+	client_reset
+	check_n "$pcap" RSTs 1
 	check "$pcap" "RSTs with data from the server's address" \
 		"$S4\.6050 > $N4\.40024: Flags \[R\.\].*length 50" 1 1
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 0 0
+	check_n "$pcap" FINs 0
 	expect_begin rst-with-data-6050 1 "$N4"
-	flow "orig=$(ep "$N4" 40024) resp=$(ep "$S4" 6050) conn_state=RSTR end=rst" \
+	flow4 40024 6050 "conn_state=RSTR end=rst" \
 		"verdict=fail orig.winsock=10054 resp.winsock=-" \
 		"anomalies=rst_abort:resp,rst_with_data:resp attempt=0 history_has=ShADdr" \
 		"absent=rst_after_idle,rst_out_of_window,orphan_after_rst"
@@ -938,14 +956,9 @@ scn_rst_with_data_6050() {
 scn_stall_8530() {
 	local pcap="$WORK/stall-8530.pcap" st drops
 	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode serve --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 8530 serve
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then close \
-		--src "$N4" --sport 40025 --dst "$S4" --dport 8530 \
-		--phase "$WORK/phase1" --go "$WORK/go"
-	wait_file "$WORK/phase1" 10
+	phased_up close 40025 8530
 	sleep 0.3
 	in_ns "$RTR" nft -f - <<EOF
 table inet tvstall {
@@ -962,19 +975,16 @@ EOF
 		sed -n 's/.*counter packets \([0-9]*\) bytes.*/\1/p' |
 		awk '{ n += $1 } END { print n + 0 }')
 	in_ns "$RTR" nft delete table inet tvstall
-	wait_bg
-	cap_stop
-	ns_down
-	grep -q 'result=OK' "$WORK/client.log" || die "client failed: $(cat "$WORK/client.log")"
+	run_end
+	client_ok
 	note "  the router dropped $drops segments during the outage"
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
-	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	check_closed "$pcap"
 	st=$(flowstat "$pcap" "$N4" 40025 "$S4" 8530)
 	note "  client data: $st"
 	(($(stat_of "$st" retrans) >= 2)) || die "stall-8530: fewer than 2 retransmissions"
 	(($(stat_of "$st" stall_ms) >= 2500)) || die "stall-8530: no progress for less than 2.5 s"
 	expect_begin stall-8530 1 "$N4" --stall 2
-	flow "orig=$(ep "$N4" 40025) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40025 8530 "conn_state=SF end=fin" \
 		"verdict=warn orig.winsock=- resp.winsock=- anomalies=stall:orig attempt=0" \
 		"history_has=ShADdFfT absent=retransmission_giveup,rst_abort,checksum_bad"
 	finish stall-8530
@@ -990,14 +1000,9 @@ scn_checksum_bad_8530() {
 	in_ns "$RTR" ethtool -K rtr-n rx off
 	in_ns "$RTR" ethtool -K rtr-s rx off
 	in_ns "$SRV" ethtool -K nic0 rx off
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode serve --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 8530 serve
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns_bg "$NODE" "$WORK/client.log" client --mode phased --then close \
-		--src "$N4" --sport 40026 --dst "$S4" --dport 8530 \
-		--phase "$WORK/phase1" --go "$WORK/go"
-	wait_file "$WORK/phase1" 10
+	phased_up close 40026 8530
 	sleep 0.3
 	py_ns "$NODE" inject --kind corrupt-copy --pcap "$pcap" \
 		--src "$N4" --sport 40026 --dst "$S4" --dport 8530 >/dev/null
@@ -1008,17 +1013,15 @@ scn_checksum_bad_8530() {
 	errs=$(in_ns "$SRV" cat /proc/net/snmp | awk '/^Tcp:/ { if (!c) {
 		for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") c = i } else print $c }')
 	ns_down
-	grep -q 'result=OK' "$WORK/client.log" || die "client failed: $(cat "$WORK/client.log")"
+	client_ok
 	[[ $errs == 1 ]] || die "the server counted $errs checksum errors, not 1"
 	note "  the server's stack counted $errs TCP checksum error"
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
-	check "$pcap" "RSTs" 'Flags \[R' 0 0
-	"$PY" "$WORK/tvrec.py" pcapstat --pcap "$pcap" >"$stat"
-	note "  $(tr '\n' ' ' <"$stat")"
-	grep -q "^bad_csum $N4 1$" "$stat" || die "checksum-bad-8530: not exactly 1 bad checksum from $N4"
-	grep -q "^bad_csum $S4 0$" "$stat" || die "checksum-bad-8530: bad checksums from $S4"
+	check_closed "$pcap"
+	pcapstat "$pcap" "$stat"
+	stat_has "$stat" "bad_csum $N4 1$" "checksum-bad-8530: not exactly 1 bad checksum from $N4"
+	stat_has "$stat" "bad_csum $S4 0$" "checksum-bad-8530: bad checksums from $S4"
 	expect_begin checksum-bad-8530 1 "$N4"
-	flow "orig=$(ep "$N4" 40026) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40026 8530 "conn_state=SF end=fin" \
 		"verdict=fail orig.winsock=- resp.winsock=- anomalies=checksum_bad:orig" \
 		"attempt=0 history_has=ShADdFfC absent=checksum_offload,truncated"
 	finish checksum-bad-8530
@@ -1028,28 +1031,13 @@ scn_checksum_bad_8530() {
 # software, and the node's nic0 coalesces what it receives (GRO).  Captured
 # on the node, the receiver.
 scn_gro_receiver() {
-	local pcap="$WORK/gro-receiver.pcap" stat="$WORK/gro-receiver.stat"
-	ns_up
-	offloads "$SRV" nic0 on
-	in_ns "$NODE" ethtool -K nic0 gro on
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode close --body 262144 --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
-	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40027 \
-		--dst "$S4" --dport 8530
-	wait_bg
-	cap_stop
-	ns_down
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
-	check "$pcap" "RSTs" 'Flags \[R' 0 0
-	"$PY" "$WORK/tvrec.py" pcapstat --pcap "$pcap" >"$stat"
-	note "  $(tr '\n' ' ' <"$stat")"
-	grep -q "^big $S4 [1-9]" "$stat" || die "gro-receiver: no coalesced frames from $S4"
-	grep -q "^big $N4 0$" "$stat" || die "gro-receiver: big frames from $N4"
-	grep -q "^bad_csum $N4 0$" "$stat" || die "gro-receiver: bad checksums from $N4"
+	local stat="$WORK/gro-receiver.stat"
+	offload_run gro-receiver on "$NODE" 40027 262144 gro
+	stat_has "$stat" "big $S4 [1-9]" "gro-receiver: no coalesced frames from $S4"
+	stat_has "$stat" "big $N4 0$" "gro-receiver: big frames from $N4"
+	stat_has "$stat" "bad_csum $N4 0$" "gro-receiver: bad checksums from $N4"
 	expect_begin gro-receiver 1 "$N4"
-	flow "orig=$(ep "$N4" 40027) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40027 8530 "conn_state=SF end=fin" \
 		"verdict=notice orig.winsock=- resp.winsock=- anomalies=gro_coalesced:resp" \
 		"attempt=0 history_has=ShADdFf absent=tso_supersegment,checksum_bad"
 	finish gro-receiver
@@ -1075,22 +1063,16 @@ table inet tvreorder {
 	}
 }
 EOF
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode close --body 262144 --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 8530 close --body 262144
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40028 \
-		--dst "$S4" --dport 8530
-	wait_bg
-	cap_stop
-	ns_down
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
-	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	client fetch "$N4" 40028 "$S4" 8530
+	run_end
+	check_closed "$pcap"
 	st=$(flowstat "$pcap" "$S4" 8530 "$N4" 40028)
 	note "  server data: $st"
 	(($(stat_of "$st" late) >= 10)) || die "reordering-8530: fewer than 10 segments out of order"
 	expect_begin reordering-8530 1 "$N4"
-	flow "orig=$(ep "$N4" 40028) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40028 8530 "conn_state=SF end=fin" \
 		"verdict=warn orig.winsock=- resp.winsock=- anomalies=reordering:resp" \
 		"attempt=0 history_has=ShADdFf" \
 		"absent=retransmission_giveup,checksum_bad,tso_supersegment,gro_coalesced"
@@ -1104,25 +1086,19 @@ scn_ack_unseen_8530() {
 	local pcap="$WORK/ack-unseen-8530.pcap" st
 	local plen='ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2)'
 	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode close --close-after 0.3 --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 8530 close --close-after 0.3
 	cap_start "$NODE" nic0 "$pcap" 262144 \
 		"arp or (tcp and not (src host $S4 and tcp[13] & 1 = 0 and $plen = 592))"
-	py_ns "$NODE" client --mode fetch --src "$N4" --sport 40029 \
-		--dst "$S4" --dport 8530
-	wait_bg
-	cap_stop
-	ns_down
-	check "$pcap" "FINs" 'Flags \[[^]]*F' 2 2
-	check "$pcap" "RSTs" 'Flags \[R' 0 0
+	client fetch "$N4" 40029 "$S4" 8530
+	run_end
+	check_closed "$pcap"
 	check "$pcap" "data segments from the server" "$S4\.8530 > .*length [1-9]" 0 0
 	st=$(flowstat "$pcap" "$S4" 8530 "$N4" 40029)
 	note "  server data: $st"
 	[[ $(stat_of "$st" unseen_acked) == 592 ]] ||
 		die "ack-unseen-8530: the client did not ack 592 unseen bytes"
 	expect_begin ack-unseen-8530 1 "$N4"
-	flow "orig=$(ep "$N4" 40029) resp=$(ep "$S4" 8530) conn_state=SF end=fin" \
+	flow4 40029 8530 "conn_state=SF end=fin" \
 		"verdict=warn orig.winsock=- resp.winsock=- anomalies=ack_unseen:orig" \
 		"attempt=0 history_has=ShADFfg absent=retransmission_giveup,checksum_bad"
 	finish ack-unseen-8530
@@ -1133,24 +1109,19 @@ scn_ack_unseen_8530() {
 scn_rst_after_fin_8530() {
 	local pcap="$WORK/rst-after-fin-8530.pcap"
 	ns_up
-	py_ns_bg "$SRV" "$WORK/srv.log" server --addr "$S4" --port 8530 \
-		--mode close --close-after 1.0 --ready "$WORK/srv.ready"
-	wait_file "$WORK/srv.ready" 10
+	srv_up "$S4" 8530 close --close-after 1.0
 	cap_start "$NODE" nic0 "$pcap"
-	py_ns "$NODE" client --mode shut-close --abort-after 0.3 --src "$N4" \
-		--sport 40030 --dst "$S4" --dport 8530 >/dev/null
-	wait_bg
-	cap_stop
-	ns_down
+	client shut-close "$N4" 40030 "$S4" 8530 --abort-after 0.3 >/dev/null
+	run_end
 	check "$pcap" "FINs from the client" "$N4\.40030 > .*Flags \[F" 1 1
 	check "$pcap" "FINs from the server" "$S4\.8530 > .*Flags \[[^]]*F" 0 0
 	check "$pcap" "responses" "$S4\.8530 > .*length 592" 1 1
 	check "$pcap" "RSTs from the client" "$N4\.40030 > .*Flags \[R" 1 1
-	check "$pcap" "RSTs" 'Flags \[R' 1 1
+	check_n "$pcap" RSTs 1
 	tcpdump -nn -r "$pcap" 2>/dev/null | grep -E 'Flags \[(F|R)' | head -n 1 |
 		grep -q "$N4\.40030 > .*Flags \[F" || die "rst-after-fin-8530: the RST came before the FIN"
 	expect_begin rst-after-fin-8530 1 "$N4"
-	flow "orig=$(ep "$N4" 40030) resp=$(ep "$S4" 8530) conn_state=RSTO end=rst" \
+	flow4 40030 8530 "conn_state=RSTO end=rst" \
 		"verdict=warn orig.winsock=- resp.winsock=10054 anomalies=rst_after_fin:orig" \
 		"attempt=0 history_has=ShADdFR absent=rst_abort,rst_after_idle,orphan_after_rst"
 	finish rst-after-fin-8530
