@@ -361,7 +361,7 @@ static void track(struct tv_analyzer *a, const struct packet *p)
     struct flow *f = flow_table_lookup(a->flows, &key);
     uint16_t attempt = 0;
 
-    if (f != NULL && tcp_conn_is_reuse(&f->conn, side == f->orig_side, &p->tcp)) {
+    if (f != NULL && tcp_conn_is_reuse(&f->conn, &p->tcp)) {
         /* A new connection on the same 5-tuple: the old one ends now. */
         if ((f->flags & FLOW_F_REFUSED) && f->attempt < UINT16_MAX)
             attempt = f->attempt + 1u;

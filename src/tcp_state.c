@@ -525,9 +525,6 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, 
     ev->state_before = e->state;
     ev->peer_state_before = peer->state;
     ev->was_closed = tcp_conn_is_closed(c);
-    ev->was_reset = e->state == TCP_STATE_RESET || peer->state == TCP_STATE_RESET;
-    ev->first_of_side = !(c->seen_first & (is_orig ? 1 : 2));
-    c->seen_first = (uint8_t)(c->seen_first | (is_orig ? 1 : 2));
 
     if (e->pkts < UINT32_MAX)
         e->pkts++;
@@ -570,8 +567,6 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, 
         }
     }
 
-    if (e->state == TCP_STATE_RESET && !(f & TCP_FLAG_RST))
-        ev->was_reset = true;
     update_last_seq(c, e, is_orig, f, seq_end, len, ev);
     /* Payload the capture cut short is data the observer never had: a later
      * ack over it shows as a content gap, as in a reassembler. */
@@ -597,10 +592,8 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, 
     if ((f & TCP_FLAG_SYN) && !(f & TCP_FLAG_ACK) && ev->state_before == TCP_STATE_SYN_SENT)
         ev->is_syn_retry = true;
 
-    if (t.do_close && !e->did_close) {
+    if (t.do_close)
         e->did_close = 1;
-        ev->closed_by_this = true;
-    }
     if (t.flip)
         tcp_conn_flip(c);
     return t.flip;
@@ -611,7 +604,6 @@ void tcp_conn_flip(struct tcp_conn *c)
     struct tcp_endpoint tmp = c->ep[0];
     c->ep[0] = c->ep[1];
     c->ep[1] = tmp;
-    c->seen_first = (uint8_t)(((c->seen_first & 1) << 1) | ((c->seen_first & 2) >> 1));
     history_flip(&c->history);
 }
 
@@ -620,9 +612,8 @@ bool tcp_conn_is_closed(const struct tcp_conn *c)
     return c->ep[0].did_close || c->ep[1].did_close;
 }
 
-bool tcp_conn_is_reuse(const struct tcp_conn *c, bool is_orig, const struct tcp_segment *seg)
+bool tcp_conn_is_reuse(const struct tcp_conn *c, const struct tcp_segment *seg)
 {
-    (void)is_orig;
     if (!(seg->flags & TCP_FLAG_SYN))
         return false;
     const struct tcp_endpoint *orig = &c->ep[0];

@@ -65,13 +65,10 @@ struct tcp_event {
     bool is_retransmission;
     bool is_syn_retry;     /* SYN repeated while still opening */
     bool is_rst_refusal;   /* RST answering a SYN */
-    bool closed_by_this;   /* this segment closed the connection (FIN both ways or RST) */
     bool ack_beyond_data;  /* acknowledges sequence space the peer was never seen to send */
     bool rst_acceptable;   /* a RST in the receiver's window (RFC 9293 3.10.7.4),
                               or answering a SYN, or not judgeable */
     bool was_closed;       /* the connection was already closed before this segment */
-    bool was_reset;        /* an acceptable RST had been seen before this segment */
-    bool first_of_side;    /* first segment seen from this side */
     bool ack_advanced;     /* acknowledged new data of the peer */
     bool filled_hole_fast; /* data that arrived out of order, soon after the
                               segment that overtook it */
@@ -82,7 +79,6 @@ struct tcp_event {
 struct tcp_conn {
     struct tcp_endpoint ep[2]; /* [0] originator, [1] responder */
     struct history history;
-    uint8_t seen_first : 2; /* bit per side: any packet seen */
 };
 
 void tcp_conn_init(struct tcp_conn *c);
@@ -111,7 +107,7 @@ uint32_t tcp_endpoint_peer_window(const struct tcp_endpoint *e, const struct tcp
 void tcp_conn_flip(struct tcp_conn *c);
 
 /* Zeek reuse rule: does this SYN on an existing flow start a new connection? */
-bool tcp_conn_is_reuse(const struct tcp_conn *c, bool is_orig, const struct tcp_segment *seg);
+bool tcp_conn_is_reuse(const struct tcp_conn *c, const struct tcp_segment *seg);
 
 /* Both sides closed, either side reset, or one side closed and the other silent. */
 bool tcp_conn_is_closed(const struct tcp_conn *c);

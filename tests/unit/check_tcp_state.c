@@ -289,7 +289,7 @@ START_TEST(test_new_syn_after_close_is_reuse)
     send_seg(CLIENT, SYN, 0);
     send_seg(SERVER, RST | ACK, 0);
     const struct packet *p = conversation_send(&fx.conv, CLIENT, SYN, 0);
-    ck_assert(tcp_conn_is_reuse(&fx.conn, true, &p->tcp));
+    ck_assert(tcp_conn_is_reuse(&fx.conn, &p->tcp));
 }
 END_TEST
 
@@ -298,9 +298,9 @@ START_TEST(test_same_isn_on_open_attempt_is_not_reuse)
     uint32_t isn = fx.conv.next_seq[CLIENT];
     send_seg(CLIENT, SYN, 0);
     const struct packet *p = conversation_send_at(&fx.conv, CLIENT, SYN, 0, isn);
-    ck_assert(!tcp_conn_is_reuse(&fx.conn, true, &p->tcp));
+    ck_assert(!tcp_conn_is_reuse(&fx.conn, &p->tcp));
     p = conversation_send_at(&fx.conv, CLIENT, SYN, 0, isn + 77777);
-    ck_assert(tcp_conn_is_reuse(&fx.conn, true, &p->tcp));
+    ck_assert(tcp_conn_is_reuse(&fx.conn, &p->tcp));
 }
 END_TEST
 
