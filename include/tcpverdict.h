@@ -50,12 +50,19 @@ struct tv_packet {
     int linktype;  /* LINKTYPE_* / DLT_* value of the capture */
     int64_t ts_us; /* capture timestamp, microseconds since the epoch */
     const uint8_t *data;
-    uint32_t caplen;    /* bytes captured */
-    uint32_t wirelen;   /* bytes on the wire */
-    uint32_t epb_flags; /* pcapng enhanced packet block flags, 0 if none */
-    uint64_t number;    /* 1-based position in the whole input, so that several
-                           analyzers fed from one stream agree; 0: the
-                           analyzer counts the packets it is given */
+    uint32_t caplen;     /* bytes captured */
+    uint32_t wirelen;    /* bytes on the wire */
+    uint32_t epb_flags;  /* pcapng enhanced packet block flags, 0 if none */
+    uint64_t number;     /* 1-based position in the whole input, so that several
+                            analyzers fed from one stream agree; 0: the
+                            analyzer counts the packets it is given */
+    bool is_data_stable; /* data stays valid after the packet is handed on
+                            (a mapped file), so it need not be copied */
+    bool has_frame_sum;  /* frame_sum is set */
+    uint32_t frame_sum;  /* RFC 1071 sum of data[0, caplen), unfolded, as a
+                            thread with time to spare computed it: the TCP
+                            checksum is then derived without reading the
+                            payload again */
 };
 
 /* A TCP port named as a service (--service PORT=NAME). */

@@ -441,8 +441,11 @@ void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
     advance(a, pkt->ts_us);
 
     struct packet p;
-    enum tv_decode_status status = decode_packet(pkt->linktype, pkt->data, pkt->caplen,
-                                                 pkt->wirelen, a->cfg.verify_checksums, &p);
+    enum tv_decode_status status = pkt->has_frame_sum && a->cfg.verify_checksums
+                                       ? decode_packet_summed(pkt->linktype, pkt->data, pkt->caplen,
+                                                              pkt->wirelen, pkt->frame_sum, &p)
+                                       : decode_packet(pkt->linktype, pkt->data, pkt->caplen,
+                                                       pkt->wirelen, a->cfg.verify_checksums, &p);
     a->stats.decode[status]++;
     if (status != TV_DECODE_OK)
         return;

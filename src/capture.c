@@ -10,9 +10,17 @@
  * pcap files are scaled by libpcap and the rest of the program sees one
  * resolution.
  *
- * Invariants: at most one input is open at a time; nothing is allocated
- * per packet (libpcap owns the buffer pcap_next_ex hands out, valid until
- * the next call); the -w file, once open, has the first input's link type.
+ * Invariants: at most one input is open at a time (mappings outlive their
+ * input); nothing is allocated per packet; the -w file, once open, has the
+ * first input's link type.
+ *
+ * Classic pcap files on the link types tcpverdict decodes are read in
+ * place (savefile.c) once libpcap has checked their header: their packets
+ * reach the callback as pointers into the mapped file, marked stable, and
+ * the mappings stay until capture_destroy(), so a packet handed on may be
+ * read after the callback returns. The filter then runs here, with
+ * libpcap's own interpreter. Other inputs (pcapng, standard input, pipes)
+ * are read through libpcap, whose buffer is valid only until the next call.
  *
  * Reading is split into "open an input" and "drain an input". A live
  * interface is one more kind of input, opened before the run (so that the
@@ -31,6 +39,7 @@
 
 #include "capture.h"
 #include "log.h"
+#include "savefile.h"
 #include "banned.h"
 
 /* The -w header's snap length. Not the first input's: a later input may
@@ -41,8 +50,11 @@
 
 /* One opened input: a file or an interface. */
 struct capture_input {
-    const char *name; /* as given; "-" is stdin */
-    pcap_t *pcap;     /* owned */
+    const char *name;          /* as given; "-" is stdin */
+    pcap_t *pcap;              /* owned */
+    struct savefile *map;      /* owned by the capture's maps[]: read in place, or NULL */
+    struct bpf_program filter; /* owned with has_filter; the mapped reader applies it */
+    bool has_filter;
     int linktype;
     bool is_nano; /* timestamps carry nanoseconds */
 };
@@ -55,6 +67,8 @@ struct capture {
     int dump_errno;            /* first write error on the -w file, 0 if none */
     const char *dump_input;    /* borrowed: the input that fixed the link type */
     struct capture_input live; /* the interface, once capture_open() opened it */
+    struct savefile **maps;    /* owned: mapped inputs, kept until the end */
+    size_t map_count;
     volatile sig_atomic_t is_stop_requested;
 };
 
@@ -75,6 +89,13 @@ struct capture *capture_create(const struct capture_options *opt)
     if (cap == NULL)
         return NULL;
     cap->opt = *opt;
+    if (opt->input_count > 0) {
+        cap->maps = calloc(opt->input_count, sizeof(*cap->maps));
+        if (cap->maps == NULL) {
+            free(cap);
+            return NULL;
+        }
+    }
     return cap;
 }
 
@@ -89,6 +110,9 @@ void capture_destroy(struct capture *cap)
         pcap_dump_close(cap->dumper);
     if (cap->dump_pcap != NULL)
         pcap_close(cap->dump_pcap);
+    for (size_t i = 0; i < cap->map_count; i++)
+        savefile_close(cap->maps[i]);
+    free(cap->maps);
     free(cap);
 }
 
@@ -120,15 +144,54 @@ static enum capture_status capture_open_file(const char *name, struct capture_in
     return CAPTURE_OK;
 }
 
+/* Link types whose records libpcap hands out exactly as stored (it alters
+ * some others, such as USB and NFLOG headers of swapped files), and that
+ * tcpverdict decodes. */
+static bool capture_is_mappable_linktype(int linktype)
+{
+    switch (linktype) {
+    case DLT_NULL:
+    case DLT_EN10MB:
+    case DLT_RAW:
+    case DLT_LOOP:
+    case DLT_LINUX_SLL:
+    case DLT_LINUX_SLL2:
+    case DLT_IPV4:
+    case DLT_IPV6:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Switches a pcap 2.4 file to reading in place when it can be; otherwise
+ * libpcap goes on reading it. */
+static void capture_try_map(struct capture *cap, struct capture_input *in)
+{
+    if (strcmp(in->name, "-") == 0 || !capture_is_mappable_linktype(in->linktype) ||
+        pcap_major_version(in->pcap) != 2 || pcap_minor_version(in->pcap) != 4 ||
+        cap->map_count == cap->opt.input_count)
+        return;
+    int snapshot = pcap_snapshot(in->pcap);
+    if (snapshot <= 0)
+        return;
+    in->map = savefile_open(in->name, (uint32_t)snapshot);
+    if (in->map != NULL)
+        cap->maps[cap->map_count++] = in->map;
+}
+
 static void capture_close_input(struct capture_input *in)
 {
     if (in->pcap != NULL)
         pcap_close(in->pcap);
     in->pcap = NULL;
+    if (in->has_filter)
+        pcap_freecode(&in->filter);
+    in->has_filter = false;
+    in->map = NULL; /* the mapping stays: packets handed on may still be read */
 }
 
-static enum capture_status capture_apply_filter(const struct capture *cap,
-                                                const struct capture_input *in)
+static enum capture_status capture_apply_filter(const struct capture *cap, struct capture_input *in)
 {
     if (cap->opt.filter == NULL)
         return CAPTURE_OK;
@@ -143,14 +206,12 @@ static enum capture_status capture_apply_filter(const struct capture *cap,
         if (pcap_lookupnet(in->name, &net, &netmask, errbuf) != 0)
             netmask = PCAP_NETMASK_UNKNOWN;
     }
-    struct bpf_program prog;
-    if (pcap_compile(in->pcap, &prog, cap->opt.filter, 1, netmask) != 0) {
+    if (pcap_compile(in->pcap, &in->filter, cap->opt.filter, 1, netmask) != 0) {
         log_error("filter expression '%s': %s", cap->opt.filter, pcap_geterr(in->pcap));
         return CAPTURE_ERR_FILTER;
     }
-    int rc = pcap_setfilter(in->pcap, &prog);
-    pcap_freecode(&prog);
-    if (rc != 0) {
+    in->has_filter = true;
+    if (pcap_setfilter(in->pcap, &in->filter) != 0) {
         log_error("filter expression '%s': %s", cap->opt.filter, pcap_geterr(in->pcap));
         return CAPTURE_ERR_FILTER;
     }
@@ -203,6 +264,24 @@ static void capture_dump(struct capture *cap, const struct pcap_pkthdr *hdr, con
         cap->dump_errno = errno != 0 ? errno : EIO;
 }
 
+/* One packet of a file to the -w copy and the callback; packet carries
+ * what stays the same for the whole input. */
+static void capture_deliver(struct capture *cap, const struct pcap_pkthdr *hdr, const u_char *data,
+                            struct tv_packet *packet, capture_packet_fn on_packet,
+                            capture_pause_fn on_pause, void *ctx)
+{
+    packet->ts_us = (int64_t)hdr->ts.tv_sec * 1000000 + (int64_t)hdr->ts.tv_usec;
+    packet->data = data;
+    packet->caplen = hdr->caplen;
+    packet->wirelen = hdr->len;
+    cap->stats.packets++;
+    if (cap->dumper != NULL && cap->dump_errno == 0)
+        capture_dump(cap, hdr, data);
+    on_packet(packet, ctx);
+    if (cap->stats.packets % CAPTURE_FILE_PAUSE_PACKETS == 0)
+        on_pause(ctx);
+}
+
 /* Hands on every packet of one input until it ends, fails or the limit is
  * reached. A read error is not fatal: a capture cut short (a disk full, a
  * copy interrupted) still has useful packets before the cut. */
@@ -226,19 +305,35 @@ static void capture_drain(struct capture *cap, const struct capture_input *in,
             return;
         }
 
-        packet.ts_us = (int64_t)hdr->ts.tv_sec * 1000000 + (int64_t)hdr->ts.tv_usec;
-        packet.data = data;
-        packet.caplen = hdr->caplen;
-        packet.wirelen = hdr->len;
         /* libpcap does not expose pcapng EPB flags through pcap_next_ex. */
-        packet.epb_flags = 0;
+        capture_deliver(cap, hdr, data, &packet, on_packet, on_pause, ctx);
+    }
+}
 
-        cap->stats.packets++;
-        if (cap->dumper != NULL && cap->dump_errno == 0)
-            capture_dump(cap, hdr, data);
-        on_packet(&packet, ctx);
-        if (cap->stats.packets % CAPTURE_FILE_PAUSE_PACKETS == 0)
-            on_pause(ctx);
+/* The same for a mapped input: the filter runs here, and the packet bytes
+ * stay where they are. */
+static void capture_drain_mapped(struct capture *cap, const struct capture_input *in,
+                                 capture_packet_fn on_packet, capture_pause_fn on_pause, void *ctx)
+{
+    struct tv_packet packet = {.linktype = in->linktype, .is_data_stable = true};
+
+    while (!capture_limit_reached(cap) && !cap->is_stop_requested) {
+        struct savefile_record rec;
+        enum savefile_status status = savefile_next(in->map, &rec);
+        if (status == SAVEFILE_END)
+            return;
+        if (status != SAVEFILE_PACKET) {
+            log_warn("%s: %s; the rest of it is skipped", capture_input_label(in->name),
+                     savefile_error(in->map));
+            cap->stats.input_errors++;
+            return;
+        }
+        struct pcap_pkthdr hdr = {.caplen = rec.caplen, .len = rec.wirelen};
+        hdr.ts.tv_sec = (time_t)rec.ts_sec;
+        hdr.ts.tv_usec = rec.ts_usec;
+        if (in->has_filter && pcap_offline_filter(&in->filter, &hdr, rec.data) == 0)
+            continue;
+        capture_deliver(cap, &hdr, rec.data, &packet, on_packet, on_pause, ctx);
     }
 }
 
@@ -485,7 +580,11 @@ enum capture_status capture_run(struct capture *cap, capture_packet_fn on_packet
             status = capture_prepare_dump(cap, &in);
         if (status == CAPTURE_OK) {
             cap->stats.inputs_read++;
-            capture_drain(cap, &in, on_packet, on_pause, ctx);
+            capture_try_map(cap, &in);
+            if (in.map != NULL)
+                capture_drain_mapped(cap, &in, on_packet, on_pause, ctx);
+            else
+                capture_drain(cap, &in, on_packet, on_pause, ctx);
         }
         capture_close_input(&in);
         if (status != CAPTURE_OK)

@@ -8,7 +8,8 @@
  * analyzer does) and does not decide exit statuses (main.c does): it reports
  * a status and counts, and says what went wrong on stderr through log.c.
  *
- * Packet bytes handed to the callback are valid only until it returns.
+ * Packet bytes handed to the callback are valid only until it returns,
+ * unless the packet says is_data_stable: then until capture_destroy().
  * Timestamps are always microseconds, whatever the file's or the
  * interface's precision. Everything runs on the calling thread, except
  * capture_stop(), which a signal handler may call.

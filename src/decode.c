@@ -67,8 +67,11 @@ struct layer {
 /* Decoding state shared by all layers of one frame. */
 struct decoder {
     const uint8_t *frame;
+    uint32_t caplen;
     uint32_t uncaptured_len; /* wire bytes the capture cut off the end */
     bool verify_checksums;
+    bool has_frame_sum;
+    uint32_t frame_sum; /* csum_add(0, frame, caplen), with has_frame_sum */
     struct packet *out;
 };
 
@@ -171,6 +174,34 @@ uint16_t csum_fold(uint32_t sum)
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
     return (uint16_t)sum;
+}
+
+static uint16_t csum_swap(uint16_t v)
+{
+    return (uint16_t)((v >> 8) | (v << 8));
+}
+
+/*
+ * The sum of data[off, off + span_len) from the sum of all of data: the
+ * bytes before and after the span are summed and taken away, since
+ * ones'-complement subtraction is addition of the complement. Bytes at
+ * odd offsets sit in the low half of the frame's 16-bit words, so a part
+ * that starts at an odd offset counts byte-swapped (RFC 1071 2(B)). The
+ * result may be 0x0000 where summing the span gives 0xffff: both are zero
+ * in ones'-complement arithmetic, and adding either to a non-zero sum
+ * folds to the same value.
+ */
+uint16_t csum_span(uint32_t total, const uint8_t *data, uint32_t len, uint32_t off,
+                   uint32_t span_len)
+{
+    uint32_t end = off + span_len;
+    uint16_t before = csum_fold(csum_add(0, data, off));
+    uint16_t after = csum_fold(csum_add(0, data + end, len - end));
+    if (end & 1u)
+        after = csum_swap(after);
+    uint32_t sum = (uint32_t)csum_fold(total) + (uint16_t)~before + (uint16_t)~after;
+    uint16_t span = csum_fold(sum);
+    return (off & 1u) ? csum_swap(span) : span;
 }
 
 static uint32_t csum_add32(uint32_t sum, uint32_t v)
@@ -409,10 +440,19 @@ static bool is_partial_sum(uint16_t stored, uint32_t pseudo_sum)
  * segmentation offload (LSO) super-segment, Windows leaves the length out
  * of that sum, since each segment the NIC cuts will have its own.
  */
-static enum csum_result tcp_checksum(const struct cursor *seg, uint16_t stored, uint32_t pseudo_sum,
+static enum csum_result tcp_checksum(const struct decoder *d, const struct cursor *seg,
+                                     uint16_t stored, uint32_t pseudo_sum,
                                      uint32_t pseudo_sum_no_len)
 {
-    uint32_t sum = csum_add(pseudo_sum, cursor_ptr(seg), (uint32_t)cursor_remaining(seg));
+    const uint8_t *start = cursor_ptr(seg);
+    uint32_t len = (uint32_t)cursor_remaining(seg);
+    uint32_t sum;
+    if (d->has_frame_sum && start >= d->frame && len <= d->caplen &&
+        (size_t)(start - d->frame) <= d->caplen - len)
+        sum = csum_add32(pseudo_sum, csum_span(d->frame_sum, d->frame, d->caplen,
+                                               (uint32_t)(start - d->frame), len));
+    else
+        sum = csum_add(pseudo_sum, start, len);
     if (csum_fold(sum) == 0xffff)
         return CSUM_OK;
     if (is_partial_sum(stored, pseudo_sum) || is_partial_sum(stored, pseudo_sum_no_len))
@@ -449,7 +489,7 @@ static enum tv_decode_status decode_tcp_in_ip(struct decoder *d, struct layer *l
     if (d->verify_checksums && cursor_remaining(&whole) == l->claimed_len) {
         uint32_t pseudo = pseudo_header_sum(p->family, pseudo_src, pseudo_dst, l->claimed_len);
         uint32_t pseudo_no_len = pseudo_header_sum(p->family, pseudo_src, pseudo_dst, 0);
-        p->tcp_csum = tcp_checksum(&whole, p->tcp.checksum, pseudo, pseudo_no_len);
+        p->tcp_csum = tcp_checksum(d, &whole, p->tcp.checksum, pseudo, pseudo_no_len);
     }
     return TV_DECODE_OK;
 }
@@ -712,22 +752,40 @@ static enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, un
     return decode_ip_payload(d, &ip, proto, ps.src, ps.dst, depth);
 }
 
-enum tv_decode_status decode_packet(int linktype, const uint8_t *data, uint32_t caplen,
-                                    uint32_t wirelen, bool verify_checksums, struct packet *out)
+static enum tv_decode_status decode_frame(struct decoder *d, int linktype, const uint8_t *data,
+                                          uint32_t caplen, uint32_t wirelen)
 {
     static const uint8_t empty[1];
+    struct packet *out = d->out;
     memset(out, 0, sizeof(*out));
     out->tcp_csum = CSUM_UNVERIFIED;
     out->ip_csum = CSUM_UNVERIFIED;
-    if (data == NULL)
+    if (data == NULL) {
         caplen = 0;
+        d->has_frame_sum = false;
+    }
+    d->frame = data ? data : empty;
+    d->caplen = caplen;
+    d->uncaptured_len = wirelen > caplen ? wirelen - caplen : 0;
+    struct cursor c = cursor_make(d->frame, caplen);
+    return decode_link(d, linktype, &c);
+}
 
+enum tv_decode_status decode_packet(int linktype, const uint8_t *data, uint32_t caplen,
+                                    uint32_t wirelen, bool verify_checksums, struct packet *out)
+{
+    struct decoder d = {.verify_checksums = verify_checksums, .out = out};
+    return decode_frame(&d, linktype, data, caplen, wirelen);
+}
+
+enum tv_decode_status decode_packet_summed(int linktype, const uint8_t *data, uint32_t caplen,
+                                           uint32_t wirelen, uint32_t frame_sum, struct packet *out)
+{
     struct decoder d = {
-        .frame = data ? data : empty,
-        .uncaptured_len = wirelen > caplen ? wirelen - caplen : 0,
-        .verify_checksums = verify_checksums,
+        .verify_checksums = true,
+        .has_frame_sum = true,
+        .frame_sum = frame_sum,
         .out = out,
     };
-    struct cursor c = cursor_make(d.frame, caplen);
-    return decode_link(&d, linktype, &c);
+    return decode_frame(&d, linktype, data, caplen, wirelen);
 }

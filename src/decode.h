@@ -100,6 +100,13 @@ struct packet {
 enum tv_decode_status decode_packet(int linktype, const uint8_t *data, uint32_t caplen,
                                     uint32_t wirelen, bool verify_checksums, struct packet *out);
 
+/* The same with checksums verified, given frame_sum = csum_add(0, data,
+ * caplen) computed beforehand (by another thread): the TCP checksum then
+ * costs a sum of the headers around the segment, not of its payload. */
+enum tv_decode_status decode_packet_summed(int linktype, const uint8_t *data, uint32_t caplen,
+                                           uint32_t wirelen, uint32_t frame_sum,
+                                           struct packet *out);
+
 /* Decodes a TCP header and options from c (positioned at the TCP header).
  * Used by decode_packet; exposed for tests. */
 enum tv_decode_status decode_tcp(struct cursor *c, struct tcp_segment *seg);
@@ -107,5 +114,9 @@ enum tv_decode_status decode_tcp(struct cursor *c, struct tcp_segment *seg);
 /* Ones'-complement sum helpers, exposed for tests. Result is folded to 16 bits. */
 uint32_t csum_add(uint32_t sum, const uint8_t *data, uint32_t len);
 uint16_t csum_fold(uint32_t sum);
+/* The folded sum of data[off, off + span_len) derived from total, the sum
+ * of data[0, len); may be 0x0000 where a direct sum folds to 0xffff. */
+uint16_t csum_span(uint32_t total, const uint8_t *data, uint32_t len, uint32_t off,
+                   uint32_t span_len);
 
 #endif

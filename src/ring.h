@@ -25,14 +25,18 @@ enum ring_slot_kind {
     RING_SLOT_END,        /* no more slots will follow; ts_us is the last time */
 };
 
-/* One slot: a small header, then up to data_cap bytes of packet. */
+/* One slot: a small header, then up to data_cap bytes of packet, unless
+ * the packet's bytes are elsewhere (ext_data). */
 struct ring_slot {
-    int64_t ts_us;   /* packet time, microseconds since the epoch */
-    uint64_t number; /* 1-based position in the whole input */
-    uint32_t caplen; /* bytes in data[] */
+    int64_t ts_us;           /* packet time, microseconds since the epoch */
+    uint64_t number;         /* 1-based position in the whole input */
+    const uint8_t *ext_data; /* the packet, where it stays valid; NULL: in data[] */
+    uint32_t caplen;         /* bytes of packet */
     uint32_t wirelen;
     int32_t linktype;
-    uint32_t kind; /* enum ring_slot_kind */
+    uint32_t frame_sum; /* with has_frame_sum: the packet's RFC 1071 sum */
+    uint8_t kind;       /* enum ring_slot_kind */
+    uint8_t has_frame_sum;
     uint8_t data[];
 };
 

@@ -69,9 +69,23 @@ static struct frame build(const struct pb_tcp *t)
     return build_link(LINK_ETHERNET, t);
 }
 
+/* Every decode here runs twice: summing the segment itself, and deriving
+ * its sum from the whole frame's as the pipeline provides it. Both must
+ * agree on everything, the checksum verdicts above all. */
 static enum tv_decode_status decode_link(int linktype, const struct frame *f, struct packet *p)
 {
-    return decode_packet(linktype, f->bytes, (uint32_t)f->len, (uint32_t)f->len, true, p);
+    uint32_t len = (uint32_t)f->len;
+    enum tv_decode_status status = decode_packet(linktype, f->bytes, len, len, true, p);
+    struct packet q;
+    enum tv_decode_status summed =
+        decode_packet_summed(linktype, f->bytes, len, len, csum_add(0, f->bytes, len), &q);
+    ck_assert_int_eq(summed, status);
+    if (status == TV_DECODE_OK) {
+        ck_assert_int_eq(q.tcp_csum, p->tcp_csum);
+        ck_assert_int_eq(q.ip_csum, p->ip_csum);
+        ck_assert_uint_eq(q.payload_len, p->payload_len);
+    }
+    return status;
 }
 
 static enum tv_decode_status decode(const struct frame *f, struct packet *p)
@@ -831,6 +845,34 @@ START_TEST(test_every_status_has_a_name_and_skips_are_not_errors)
 END_TEST
 
 /* RFC 1071 section 3's worked example. */
+/* The span's sum derived from the total must be the span's own sum, up to
+ * the two zeros of ones'-complement arithmetic, at every alignment. */
+START_TEST(test_span_sum_from_the_frame_sum_matches_a_direct_sum)
+{
+    uint8_t data[301];
+    uint32_t seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof(data); i++) {
+            seed = seed * 1103515245u + 12345u;
+            data[i] = (uint8_t)(round % 7 == 0 ? 0xff : seed >> 16);
+        }
+        uint32_t len = (uint32_t)(round % 2 == 0 ? sizeof(data) : sizeof(data) - 1 - round % 9);
+        uint32_t total = csum_add(0, data, len);
+        for (uint32_t off = 0; off < 40; off++) {
+            for (uint32_t span = 0; off + span <= len; span += 1 + span / 3) {
+                uint16_t derived = csum_span(total, data, len, off, span);
+                uint16_t direct = csum_fold(csum_add(0, data + off, span));
+                if (derived != direct)
+                    ck_assert_msg((derived == 0 && direct == 0xffff) ||
+                                      (derived == 0xffff && direct == 0),
+                                  "off %u span %u len %u: %04x, direct %04x", off, span, len,
+                                  derived, direct);
+            }
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_ones_complement_sum_matches_rfc1071)
 {
     static const uint8_t words[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
@@ -845,6 +887,7 @@ static Suite *decode_suite(void)
     Suite *s = suite_create("decode");
     TCase *link = tcase_create("link");
     tcase_add_test(link, test_ipv4_syn_decodes_header_and_options);
+    tcase_add_test(link, test_span_sum_from_the_frame_sum_matches_a_direct_sum);
     tcase_add_test(link, test_ipv6_segment_decodes_addresses_and_payload);
     tcase_add_loop_test(link, test_every_link_type_yields_the_same_segment, 0,
                         (int)(sizeof(link_cases) / sizeof(link_cases[0])));

@@ -113,6 +113,64 @@ static void run_flows(size_t worker_count, struct seen *seen, struct tv_stats *s
     pipeline_destroy(pl);
 }
 
+/* Packets whose bytes stay valid (a mapped file) go to the workers by
+ * reference, with their sum computed on the capture side: the workers'
+ * checksum verdicts must be those of copied packets. Every third segment
+ * carries a wrong checksum, every fifth odd-length payload. */
+static void run_checksums(bool is_data_stable, struct tv_stats *st)
+{
+    enum { SEGMENT_COUNT = 300 };
+    static uint8_t frames[SEGMENT_COUNT][256];
+    static struct seen seen[2];
+    memset(seen, 0, sizeof(seen));
+    struct pipeline *pl = make_pipeline(2, false, seen);
+    ck_assert_int_eq(pipeline_start(pl), PIPELINE_OK);
+    for (int i = 0; i < SEGMENT_COUNT; i++) {
+        struct pb_tcp t = {.src = i % 2 ? "10.0.0.1" : "2001:db8::1",
+                           .dst = i % 2 ? "10.0.0.2" : "2001:db8::2",
+                           .sport = (uint16_t)(40000 + i % 7),
+                           .dport = 445,
+                           .seq = 1000u + (uint32_t)i * 100u,
+                           .ack = 1,
+                           .flags = TCP_FLAG_ACK,
+                           .payload_len = (uint32_t)(i % 5 == 0 ? 33 : 64),
+                           .bad_checksum = i % 3 == 0,
+                           .vlan = (uint16_t)(i % 4 == 0 ? 7 : 0),
+                           .wscale = -1};
+        size_t len = pb_build(&t, frames[i], sizeof(frames[i]));
+        ck_assert_uint_gt(len, 0);
+        struct tv_packet p = {
+            .linktype = LINK_ETHERNET,
+            .ts_us = 1700000000000000 + i,
+            .data = frames[i],
+            .caplen = (uint32_t)len,
+            .wirelen = (uint32_t)len,
+            .is_data_stable = is_data_stable,
+        };
+        pipeline_packet(pl, &p);
+    }
+    pipeline_flush(pl);
+    pipeline_finish(pl);
+    uint64_t *anomaly_flows = calloc(tv_anomaly_code_count(), sizeof(*anomaly_flows));
+    pipeline_totals(pl, st, anomaly_flows);
+    free(anomaly_flows);
+    pipeline_destroy(pl);
+    ck_assert_uint_eq(st->tcp_packets, SEGMENT_COUNT);
+    ck_assert_uint_eq(st->tcp_checksum_bad, SEGMENT_COUNT / 3);
+}
+
+START_TEST(test_stable_packets_are_summed_on_the_capture_side)
+{
+    struct tv_stats copied;
+    struct tv_stats in_place;
+    run_checksums(false, &copied);
+    run_checksums(true, &in_place);
+    ck_assert_uint_eq(in_place.tcp_checksum_bad, copied.tcp_checksum_bad);
+    ck_assert_uint_eq(in_place.tcp_checksum_unverified, copied.tcp_checksum_unverified);
+    ck_assert_uint_eq(in_place.tcp_checksum_unverified, 0);
+}
+END_TEST
+
 START_TEST(test_both_directions_meet_on_one_worker)
 {
     static struct seen seen[WORKER_COUNT];
@@ -229,6 +287,7 @@ static Suite *pipeline_suite(void)
     Suite *s = suite_create("pipeline");
     TCase *tc = tcase_create("pipeline");
     tcase_add_test(tc, test_both_directions_meet_on_one_worker);
+    tcase_add_test(tc, test_stable_packets_are_summed_on_the_capture_side);
     tcase_add_test(tc, test_flow_ids_are_global_packet_numbers);
     tcase_add_test(tc, test_open_flows_end_at_finish);
     tcase_add_test(tc, test_full_live_ring_counts_drops);
