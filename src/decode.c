@@ -123,31 +123,43 @@ static bool host_is_little_endian(void)
     return first == 1;
 }
 
+/* Adds the 8 bytes at p to a 64-bit ones'-complement lane. */
+static inline uint64_t csum_add64(uint64_t lane, const uint8_t *p)
+{
+    uint64_t word;
+    memcpy(&word, p, sizeof(word));
+    lane += word;
+    return lane + (lane < word); /* end-around carry */
+}
+
 uint32_t csum_add(uint32_t sum, const uint8_t *data, uint32_t len)
 {
     /* Four independent sums, so that each carry waits only on its own
      * chain; ones'-complement addition lets them be combined at the end. */
-    uint64_t lane[4] = {0, 0, 0, 0};
+    uint64_t wide = 0;
     uint32_t i = 0;
-    for (; len - i >= 32; i += 32) {
-        for (int k = 0; k < 4; k++) {
-            uint64_t word;
-            memcpy(&word, data + i + 8 * k, sizeof(word));
-            lane[k] += word;
-            lane[k] += lane[k] < word; /* end-around carry */
+    if (len >= 64) { /* headers and addresses are summed whole without them */
+        /* Named variables, not an array: kept in registers at -O2. */
+        uint64_t lane0 = 0;
+        uint64_t lane1 = 0;
+        uint64_t lane2 = 0;
+        uint64_t lane3 = 0;
+        for (; len - i >= 32; i += 32) {
+            lane0 = csum_add64(lane0, data + i);
+            lane1 = csum_add64(lane1, data + i + 8);
+            lane2 = csum_add64(lane2, data + i + 16);
+            lane3 = csum_add64(lane3, data + i + 24);
         }
+        wide = lane0;
+        wide += lane1;
+        wide += wide < lane1;
+        wide += lane2;
+        wide += wide < lane2;
+        wide += lane3;
+        wide += wide < lane3;
     }
-    uint64_t wide = lane[0];
-    for (int k = 1; k < 4; k++) {
-        wide += lane[k];
-        wide += wide < lane[k];
-    }
-    for (; len - i >= 8; i += 8) {
-        uint64_t word;
-        memcpy(&word, data + i, sizeof(word));
-        wide += word;
-        wide += wide < word; /* end-around carry */
-    }
+    for (; len - i >= 8; i += 8)
+        wide = csum_add64(wide, data + i);
     wide = (wide & 0xffffffffu) + (wide >> 32);
     wide = (wide & 0xffffffffu) + (wide >> 32);
     wide = (wide & 0xffff) + (wide >> 16);
@@ -487,8 +499,8 @@ static enum tv_decode_status decode_tcp_in_ip(struct decoder *d, struct layer *l
 
     p->tcp_csum = CSUM_UNVERIFIED;
     if (d->verify_checksums && cursor_remaining(&whole) == l->claimed_len) {
-        uint32_t pseudo = pseudo_header_sum(p->family, pseudo_src, pseudo_dst, l->claimed_len);
         uint32_t pseudo_no_len = pseudo_header_sum(p->family, pseudo_src, pseudo_dst, 0);
+        uint32_t pseudo = csum_add32(pseudo_no_len, l->claimed_len);
         p->tcp_csum = tcp_checksum(d, &whole, p->tcp.checksum, pseudo, pseudo_no_len);
     }
     return TV_DECODE_OK;

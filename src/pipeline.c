@@ -34,6 +34,8 @@
 /* Slots published (and taken) at once: the shared indexes are touched once
  * per batch. Small next to any ring, so a batch never waits for room. */
 #define PIPELINE_BATCH 64
+/* How many packets ahead a worker asks for packet bytes. */
+#define PIPELINE_PREFETCH 4
 /* A live worker whose ring stays empty moves its clock this often. */
 #define PIPELINE_TICK_NS 100000000LL
 /* Waiting for a ring: spin this many times, then sleep, doubling up to the
@@ -41,6 +43,10 @@
 #define PIPELINE_SPIN_COUNT   64
 #define PIPELINE_SLEEP_MIN_NS 20000L
 #define PIPELINE_SLEEP_MAX_NS 1000000L
+/* Reading a file, both sides are busy and the other one frees the ring
+ * (or fills it) within a fraction of a millisecond: a longer sleep would
+ * leave the thread that is not waiting idle as well. */
+#define PIPELINE_FILE_SLEEP_MAX_NS 50000L
 
 struct worker {
     struct pipeline *pl;          /* borrowed: the owner */
@@ -74,15 +80,16 @@ struct pipeline {
 };
 
 /* Sleeps a little longer each call; *wait_ns starts at 0. */
-static void pipeline_backoff(long *wait_ns, unsigned *spins)
+static void pipeline_backoff(long *wait_ns, unsigned *spins, bool is_live)
 {
     if (*spins < PIPELINE_SPIN_COUNT) {
         (*spins)++;
         return;
     }
     *wait_ns = *wait_ns == 0 ? PIPELINE_SLEEP_MIN_NS : *wait_ns * 2;
-    if (*wait_ns > PIPELINE_SLEEP_MAX_NS)
-        *wait_ns = PIPELINE_SLEEP_MAX_NS;
+    long max_ns = is_live ? PIPELINE_SLEEP_MAX_NS : PIPELINE_FILE_SLEEP_MAX_NS;
+    if (*wait_ns > max_ns)
+        *wait_ns = max_ns;
     struct timespec ts = {.tv_sec = 0, .tv_nsec = *wait_ns};
     nanosleep(&ts, NULL);
 }
@@ -187,14 +194,22 @@ static void *worker_main(void *arg)
                     ticked_mono_ns = mono_ns;
                 }
             }
-            pipeline_backoff(&wait_ns, &spins);
+            pipeline_backoff(&wait_ns, &spins, is_live);
             continue;
         }
         wait_ns = 0;
         spins = 0;
         bool is_more = true;
-        for (size_t i = 0; i < n && is_more; i++)
+        for (size_t i = 0; i < n && is_more; i++) {
+            /* Packets read in place come from memory the capture thread
+             * last touched: ask for the next ones' headers early. */
+            if (i + PIPELINE_PREFETCH < n) {
+                const struct ring_slot *ahead = ring_peeked_slot(w->ring, i + PIPELINE_PREFETCH);
+                if (ahead->ext_data != NULL)
+                    __builtin_prefetch(ahead->ext_data);
+            }
             is_more = worker_take(w, ring_peeked_slot(w->ring, i), &last_us);
+        }
         ring_release(w->ring, n);
         if (!is_more)
             break;
@@ -275,7 +290,7 @@ static struct ring_slot *pipeline_slot(struct worker *w, bool may_wait)
         pipeline_commit(w);
         if (!may_wait)
             return NULL;
-        pipeline_backoff(&wait_ns, &spins);
+        pipeline_backoff(&wait_ns, &spins, w->pl->opt.is_live);
     }
     return ring_reserved_slot(w->ring, w->filled);
 }
