@@ -137,6 +137,20 @@ static void main_on_stats_signal(int sig)
     main_stats_requested = 1;
 }
 
+/* Pcap files are read through a mapping: if one is cut short while being
+ * read, touching its lost pages raises SIGBUS on whichever thread reads
+ * them. Nothing can be read from there on; say why, rather than die with
+ * a bus error. Only write() and _exit() here: both are async-signal-safe. */
+static void main_on_bus_error(int sig)
+{
+    (void)sig;
+    static const char msg[] = "tcpverdict: an input file shrank while it was being read; "
+                              "stopping\n";
+    ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)n;
+    _exit(EXIT_ERROR);
+}
+
 /* SIGINT and SIGTERM end a live capture cleanly (files keep the default:
  * a file can simply be read again); SIGUSR1 asks for statistics. No
  * SA_RESTART: the capture's poll must wake up. */
@@ -147,8 +161,11 @@ static void main_install_signals(struct capture *cap, bool is_live)
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = main_on_stats_signal;
     sigaction(SIGUSR1, &sa, NULL);
-    if (!is_live)
+    if (!is_live) {
+        sa.sa_handler = main_on_bus_error;
+        sigaction(SIGBUS, &sa, NULL);
         return;
+    }
     main_signal_capture = cap;
     sa.sa_handler = main_on_stop_signal;
     sigaction(SIGINT, &sa, NULL);
