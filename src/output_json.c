@@ -224,6 +224,15 @@ static void line_quoted(struct line *l, const char *text)
     static const char hex[] = "0123456789abcdef";
     line_put(l, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        /* Names and codes are plain: copy each run of safe bytes at once. */
+        size_t run = 0;
+        while (p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
+            run++;
+        if (run > 0) {
+            line_put(l, (const char *)p, run);
+            p += run - 1;
+            continue;
+        }
         char esc[6];
         switch (*p) {
         case '"':
@@ -247,18 +256,15 @@ static void line_quoted(struct line *l, const char *text)
         case '\t':
             line_put(l, "\\t", 2);
             break;
-        default:
-            if (*p < 0x20) {
-                esc[0] = '\\';
-                esc[1] = 'u';
-                esc[2] = '0';
-                esc[3] = '0';
-                esc[4] = hex[*p >> 4];
-                esc[5] = hex[*p & 0xf];
-                line_put(l, esc, sizeof(esc));
-            } else {
-                line_put(l, (const char *)p, 1);
-            }
+        default: /* another control character */
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[*p >> 4];
+            esc[5] = hex[*p & 0xf];
+            line_put(l, esc, sizeof(esc));
+            break;
         }
     }
     line_put(l, "\"", 1);

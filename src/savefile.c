@@ -30,8 +30,8 @@
 /* Pages further behind the read position than this are released, this
  * many at a time. The pipeline holds at most a few thousand packets in
  * flight, far less than the lag, so a released page is rarely read again. */
-#define SAVEFILE_RELEASE_LAG  (16u << 20)
-#define SAVEFILE_RELEASE_STEP (4u << 20)
+#define SAVEFILE_RELEASE_LAG  (4u << 20)
+#define SAVEFILE_RELEASE_STEP (1u << 20)
 
 struct savefile {
     uint8_t *map; /* owned: map_len bytes, the whole file, read-only */
