@@ -54,16 +54,16 @@ struct flow {
     uint32_t addr[2]; /* IPv4: the key's addresses, as on the wire;
                          IPv6: [0] address record, [1] the key's hash */
     uint16_t port[2];
+    uint32_t progress_ms; /* last time either side's data was newly acked, ms
+                             after first_us: stalls are measured from it */
+    uint64_t flow_id;     /* input position of the flow's first packet */
+    int64_t first_us;
+    int64_t last_us;
     uint8_t list : 2;      /* enum flow_list */
     uint8_t orig_side : 1; /* key side (0 or 1) of the originator */
     uint8_t is_ipv6 : 1;
     uint8_t is_partial : 1; /* a cold record was needed and none was left */
     uint8_t flags;          /* FLOW_F_* */
-    uint32_t progress_ms;   /* last time either side's data was newly acked, ms
-                               after first_us: stalls are measured from it */
-    uint64_t flow_id;       /* input position of the flow's first packet */
-    int64_t first_us;
-    int64_t last_us;
     struct tcp_conn conn;
 };
 

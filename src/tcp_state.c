@@ -720,12 +720,12 @@ static bool is_inactive(const struct tcp_endpoint *e)
 static bool history_is_syn_then_rst(const struct history *h)
 {
     unsigned i = 0;
-    if (i < h->len && h->letters[i] == '^')
+    if (i < h->len && history_letter(h, i) == '^')
         i++;
-    if (i >= h->len || h->letters[i] != 'S')
+    if (i >= h->len || history_letter(h, i) != 'S')
         return false;
     for (i++; i < h->len; i++) {
-        char l = h->letters[i];
+        char l = history_letter(h, i);
         if (l == 'R')
             return true;
         if (l == 'H' || l == 'A' || l == 'F' || l == 'G' || l == 'I' || l == 'Q')
