@@ -148,6 +148,7 @@ static struct detect_ctx detect_ctx(struct tv_analyzer *a)
 {
     return (struct detect_ctx){
         .cfg = &a->cfg,
+        .flows = a->flows,
         .pool = a->anomalies,
         .offload = &a->offload,
         .pkt_no = a->pkt_no,
@@ -178,7 +179,8 @@ static bool is_finished(const struct tcp_conn *c)
 }
 
 /* How the flow ended, as far as its packets tell. */
-static enum tv_end natural_end(const struct flow *f, enum tv_end otherwise)
+static enum tv_end natural_end(const struct tv_analyzer *a, const struct flow *f,
+                               enum tv_end otherwise)
 {
     const struct tcp_conn *c = &f->conn;
     if (f->flags & FLOW_F_REFUSED)
@@ -187,7 +189,7 @@ static enum tv_end natural_end(const struct flow *f, enum tv_end otherwise)
         return TV_END_RST;
     if (c->ep[0].state == TCP_STATE_CLOSED || c->ep[1].state == TCP_STATE_CLOSED)
         return TV_END_FIN;
-    if (anomaly_set_has(&f->anomalies, ANOMALY_SYN_TIMEOUT))
+    if (anomaly_set_has(flow_table_anomalies(a->flows, f), ANOMALY_SYN_TIMEOUT))
         return TV_END_SYN_TIMEOUT;
     return otherwise;
 }
@@ -207,22 +209,25 @@ static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
 {
     struct detect_ctx d = detect_ctx(a);
     detect_flow_end(&d, f);
-    f->end = (uint8_t)natural_end(f, otherwise);
+    enum tv_end end = natural_end(a, f, otherwise);
 
     struct verdict_buf buf;
     struct tv_verdict v;
-    verdict_build(f, a->anomalies, &a->services, &buf, &v);
+    verdict_build(a->flows, f, end, a->anomalies, &a->services, &buf, &v);
+    const struct anomaly_set *set = flow_table_anomalies(a->flows, f);
 
     a->stats.flows++;
     a->stats.flows_by_level[v.level]++;
     a->stats.flows_by_end[v.end]++;
     count_service(a, v.service, v.level);
     for (unsigned code = 0; code < ANOMALY_COUNT; code++)
-        if (f->anomalies.mask & (1u << code))
+        if (set->mask & (1u << code))
             a->anomaly_flows[code]++;
 
     a->on_verdict(&v, a->ctx);
-    anomaly_set_release(a->anomalies, &f->anomalies);
+    struct flow_cold *c = flow_table_cold_peek(a->flows, f);
+    if (c != NULL)
+        anomaly_set_release(a->anomalies, &c->anomalies);
     flow_table_remove(a->flows, f);
 }
 
@@ -232,8 +237,12 @@ static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
 static void end_attempt(struct tv_analyzer *a, struct flow *f)
 {
     uint32_t syns = f->conn.ep[0].pkts;
-    anomaly_note_n(a->anomalies, &f->anomalies, ANOMALY_SYN_TIMEOUT, true, syns ? syns : 1,
-                   f->flow_id, f->first_us);
+    struct flow_cold *c = flow_table_cold(a->flows, f);
+    if (c != NULL)
+        anomaly_note_n(a->anomalies, &c->anomalies, ANOMALY_SYN_TIMEOUT, true, syns ? syns : 1,
+                       f->flow_id, f->first_us);
+    else
+        f->is_partial = 1;
     emit(a, f, TV_END_SYN_TIMEOUT);
 }
 
@@ -254,8 +263,7 @@ static void report_interim(struct tv_analyzer *a)
                 continue;
             struct verdict_buf buf;
             struct tv_verdict v;
-            f->end = TV_END_OPEN;
-            verdict_build(f, a->anomalies, &a->services, &buf, &v);
+            verdict_build(a->flows, f, TV_END_OPEN, a->anomalies, &a->services, &buf, &v);
             v.interim = true;
             a->on_verdict(&v, a->ctx);
         }
@@ -327,13 +335,11 @@ static struct flow *new_flow(struct tv_analyzer *a, const struct flow_key *key, 
     f->flow_id = a->pkt_no;
     f->first_us = a->now_us;
     f->last_us = a->now_us;
-    f->end = TV_END_OPEN;
-    anomaly_set_init(&f->anomalies);
     tcp_conn_init(&f->conn);
-    f->orig_side = (uint8_t)side;
+    f->orig_side = side != 0;
     if (tcp_conn_first_packet_flips(&p->tcp, services_is_server_port(&a->services, p->tcp.src_port),
                                     services_is_server_port(&a->services, p->tcp.dst_port))) {
-        f->orig_side = (uint8_t)!side;
+        f->orig_side = side == 0;
         history_flip(&f->conn.history);
     }
     if (flow_table_count(a->flows) > a->stats.max_concurrent_flows)
@@ -354,6 +360,23 @@ static void schedule(struct tv_analyzer *a, struct flow *f)
     }
 }
 
+/* How the tracker takes a flow's cold record when it first needs one. */
+struct cold_taker {
+    struct tv_analyzer *a;
+    struct flow *f;
+};
+
+static struct tcp_conn_cold *take_cold(void *ctx)
+{
+    struct cold_taker *t = ctx;
+    struct flow_cold *c = flow_table_cold(t->a->flows, t->f);
+    if (c == NULL) {
+        t->f->is_partial = 1;
+        return NULL;
+    }
+    return &c->conn;
+}
+
 static void track(struct tv_analyzer *a, const struct packet *p)
 {
     struct flow_key key;
@@ -363,8 +386,10 @@ static void track(struct tv_analyzer *a, const struct packet *p)
 
     if (f != NULL && tcp_conn_is_reuse(&f->conn, &p->tcp)) {
         /* A new connection on the same 5-tuple: the old one ends now. */
-        if ((f->flags & FLOW_F_REFUSED) && f->attempt < UINT16_MAX)
-            attempt = f->attempt + 1u;
+        const struct flow_cold *c = flow_table_cold_peek(a->flows, f);
+        uint16_t before = c != NULL ? c->attempt : 0;
+        if ((f->flags & FLOW_F_REFUSED) && before < UINT16_MAX)
+            attempt = before + 1u;
         if (is_attempt(&f->conn))
             end_attempt(a, f);
         else
@@ -376,7 +401,13 @@ static void track(struct tv_analyzer *a, const struct packet *p)
         f = new_flow(a, &key, side, p);
         if (f == NULL)
             return;
-        f->attempt = attempt;
+        if (attempt > 0) {
+            struct flow_cold *c = flow_table_cold(a->flows, f);
+            if (c != NULL)
+                c->attempt = attempt;
+            else
+                f->is_partial = 1;
+        }
     }
 
     bool is_orig = side == f->orig_side;
@@ -388,15 +419,20 @@ static void track(struct tv_analyzer *a, const struct packet *p)
     int64_t conn_ms = (a->now_us - f->first_us) / 1000;
     uint32_t conn_ms32 = conn_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)conn_ms;
     struct tcp_event ev;
-    if (tcp_conn_segment(&f->conn, is_orig, p, conn_ms32, &ev)) {
+    struct flow_cold *cold = flow_table_cold_peek(a->flows, f);
+    struct cold_taker taker = {a, f};
+    struct tcp_cold_ref cold_ref = {cold != NULL ? &cold->conn : NULL, take_cold, &taker};
+    if (tcp_conn_segment(&f->conn, &cold_ref, is_orig, p, conn_ms32, &ev)) {
         /* SYN+ACK had come before its SYN: the other side opened. */
-        f->orig_side = (uint8_t)!f->orig_side;
+        f->orig_side = !f->orig_side;
         is_orig = !is_orig;
-        anomaly_set_flip(a->anomalies, &f->anomalies);
-        uint16_t rst_bits = f->flags & (FLOW_F_RST_BY_ORIG | FLOW_F_RST_BY_RESP);
-        f->flags = (uint16_t)((f->flags & ~rst_bits) |
-                              ((rst_bits & FLOW_F_RST_BY_ORIG) ? FLOW_F_RST_BY_RESP : 0) |
-                              ((rst_bits & FLOW_F_RST_BY_RESP) ? FLOW_F_RST_BY_ORIG : 0));
+        cold = flow_table_cold_peek(a->flows, f);
+        if (cold != NULL)
+            anomaly_set_flip(a->anomalies, &cold->anomalies);
+        uint8_t rst_bits = f->flags & (FLOW_F_RST_BY_ORIG | FLOW_F_RST_BY_RESP);
+        f->flags = (uint8_t)((f->flags & ~rst_bits) |
+                             ((rst_bits & FLOW_F_RST_BY_ORIG) ? FLOW_F_RST_BY_RESP : 0) |
+                             ((rst_bits & FLOW_F_RST_BY_RESP) ? FLOW_F_RST_BY_ORIG : 0));
     }
     f->last_us = a->now_us;
     detect_segment(&d, f, is_orig, p, &ev, idle_us, conn_ms32);

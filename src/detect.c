@@ -25,17 +25,41 @@
  * a super-segment. */
 #define ETHERNET_MTU 1500
 
+/* The flow's cold record, taken if need be; NULL (and the flow marked
+ * partial) when none is left. */
+static struct flow_cold *cold(struct detect_ctx *d, struct flow *f)
+{
+    struct flow_cold *c = flow_table_cold(d->flows, f);
+    if (c == NULL)
+        f->is_partial = 1;
+    return c;
+}
+
+static void note_at(struct detect_ctx *d, struct flow *f, enum anomaly_code code, bool from_orig,
+                    uint32_t n, uint64_t pkt_no, int64_t ts_us)
+{
+    struct flow_cold *c = cold(d, f);
+    if (c != NULL)
+        anomaly_note_n(d->pool, &c->anomalies, code, from_orig, n, pkt_no, ts_us);
+}
+
 static void note(struct detect_ctx *d, struct flow *f, enum anomaly_code code, bool from_orig)
 {
-    anomaly_note(d->pool, &f->anomalies, code, from_orig, d->pkt_no, d->now_us);
+    note_at(d, f, code, from_orig, 1, d->pkt_no, d->now_us);
+}
+
+static bool has(const struct detect_ctx *d, const struct flow *f, enum anomaly_code code)
+{
+    return anomaly_set_has(flow_table_anomalies(d->flows, f), code);
 }
 
 static bool has_from(const struct detect_ctx *d, const struct flow *f, enum anomaly_code code,
                      bool from_orig)
 {
-    if (!anomaly_set_has(&f->anomalies, code))
+    const struct anomaly_set *set = flow_table_anomalies(d->flows, f);
+    if (!anomaly_set_has(set, code))
         return false;
-    for (uint32_t i = f->anomalies.head; i != ANOMALY_NONE; i = d->pool->recs[i].next)
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = d->pool->recs[i].next)
         if (d->pool->recs[i].code == code && d->pool->recs[i].from_orig == from_orig)
             return true;
     return false;
@@ -64,7 +88,7 @@ void detect_first_packet(struct detect_ctx *d, struct flow *f, bool is_orig, uin
  * adopts any segment that carries an ACK. Both drop state on an acceptable
  * RST. Counts the segments each would have dropped.
  */
-static void firewall_view(struct flow *f, uint8_t flags, bool ends_state)
+static void firewall_view(struct detect_ctx *d, struct flow *f, uint8_t flags, bool ends_state)
 {
     bool pure_syn = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
     if (pure_syn)
@@ -72,12 +96,17 @@ static void firewall_view(struct flow *f, uint8_t flags, bool ends_state)
     else if ((flags & TCP_FLAG_ACK) && !(flags & TCP_FLAG_RST))
         f->flags |= FLOW_F_LOOSE_OK;
 
-    if (!(f->flags & FLOW_F_FIREWALL_OK) && f->strict_drops < UINT32_MAX)
-        f->strict_drops++;
-    if (!(f->flags & FLOW_F_LOOSE_OK) && f->loose_drops < UINT32_MAX)
-        f->loose_drops++;
+    /* A loose firewall adopts whatever a strict one does: no loose drop
+     * without a strict one, so only strict drops need the cold record. */
+    if (!(f->flags & FLOW_F_FIREWALL_OK)) {
+        struct flow_cold *c = cold(d, f);
+        if (c != NULL && c->strict_drops < UINT32_MAX)
+            c->strict_drops++;
+        if (c != NULL && !(f->flags & FLOW_F_LOOSE_OK) && c->loose_drops < UINT32_MAX)
+            c->loose_drops++;
+    }
     if (ends_state)
-        f->flags &= (uint16_t) ~(FLOW_F_FIREWALL_OK | FLOW_F_LOOSE_OK);
+        f->flags &= (uint8_t) ~(FLOW_F_FIREWALL_OK | FLOW_F_LOOSE_OK);
 }
 
 /* Data this side sent that its peer has not acknowledged: not its SYN
@@ -142,7 +171,7 @@ static void rst_anomalies(struct detect_ctx *d, struct flow *f, bool is_orig,
     /* Who sent it matters (the other side's application got 10054) only
      * when it ended a connection or an attempt; a RST out of nowhere did
      * neither. */
-    uint16_t sent_by = is_orig ? FLOW_F_RST_BY_ORIG : FLOW_F_RST_BY_RESP;
+    uint8_t sent_by = is_orig ? FLOW_F_RST_BY_ORIG : FLOW_F_RST_BY_RESP;
     if (ev->is_rst_refusal) {
         f->flags |= FLOW_F_REFUSED | sent_by;
         note(d, f, ANOMALY_RST_REFUSED, is_orig);
@@ -183,8 +212,8 @@ static void check_stall(struct detect_ctx *d, struct flow *f, uint32_t conn_ms, 
         const struct tcp_endpoint *e = &f->conn.ep[side];
         if (f->conn.ep[!side].state != TCP_STATE_INACTIVE && has_outstanding(e)) {
             if (at_end)
-                anomaly_note(d->pool, &f->anomalies, ANOMALY_STALL, side == 0, f->flow_id,
-                             f->first_us + (int64_t)f->progress_ms * 1000);
+                note_at(d, f, ANOMALY_STALL, side == 0, 1, f->flow_id,
+                        f->first_us + (int64_t)f->progress_ms * 1000);
             else
                 note(d, f, ANOMALY_STALL, side == 0);
             f->flags |= FLOW_F_STALLED;
@@ -197,12 +226,11 @@ void detect_segment(struct detect_ctx *d, struct flow *f, bool is_orig, const st
                     const struct tcp_event *ev, int64_t idle_us, uint32_t conn_ms)
 {
     uint8_t flags = p->tcp.flags;
-    const struct tcp_endpoint *sender = &f->conn.ep[is_orig ? 0 : 1];
     const struct tcp_endpoint *receiver = &f->conn.ep[is_orig ? 1 : 0];
 
     bool rst_ends_state = (flags & TCP_FLAG_RST) && ev->rst_acceptable;
     bool was_reset = f->flags & FLOW_F_RST_SEEN;
-    firewall_view(f, flags, rst_ends_state);
+    firewall_view(d, f, flags, rst_ends_state);
     offload_anomalies(d, f, is_orig, p, receiver);
 
     if (flags & TCP_FLAG_RST) {
@@ -218,7 +246,7 @@ void detect_segment(struct detect_ctx *d, struct flow *f, bool is_orig, const st
 
     /* No handshake ever seen and well past the capture's start: whoever
      * forwarded these segments had no state for them. */
-    if ((f->flags & FLOW_F_MIDSTREAM) && !anomaly_set_has(&f->anomalies, ANOMALY_MIDSTREAM_START) &&
+    if ((f->flags & FLOW_F_MIDSTREAM) && !has(d, f, ANOMALY_MIDSTREAM_START) &&
         !f->conn.ep[0].saw_syn && !f->conn.ep[1].saw_syn &&
         !(flags & (TCP_FLAG_RST | TCP_FLAG_SYN)) &&
         !((flags & TCP_FLAG_FIN) && !(flags & TCP_FLAG_ACK)))
@@ -227,10 +255,13 @@ void detect_segment(struct detect_ctx *d, struct flow *f, bool is_orig, const st
     if (ev->ack_beyond_data)
         note(d, f, ANOMALY_ACK_UNSEEN, is_orig);
 
+    /* Both need the sender's cold half, which a hole or a retransmission
+     * gave it. */
+    const struct flow_cold *c = flow_table_cold_peek(d->flows, f);
+    const struct tcp_endpoint_cold *sender = &tcp_cold_or_zero(c ? &c->conn : NULL)->ep[!is_orig];
     if (ev->filled_hole_fast) {
         if (sender->ooo_count == REORDER_MIN_SEGMENTS)
-            anomaly_note_n(d->pool, &f->anomalies, ANOMALY_REORDERING, is_orig,
-                           REORDER_MIN_SEGMENTS, d->pkt_no, d->now_us);
+            note_at(d, f, ANOMALY_REORDERING, is_orig, REORDER_MIN_SEGMENTS, d->pkt_no, d->now_us);
         else if (sender->ooo_count > REORDER_MIN_SEGMENTS)
             note(d, f, ANOMALY_REORDERING, is_orig);
     }
@@ -242,7 +273,8 @@ void detect_segment(struct detect_ctx *d, struct flow *f, bool is_orig, const st
         note(d, f, ANOMALY_RETRANSMISSION_GIVEUP, is_orig);
     if (ev->ack_advanced) {
         if (has_from(d, f, ANOMALY_RETRANSMISSION_GIVEUP, !is_orig))
-            anomaly_forget(d->pool, &f->anomalies, ANOMALY_RETRANSMISSION_GIVEUP, !is_orig);
+            anomaly_forget(d->pool, &cold(d, f)->anomalies, ANOMALY_RETRANSMISSION_GIVEUP,
+                           !is_orig);
         f->progress_ms = conn_ms;
     } else {
         check_stall(d, f, conn_ms, false);
@@ -257,14 +289,17 @@ void detect_segment(struct detect_ctx *d, struct flow *f, bool is_orig, const st
 static void settle_checksums(struct detect_ctx *d, struct flow *f)
 {
     for (int side = 0; side < 2; side++) {
-        const struct tcp_endpoint *e = &f->conn.ep[side];
         if (!has_from(d, f, ANOMALY_CHECKSUM_BAD, side == 0))
             continue;
+        /* The anomaly's record is in the cold record: it exists. */
+        struct flow_cold *c = flow_table_cold_peek(d->flows, f);
+        const struct tcp_endpoint_cold *ec = &c->conn.ep[side];
+        struct flow_key key;
+        flow_table_key(d->flows, f, &key);
         int key_side = side == 0 ? f->orig_side : !f->orig_side;
-        bool every_packet = e->csum_count >= 2 && e->csum_count == e->pkts;
-        if (every_packet ||
-            offload_is_capture_host(d->offload, f->key.family, f->key.addr[key_side]))
-            anomaly_rename(d->pool, &f->anomalies, ANOMALY_CHECKSUM_BAD, ANOMALY_CHECKSUM_OFFLOAD,
+        bool every_packet = ec->csum_count >= 2 && ec->csum_count == f->conn.ep[side].pkts;
+        if (every_packet || offload_is_capture_host(d->offload, key.family, key.addr[key_side]))
+            anomaly_rename(d->pool, &c->anomalies, ANOMALY_CHECKSUM_BAD, ANOMALY_CHECKSUM_OFFLOAD,
                            side == 0);
     }
 }
@@ -274,8 +309,9 @@ void detect_flow_end(struct detect_ctx *d, struct flow *f)
     for (int side = 0; side < 2; side++)
         if (has_from(d, f, ANOMALY_RETRANSMISSION_GIVEUP, side == 0) &&
             !has_outstanding(&f->conn.ep[side]))
-            anomaly_forget(d->pool, &f->anomalies, ANOMALY_RETRANSMISSION_GIVEUP, side == 0);
-    if (!anomaly_set_has(&f->anomalies, ANOMALY_RETRANSMISSION_GIVEUP)) {
+            anomaly_forget(d->pool, &cold(d, f)->anomalies, ANOMALY_RETRANSMISSION_GIVEUP,
+                           side == 0);
+    if (!has(d, f, ANOMALY_RETRANSMISSION_GIVEUP)) {
         int64_t elapsed_ms = (d->now_us - f->first_us) / 1000;
         check_stall(d, f, elapsed_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed_ms, true);
     }

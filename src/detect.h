@@ -20,6 +20,7 @@
 /* The analyzer's state that detection reads and updates. */
 struct detect_ctx {
     const struct tv_config *cfg;
+    struct flow_table *flows;
     struct anomaly_pool *pool;
     struct offload *offload;
     uint64_t pkt_no; /* the current packet's position in the input */

@@ -7,6 +7,11 @@
  *
  * Slots are indices, not pointers, so links cost 4 bytes. Memory is
  * reserved with calloc, so pages are touched only as the table fills.
+ *
+ * Two pools hold what only some flows need: IPv6 addresses (32 bytes that
+ * an IPv4 flow would waste) and cold records (struct flow_cold). Each has a
+ * record for every flow slot, so neither runs dry while the table has
+ * room; their pages are touched only by the flows that use them.
  */
 #include "flow_table.h"
 
@@ -21,9 +26,11 @@ struct list {
 };
 
 struct flow_table {
-    struct flow *flows; /* owned, flow_cap slots */
-    uint32_t *buckets;  /* owned, bucket_mask + 1 chain heads, stored as index + 1
-                           so that calloc's zero pages mean "empty" untouched */
+    struct flow *flows;           /* owned, flow_cap slots */
+    struct slot_pool *ipv6_addrs; /* owned, uint8_t[2][16] per IPv6 flow */
+    struct slot_pool *colds;      /* owned, struct flow_cold */
+    uint32_t *buckets;            /* owned, bucket_mask + 1 chain heads, stored as index + 1
+                                     so that calloc's zero pages mean "empty" untouched */
     uint32_t bucket_mask;
     uint32_t flow_cap;
     uint32_t count;
@@ -32,7 +39,9 @@ struct flow_table {
     struct list lists[FLOW_LIST_COUNT];
 };
 
-_Static_assert(sizeof(struct flow) <= 248, "struct flow: 248 bytes at most (bench/README)");
+_Static_assert(sizeof(struct flow) <= 136, "struct flow: 136 bytes at most (bench/README)");
+
+typedef uint8_t ipv6_pair[2][16];
 
 struct flow_table *flow_table_create(uint32_t flow_cap)
 {
@@ -53,7 +62,9 @@ struct flow_table *flow_table_create(uint32_t flow_cap)
         t->lists[i] = (struct list){FLOW_NONE, FLOW_NONE};
     t->flows = calloc(flow_cap, sizeof(*t->flows));
     t->buckets = calloc(buckets, sizeof(*t->buckets));
-    if (t->flows == NULL || t->buckets == NULL) {
+    t->ipv6_addrs = slot_pool_create(flow_cap, sizeof(ipv6_pair));
+    t->colds = slot_pool_create(flow_cap, sizeof(struct flow_cold));
+    if (t->flows == NULL || t->buckets == NULL || t->ipv6_addrs == NULL || t->colds == NULL) {
         flow_table_destroy(t); /* accepts partial objects */
         return NULL;
     }
@@ -66,6 +77,8 @@ void flow_table_destroy(struct flow_table *t)
         return;
     free(t->flows);
     free(t->buckets);
+    slot_pool_destroy(t->ipv6_addrs);
+    slot_pool_destroy(t->colds);
     free(t);
 }
 
@@ -84,23 +97,83 @@ static uint32_t index_of(const struct flow_table *t, const struct flow *f)
     return (uint32_t)(f - t->flows);
 }
 
+void flow_table_key(const struct flow_table *t, const struct flow *f, struct flow_key *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->port[0] = f->port[0];
+    out->port[1] = f->port[1];
+    if (f->is_ipv6) {
+        out->family = 6;
+        memcpy(out->addr, slot_pool_at(t->ipv6_addrs, f->addr[0]), sizeof(out->addr));
+    } else {
+        out->family = 4;
+        memcpy(out->addr[0], &f->addr[0], 4);
+        memcpy(out->addr[1], &f->addr[1], 4);
+    }
+}
+
+/* Does f have this key? hash is the key's. An IPv6 flow keeps the hash to
+ * rule out most other flows in its chain without reading its addresses. */
+static bool has_key(const struct flow_table *t, const struct flow *f, const struct flow_key *key,
+                    uint32_t hash)
+{
+    if (f->port[0] != key->port[0] || f->port[1] != key->port[1] ||
+        f->is_ipv6 != (key->family == 6))
+        return false;
+    if (f->is_ipv6)
+        return f->addr[1] == hash &&
+               memcmp(slot_pool_at(t->ipv6_addrs, f->addr[0]), key->addr, sizeof(ipv6_pair)) == 0;
+    return memcmp(&f->addr[0], key->addr[0], 4) == 0 && memcmp(&f->addr[1], key->addr[1], 4) == 0;
+}
+
 struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key)
 {
-    uint32_t i = t->buckets[flow_key_hash(key) & t->bucket_mask] - 1;
+    uint32_t hash = flow_key_hash(key);
+    uint32_t i = t->buckets[hash & t->bucket_mask] - 1;
     while (i != FLOW_NONE) {
         struct flow *f = &t->flows[i];
-        if (flow_key_equal(&f->key, key))
+        if (has_key(t, f, key, hash))
             return f;
         i = f->hash_next;
     }
     return NULL;
 }
 
+struct flow_cold *flow_table_cold(struct flow_table *t, struct flow *f)
+{
+    if (f->cold == SLOT_NONE) {
+        f->cold = slot_pool_take(t->colds);
+        if (f->cold == SLOT_NONE)
+            return NULL;
+        struct flow_cold *c = slot_pool_at(t->colds, f->cold);
+        anomaly_set_init(&c->anomalies);
+        return c;
+    }
+    return slot_pool_at(t->colds, f->cold);
+}
+
+struct flow_cold *flow_table_cold_peek(const struct flow_table *t, const struct flow *f)
+{
+    return f->cold == SLOT_NONE ? NULL : slot_pool_at(t->colds, f->cold);
+}
+
+const struct anomaly_set *flow_table_anomalies(const struct flow_table *t, const struct flow *f)
+{
+    static const struct anomaly_set none = {ANOMALY_NONE, 0};
+    const struct flow_cold *c = flow_table_cold_peek(t, f);
+    return c != NULL ? &c->anomalies : &none;
+}
+
+uint64_t flow_table_cold_exhausted(const struct flow_table *t)
+{
+    return t->colds->exhausted_count;
+}
+
 static void list_append(struct flow_table *t, uint32_t i, enum flow_list which)
 {
     struct list *l = &t->lists[which];
     struct flow *f = &t->flows[i];
-    f->list = (uint8_t)which;
+    f->list = (unsigned)which & 3u;
     f->list_prev = l->tail;
     f->list_next = FLOW_NONE;
     if (l->tail == FLOW_NONE)
@@ -127,19 +200,39 @@ static void list_unlink(struct flow_table *t, uint32_t i)
 struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
                                enum flow_list list)
 {
+    if (t->free_head == FLOW_NONE && t->high_water >= t->flow_cap)
+        return NULL;
+    uint32_t hash = flow_key_hash(key);
+    uint32_t addr_rec = SLOT_NONE;
+    if (key->family == 6) {
+        /* Never fails while a flow slot is free: the pool has one record
+         * per slot, returned with its flow. */
+        addr_rec = slot_pool_take(t->ipv6_addrs);
+        if (addr_rec == SLOT_NONE)
+            return NULL;
+        memcpy(slot_pool_at(t->ipv6_addrs, addr_rec), key->addr, sizeof(ipv6_pair));
+    }
     uint32_t i;
     if (t->free_head != FLOW_NONE) {
         i = t->free_head;
         t->free_head = t->flows[i].hash_next;
-    } else if (t->high_water < t->flow_cap) {
-        i = t->high_water++;
     } else {
-        return NULL;
+        i = t->high_water++;
     }
     struct flow *f = &t->flows[i];
     memset(f, 0, sizeof(*f));
-    f->key = *key;
-    uint32_t *bucket = &t->buckets[flow_key_hash(key) & t->bucket_mask];
+    f->cold = SLOT_NONE;
+    f->port[0] = key->port[0];
+    f->port[1] = key->port[1];
+    if (addr_rec != SLOT_NONE) {
+        f->is_ipv6 = 1;
+        f->addr[0] = addr_rec;
+        f->addr[1] = hash;
+    } else {
+        memcpy(&f->addr[0], key->addr[0], 4);
+        memcpy(&f->addr[1], key->addr[1], 4);
+    }
+    uint32_t *bucket = &t->buckets[hash & t->bucket_mask];
     f->hash_next = *bucket - 1;
     *bucket = i + 1;
     list_append(t, i, list);
@@ -150,7 +243,9 @@ struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
 void flow_table_remove(struct flow_table *t, struct flow *f)
 {
     uint32_t i = index_of(t, f);
-    uint32_t *bucket = &t->buckets[flow_key_hash(&f->key) & t->bucket_mask];
+    struct flow_key key;
+    flow_table_key(t, f, &key);
+    uint32_t *bucket = &t->buckets[flow_key_hash(&key) & t->bucket_mask];
     if (*bucket - 1 == i) {
         *bucket = f->hash_next + 1;
     } else {
@@ -160,6 +255,11 @@ void flow_table_remove(struct flow_table *t, struct flow *f)
         *link = f->hash_next;
     }
     list_unlink(t, i);
+    if (f->is_ipv6)
+        slot_pool_put(t->ipv6_addrs, f->addr[0]);
+    if (f->cold != SLOT_NONE)
+        slot_pool_put(t->colds, f->cold);
+    f->cold = SLOT_NONE;
     f->hash_next = t->free_head;
     t->free_head = i;
     t->count--;

@@ -13,6 +13,7 @@
 
 #include "anomaly.h"
 #include "flow_key.h"
+#include "slot_pool.h"
 #include "tcp_state.h"
 
 #define FLOW_NONE UINT32_MAX
@@ -25,24 +26,44 @@ enum flow_list {
     FLOW_LIST_COUNT
 };
 
+/*
+ * What only some flows need, in a record of the table's cold pool taken
+ * when first needed and returned when the flow leaves the table: the
+ * cold half of the connection, anomalies, segments a firewall would have
+ * dropped (only flows without a handshake, or after a RST), and refused
+ * attempts before this one.
+ */
+struct flow_cold {
+    struct tcp_conn_cold conn;
+    struct anomaly_set anomalies;
+    uint32_t strict_drops; /* firewall views, see detect.c */
+    uint32_t loose_drops;
+    uint16_t attempt; /* refused attempts on this 5-tuple before this flow */
+};
+
+/*
+ * A tracked flow. The key is kept compact: IPv4 addresses inline, IPv6
+ * addresses in a record of the table's address pool (flow_table_key()
+ * gives the whole key back).
+ */
 struct flow {
-    struct flow_key key;
-    uint8_t list;         /* enum flow_list */
-    uint8_t orig_side;    /* key side (0 or 1) of the originator */
-    uint8_t end;          /* enum tv_end, once known */
-    uint16_t flags;       /* FLOW_F_* */
-    uint16_t attempt;     /* refused attempts on this 5-tuple before this flow */
-    uint32_t progress_ms; /* last time either side's data was newly acked, ms
-                             after first_us: stalls are measured from it */
     uint32_t hash_next;
     uint32_t list_prev;
     uint32_t list_next;
-    uint32_t strict_drops; /* firewall views, see analyzer.c */
-    uint32_t loose_drops;
-    struct anomaly_set anomalies;
-    uint64_t flow_id; /* input position of the flow's first packet */
+    uint32_t cold;    /* record in the cold pool, or SLOT_NONE */
+    uint32_t addr[2]; /* IPv4: the key's addresses, as on the wire;
+                         IPv6: [0] address record, [1] the key's hash */
+    uint16_t port[2];
+    uint32_t progress_ms; /* last time either side's data was newly acked, ms
+                             after first_us: stalls are measured from it */
+    uint64_t flow_id;     /* input position of the flow's first packet */
     int64_t first_us;
     int64_t last_us;
+    uint8_t list : 2;      /* enum flow_list */
+    uint8_t orig_side : 1; /* key side (0 or 1) of the originator */
+    uint8_t is_ipv6 : 1;
+    uint8_t is_partial : 1; /* a cold record was needed and none was left */
+    uint8_t flags;          /* FLOW_F_* */
     struct tcp_conn conn;
 };
 
@@ -67,10 +88,29 @@ uint32_t flow_table_cap(const struct flow_table *t);
 
 struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key);
 
+/* The flow's whole key. */
+void flow_table_key(const struct flow_table *t, const struct flow *f, struct flow_key *out);
+
+/* The flow's cold record, taken from the pool the first time; NULL when
+ * the pool is empty. The pool has a record for every flow the table can
+ * hold, so that needs a record lost elsewhere; the count of such failures
+ * is flow_table_cold_exhausted(). */
+struct flow_cold *flow_table_cold(struct flow_table *t, struct flow *f);
+
+/* The flow's cold record if it has one, else NULL. */
+struct flow_cold *flow_table_cold_peek(const struct flow_table *t, const struct flow *f);
+
+/* The flow's anomalies: none if it has no cold record. */
+const struct anomaly_set *flow_table_anomalies(const struct flow_table *t, const struct flow *f);
+
+uint64_t flow_table_cold_exhausted(const struct flow_table *t);
+
 /* Adds a zeroed flow for key at the tail of `list`; NULL when full. */
 struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
                                enum flow_list list);
 
+/* Removes f, returning its records to their pools (its anomaly records
+ * are the caller's to release first). */
 void flow_table_remove(struct flow_table *t, struct flow *f);
 
 /* Moves f to the tail of `list`. */

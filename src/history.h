@@ -26,10 +26,13 @@ enum history_once {
     HIST_MULTI_FLAG = 0x080,
 };
 
+/* Letters are stored in 5 bits each: the alphabet has 25 letters. */
+#define HISTORY_LETTER_BITS 5
+
 struct history {
-    char letters[HISTORY_CAP];
+    uint8_t packed[(HISTORY_CAP * HISTORY_LETTER_BITS + 7) / 8];
     uint8_t len;
-    uint16_t seen[2]; /* enum history_once bits, by side: [0] orig, [1] resp */
+    uint8_t seen[2]; /* enum history_once bits, by side: [0] orig, [1] resp */
 };
 
 void history_init(struct history *h);
@@ -48,6 +51,9 @@ bool history_scaled(struct history *h, char letter, bool is_orig, uint32_t count
 /* Marks a role flip ('^'). As in Zeek, the seen bits stay with the role
  * (orig/resp), not with the host that earned them. */
 void history_flip(struct history *h);
+
+/* The i-th letter (i < len). */
+char history_letter(const struct history *h, unsigned i);
 
 /* Copies the history as a NUL-terminated string into buf (HISTORY_CAP + 1). */
 void history_str(const struct history *h, char *buf);

@@ -31,6 +31,7 @@
  */
 #include "tcp_state.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "tcp_seq.h"
@@ -41,6 +42,37 @@
 
 /* RFC 7323 2.3: a shift count above 14 is treated as 14. */
 #define WSCALE_MAX 14
+
+const struct tcp_conn_cold *tcp_cold_or_zero(const struct tcp_conn_cold *cold)
+{
+    static const struct tcp_conn_cold zero;
+    return cold != NULL ? cold : &zero;
+}
+
+/* Side i's cold half, taken on first need; NULL when none is left. */
+static struct tcp_endpoint_cold *cold_ep(struct tcp_cold_ref *r, int i)
+{
+    if (r->cold == NULL)
+        r->cold = r->take(r->ctx);
+    return r->cold != NULL ? &r->cold->ep[i] : NULL;
+}
+
+/* Side i's cold half for reading: zeros when it has none. */
+static const struct tcp_endpoint_cold *cold_peek(const struct tcp_cold_ref *r, int i)
+{
+    return &tcp_cold_or_zero(r->cold)->ep[i];
+}
+
+/* Stores a 16-bit history sequence that lives in the cold half; zero, the
+ * value of a connection without one, needs no record. */
+static void set_cold_seq(struct tcp_cold_ref *r, int i, size_t field_off, uint16_t value)
+{
+    if (value == 0 && r->cold == NULL)
+        return;
+    struct tcp_endpoint_cold *ec = cold_ep(r, i);
+    if (ec != NULL)
+        memcpy((unsigned char *)ec + field_off, &value, sizeof(value));
+}
 
 void tcp_conn_init(struct tcp_conn *c)
 {
@@ -75,15 +107,18 @@ static void set_state(struct tcp_endpoint *e, enum tcp_state s)
     e->state = (uint8_t)s;
 }
 
-static void init_seq(struct tcp_endpoint *e, uint32_t start, uint32_t last)
+static void init_seq(struct tcp_endpoint *e, struct tcp_endpoint_cold *ec, uint32_t start,
+                     uint32_t last)
 {
     e->start_seq = start;
     e->ack_seq = start;
     e->last_seq = last;
-    e->seq_wraps = 0;
     e->contig_seq = start + 1;
-    e->hole_end_seq = start + 1;
-    e->has_hole = 0;
+    if (ec != NULL) {
+        ec->seq_wraps = 0;
+        ec->hole_end_seq = start + 1;
+        ec->has_hole = 0;
+    }
 }
 
 /*
@@ -92,13 +127,13 @@ static void init_seq(struct tcp_endpoint *e, uint32_t start, uint32_t last)
  * seen counts as delivered. That is exact for a single loss or reordering
  * and a fair approximation for several.
  */
-static void advance_contig(struct tcp_endpoint *e, uint32_t to)
+static void advance_contig(struct tcp_endpoint *e, struct tcp_endpoint_cold *ec, uint32_t to)
 {
     if (!seq_gt(to, e->contig_seq))
         return;
     e->contig_seq = to;
-    if (e->has_hole && seq_geq(e->contig_seq, e->hole_end_seq)) {
-        e->has_hole = 0;
+    if (ec != NULL && ec->has_hole && seq_geq(e->contig_seq, ec->hole_end_seq)) {
+        ec->has_hole = 0;
         if (seq_gt(e->last_seq, e->contig_seq))
             e->contig_seq = e->last_seq;
     }
@@ -110,22 +145,29 @@ static void advance_contig(struct tcp_endpoint *e, uint32_t to)
 #define REORDER_MS 20
 
 /* Returns true if the segment filled a hole soon after it opened. */
-static bool note_data(struct tcp_endpoint *e, uint32_t seq, uint32_t end, uint32_t conn_ms)
+static bool note_data(struct tcp_endpoint *e, struct tcp_cold_ref *r, int i, uint32_t seq,
+                      uint32_t end, uint32_t conn_ms)
 {
+    /* Only a connection with a hole has a cold half to look at here. */
+    struct tcp_endpoint_cold *ec = r->cold != NULL ? &r->cold->ep[i] : NULL;
     if (seq_leq(seq, e->contig_seq)) {
-        bool fills = e->has_hole && seq_gt(end, e->contig_seq) && seq_geq(seq, e->contig_seq);
-        bool fast = fills && conn_ms - e->hole_ms <= REORDER_MS;
-        advance_contig(e, end);
-        if (fast && e->ooo_count < UINT16_MAX)
-            e->ooo_count++;
+        bool fills =
+            ec != NULL && ec->has_hole && seq_gt(end, e->contig_seq) && seq_geq(seq, e->contig_seq);
+        bool fast = fills && conn_ms - ec->hole_ms <= REORDER_MS;
+        advance_contig(e, ec, end);
+        if (fast && ec->ooo_count < UINT16_MAX)
+            ec->ooo_count++;
         return fast;
     }
-    if (!e->has_hole) {
-        e->has_hole = 1;
-        e->hole_end_seq = seq;
-        e->hole_ms = conn_ms;
-    } else if (seq_lt(seq, e->hole_end_seq)) {
-        e->hole_end_seq = seq;
+    ec = cold_ep(r, i);
+    if (ec == NULL)
+        return false; /* the hole goes unrecorded; the caller was told */
+    if (!ec->has_hole) {
+        ec->has_hole = 1;
+        ec->hole_end_seq = seq;
+        ec->hole_ms = conn_ms;
+    } else if (seq_lt(seq, ec->hole_end_seq)) {
+        ec->hole_end_seq = seq;
     }
     return false;
 }
@@ -153,35 +195,36 @@ bool tcp_conn_first_packet_flips(const struct tcp_segment *seg, bool src_is_serv
  * SYN, or guessed from its first segment so that relative numbers stay
  * consistent. A SYN with a new ISN restarts the numbering.
  */
-static void init_endpoint(struct tcp_endpoint *e, uint8_t flags, uint32_t seq, uint32_t seq_end)
+static void init_endpoint(struct tcp_endpoint *e, struct tcp_endpoint_cold *ec, uint8_t flags,
+                          uint32_t seq, uint32_t seq_end)
 {
     bool syn = flags & TCP_FLAG_SYN;
     switch ((enum tcp_state)e->state) {
     case TCP_STATE_INACTIVE:
         if (syn)
-            init_seq(e, seq, seq_end);
+            init_seq(e, ec, seq, seq_end);
         else
             /* One before the first byte, as if a SYN had been seen; the
              * first segment itself must not look like a retransmission. */
-            init_seq(e, seq - 1, seq);
+            init_seq(e, ec, seq - 1, seq);
         break;
     case TCP_STATE_SYN_SENT:
     case TCP_STATE_SYN_ACK_SENT:
         if (syn && seq != e->start_seq)
-            init_seq(e, seq, seq_end);
+            init_seq(e, ec, seq, seq_end);
         break;
     case TCP_STATE_ESTABLISHED:
     case TCP_STATE_PARTIAL:
         /* A SYN inside a connection: guess it is the one that really
          * sets the connection up. */
         if (syn)
-            init_seq(e, seq, seq_end);
+            init_seq(e, ec, seq, seq_end);
         break;
     case TCP_STATE_RESET:
         /* Numbers set only by an earlier RST may have come from a spoofed
          * one; a SYN from this side is better evidence. */
         if (syn && e->prev_state == TCP_STATE_INACTIVE)
-            init_seq(e, seq, seq_end);
+            init_seq(e, ec, seq, seq_end);
         break;
     case TCP_STATE_CLOSED:
         break;
@@ -189,13 +232,13 @@ static void init_endpoint(struct tcp_endpoint *e, uint8_t flags, uint32_t seq, u
 }
 
 /* The peer's sequence space, guessed from an ACK when the peer is silent. */
-static void init_peer(struct tcp_endpoint *peer, uint32_t ack)
+static void init_peer(struct tcp_endpoint *peer, struct tcp_endpoint_cold *ec, uint32_t ack)
 {
-    init_seq(peer, ack - 1, ack - 1);
+    init_seq(peer, ec, ack - 1, ack - 1);
 }
 
 /* Returns true if the ack acknowledged new data of e. */
-static bool update_ack_seq(struct tcp_endpoint *e, uint32_t ack)
+static bool update_ack_seq(struct tcp_endpoint *e, struct tcp_endpoint_cold *ec, uint32_t ack)
 {
     int32_t delta = seq_diff(ack, e->ack_seq);
     /* An ack of exactly 0 far ahead is more likely broken than a
@@ -205,24 +248,30 @@ static bool update_ack_seq(struct tcp_endpoint *e, uint32_t ack)
     if (delta <= 0)
         return false;
     e->ack_seq = ack;
-    e->rxmit_streak = 0;
+    if (ec != NULL)
+        ec->rxmit_streak = 0;
     return true;
 }
 
-static void update_last_seq_value(struct tcp_endpoint *e, uint32_t seq_end)
+static void update_last_seq_value(struct tcp_endpoint *e, struct tcp_cold_ref *r, int i,
+                                  uint32_t seq_end)
 {
     /* Wraps of the offset from the ISN, which is what sizes are made of. */
-    if ((uint32_t)(seq_end - e->start_seq) < (uint32_t)(e->last_seq - e->start_seq) &&
-        e->seq_wraps < UINT8_MAX)
-        e->seq_wraps++;
+    if ((uint32_t)(seq_end - e->start_seq) < (uint32_t)(e->last_seq - e->start_seq)) {
+        struct tcp_endpoint_cold *ec = cold_ep(r, i);
+        if (ec != NULL && ec->seq_wraps < UINT8_MAX)
+            ec->seq_wraps++;
+    }
     e->last_seq = seq_end;
 }
 
 /* Advances the highest sequence sent; returns its change (may be negative)
  * and flags resent payload as a retransmission. */
-static int32_t update_last_seq(struct tcp_conn *c, struct tcp_endpoint *e, bool is_orig,
+static int32_t update_last_seq(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig,
                                uint8_t flags, uint32_t seq_end, uint32_t len, struct tcp_event *ev)
 {
+    int i = is_orig ? 0 : 1;
+    struct tcp_endpoint *e = &c->ep[i];
     int32_t delta = seq_diff(seq_end, e->last_seq);
     bool syn_or_rst = flags & (TCP_FLAG_SYN | TCP_FLAG_RST);
 
@@ -231,28 +280,33 @@ static int32_t update_last_seq(struct tcp_conn *c, struct tcp_endpoint *e, bool 
     if ((flags & TCP_FLAG_FIN) && e->last_seq == e->start_seq + 1) {
         /* Only the SYN and the FIN seen: trust the FIN even backwards, so
          * connections over 2 GB keep their size. */
-        update_last_seq_value(e, seq_end);
+        update_last_seq_value(e, r, i, seq_end);
         return delta;
     }
     if (e->state == TCP_STATE_RESET)
         return delta; /* after a RST, sequence numbers mean nothing */
     if (delta > 0) {
-        update_last_seq_value(e, seq_end);
+        update_last_seq_value(e, r, i, seq_end);
     } else if (len > 0) {
         ev->is_retransmission = true;
-        if (e->rxmit_count < UINT32_MAX)
-            e->rxmit_count++;
-        if (e->rxmit_streak < 7)
-            e->rxmit_streak++;
-        history_scaled(&c->history, 'T', is_orig, e->rxmit_count);
+        struct tcp_endpoint_cold *ec = cold_ep(r, i);
+        if (ec == NULL)
+            return delta;
+        if (ec->rxmit_count < UINT32_MAX)
+            ec->rxmit_count++;
+        if (ec->rxmit_streak < 7)
+            ec->rxmit_streak++;
+        history_scaled(&c->history, 'T', is_orig, ec->rxmit_count);
     }
     return delta;
 }
 
 /* History letters for the segment's flags (Zeek's rules, zeek-states.md). */
-static void update_history(struct tcp_conn *c, struct tcp_endpoint *e, bool is_orig, uint8_t flags,
+static void update_history(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig, uint8_t flags,
                            uint32_t rel_seq, uint32_t len)
 {
+    int i = is_orig ? 0 : 1;
+    struct tcp_endpoint *e = &c->ep[i];
     struct history *h = &c->history;
     bool syn = flags & TCP_FLAG_SYN;
     bool fin = flags & TCP_FLAG_FIN;
@@ -270,9 +324,10 @@ static void update_history(struct tcp_conn *c, struct tcp_endpoint *e, bool is_o
         char letter = (flags & TCP_FLAG_ACK) ? 'H' : 'S';
         /* SYN and SYN+ACK share one seen bit; a repeat counts only with a
          * new sequence number. */
-        if (history_check(h, HIST_SYN, letter, is_orig) && (uint16_t)rel_seq != e->hist_syn_seq)
+        if (history_check(h, HIST_SYN, letter, is_orig) &&
+            (uint16_t)rel_seq != cold_peek(r, i)->hist_syn_seq)
             history_add(h, letter, is_orig);
-        e->hist_syn_seq = (uint16_t)rel_seq;
+        set_cold_seq(r, i, offsetof(struct tcp_endpoint_cold, hist_syn_seq), (uint16_t)rel_seq);
         return;
     }
     if (fin) {
@@ -284,9 +339,10 @@ static void update_history(struct tcp_conn *c, struct tcp_endpoint *e, bool is_o
         return;
     }
     if (rst) {
-        if (history_check(h, HIST_RST, 'R', is_orig) && (uint16_t)rel_seq != e->hist_rst_seq)
+        if (history_check(h, HIST_RST, 'R', is_orig) &&
+            (uint16_t)rel_seq != cold_peek(r, i)->hist_rst_seq)
             history_add(h, 'R', is_orig);
-        e->hist_rst_seq = (uint16_t)rel_seq;
+        set_cold_seq(r, i, offsetof(struct tcp_endpoint_cold, hist_rst_seq), (uint16_t)rel_seq);
         return;
     }
     if (len > 0)
@@ -299,16 +355,21 @@ static void update_history(struct tcp_conn *c, struct tcp_endpoint *e, bool is_o
  * Zero windows are worth a letter only while they can matter: not on or
  * after a RST, and not once the peer has finished sending (its FIN).
  */
-static void note_window(struct tcp_conn *c, struct tcp_endpoint *e, const struct tcp_endpoint *peer,
-                        bool is_orig, const struct tcp_segment *s)
+static void note_window(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig,
+                        const struct tcp_segment *s)
 {
+    struct tcp_endpoint *e = &c->ep[is_orig ? 0 : 1];
+    const struct tcp_endpoint *peer = &c->ep[is_orig ? 1 : 0];
     e->window = s->window;
     if (s->window != 0 || (s->flags & TCP_FLAG_RST) || peer->state == TCP_STATE_CLOSED ||
         e->state == TCP_STATE_RESET)
         return;
-    if (e->win0_count < UINT16_MAX)
-        e->win0_count++;
-    history_scaled(&c->history, 'W', is_orig, e->win0_count);
+    struct tcp_endpoint_cold *ec = cold_ep(r, is_orig ? 0 : 1);
+    if (ec == NULL)
+        return;
+    if (ec->win0_count < UINT16_MAX)
+        ec->win0_count++;
+    history_scaled(&c->history, 'W', is_orig, ec->win0_count);
 }
 
 static void note_syn_options(struct tcp_endpoint *e, struct tcp_endpoint *peer,
@@ -331,9 +392,11 @@ static void note_syn_options(struct tcp_endpoint *e, struct tcp_endpoint *peer,
  * Counted only while both sides are established, as Zeek does by default.
  * Returns true if the ack runs past everything the sender was seen to send.
  */
-static bool note_ack_gap(struct tcp_conn *c, const struct tcp_endpoint *e,
-                         struct tcp_endpoint *peer, bool is_orig, uint32_t ack)
+static bool note_ack_gap(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig, uint32_t ack)
 {
+    const struct tcp_endpoint *e = &c->ep[is_orig ? 0 : 1];
+    int peer_i = is_orig ? 1 : 0;
+    struct tcp_endpoint *peer = &c->ep[peer_i];
     /* An ack of the peer's FIN covers one sequence number that is no data. */
     uint32_t data_ack = ack;
     if (peer->saw_fin && seq_geq(ack, peer->last_seq))
@@ -341,11 +404,14 @@ static bool note_ack_gap(struct tcp_conn *c, const struct tcp_endpoint *e,
     bool beyond = seq_gt(ack, peer->last_seq);
     if (!seq_gt(data_ack, peer->contig_seq))
         return beyond;
-    advance_contig(peer, data_ack);
+    advance_contig(peer, r->cold != NULL ? &r->cold->ep[peer_i] : NULL, data_ack);
     if (e->state == TCP_STATE_ESTABLISHED && peer->state == TCP_STATE_ESTABLISHED) {
-        if (peer->gap_count < UINT16_MAX)
-            peer->gap_count++;
-        history_scaled(&c->history, 'G', !is_orig, peer->gap_count);
+        struct tcp_endpoint_cold *ec = cold_ep(r, peer_i);
+        if (ec == NULL)
+            return beyond;
+        if (ec->gap_count < UINT16_MAX)
+            ec->gap_count++;
+        history_scaled(&c->history, 'G', !is_orig, ec->gap_count);
     }
     return beyond;
 }
@@ -512,11 +578,12 @@ static bool rst_is_acceptable(const struct tcp_endpoint *e, const struct tcp_end
     return seq_between(s->seq, rcv_nxt, rcv_nxt + (window ? window : 1));
 }
 
-bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, uint32_t conn_ms,
-                      struct tcp_event *ev)
+bool tcp_conn_segment(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig,
+                      const struct packet *p, uint32_t conn_ms, struct tcp_event *ev)
 {
-    struct tcp_endpoint *e = &c->ep[is_orig ? 0 : 1];
-    struct tcp_endpoint *peer = &c->ep[is_orig ? 1 : 0];
+    int i = is_orig ? 0 : 1;
+    struct tcp_endpoint *e = &c->ep[i];
+    struct tcp_endpoint *peer = &c->ep[1 - i];
     const struct tcp_segment *s = &p->tcp;
     uint8_t f = s->flags;
     uint32_t len = p->payload_len;
@@ -531,9 +598,11 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, 
     /* Zeek's "c": any wrong checksum in the capture, offload artifact or
      * not. Unlike Zeek, the segment is still analysed. */
     if (p->tcp_csum == CSUM_BAD || p->tcp_csum == CSUM_PARTIAL) {
-        if (e->csum_count < UINT16_MAX)
-            e->csum_count++;
-        history_scaled(&c->history, 'C', is_orig, e->csum_count);
+        struct tcp_endpoint_cold *ec = cold_ep(r, i);
+        if (ec != NULL && ec->csum_count < UINT16_MAX)
+            ec->csum_count++;
+        if (ec != NULL)
+            history_scaled(&c->history, 'C', is_orig, ec->csum_count);
     }
 
     /* RFC 9293 3.4: SYN and FIN occupy sequence space; a RST's payload
@@ -545,10 +614,10 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, 
 
     if (f & TCP_FLAG_RST)
         ev->rst_acceptable = rst_is_acceptable(e, peer, s);
-    init_endpoint(e, f, s->seq, seq_end);
+    init_endpoint(e, r->cold != NULL ? &r->cold->ep[i] : NULL, f, s->seq, seq_end);
     uint32_t rel_seq = s->seq - e->start_seq;
-    update_history(c, e, is_orig, f, rel_seq, len);
-    note_window(c, e, peer, is_orig, s);
+    update_history(c, r, is_orig, f, rel_seq, len);
+    note_window(c, r, is_orig, s);
     if (f & TCP_FLAG_SYN) {
         e->saw_syn = 1;
         note_syn_options(e, peer, s);
@@ -559,20 +628,21 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, 
     bool ack_valid = false;
     if (f & TCP_FLAG_ACK) {
         if (peer->state == TCP_STATE_INACTIVE) {
-            init_peer(peer, s->ack);
-        } else if (seq_diff(s->ack, peer->start_seq) >= 0 || peer->seq_wraps) {
+            init_peer(peer, r->cold != NULL ? &r->cold->ep[1 - i] : NULL, s->ack);
+        } else if (seq_diff(s->ack, peer->start_seq) >= 0 || cold_peek(r, 1 - i)->seq_wraps) {
             ack_valid = true;
             if (!(f & TCP_FLAG_RST)) /* a RST's ack is not trusted */
-                ev->ack_advanced = update_ack_seq(peer, s->ack);
+                ev->ack_advanced =
+                    update_ack_seq(peer, r->cold != NULL ? &r->cold->ep[1 - i] : NULL, s->ack);
         }
     }
 
-    update_last_seq(c, e, is_orig, f, seq_end, len, ev);
+    update_last_seq(c, r, is_orig, f, seq_end, len, ev);
     /* Payload the capture cut short is data the observer never had: a later
      * ack over it shows as a content gap, as in a reassembler. */
     if (len > 0 && !(f & TCP_FLAG_RST) && cursor_remaining(&s->payload) >= len) {
         uint32_t data_seq = s->seq + !!(f & TCP_FLAG_SYN);
-        ev->filled_hole_fast = note_data(e, data_seq, data_seq + len, conn_ms);
+        ev->filled_hole_fast = note_data(e, r, i, data_seq, data_seq + len, conn_ms);
     }
 
     struct transition t = {false, false};
@@ -581,7 +651,7 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, 
     /* Acks are judged after the state change, so that an ack running
      * ahead in a closing FIN or RST is not taken for a gap. */
     if (ack_valid && !(f & TCP_FLAG_RST))
-        ev->ack_beyond_data = note_ack_gap(c, e, peer, is_orig, s->ack);
+        ev->ack_beyond_data = note_ack_gap(c, r, is_orig, s->ack);
 
     /* A RST from a responder that never answered, to a side still opening:
      * the connection was refused. */
@@ -595,15 +665,20 @@ bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, 
     if (t.do_close)
         e->did_close = 1;
     if (t.flip)
-        tcp_conn_flip(c);
+        tcp_conn_flip(c, r->cold);
     return t.flip;
 }
 
-void tcp_conn_flip(struct tcp_conn *c)
+void tcp_conn_flip(struct tcp_conn *c, struct tcp_conn_cold *cold)
 {
     struct tcp_endpoint tmp = c->ep[0];
     c->ep[0] = c->ep[1];
     c->ep[1] = tmp;
+    if (cold != NULL) {
+        struct tcp_endpoint_cold tmp_cold = cold->ep[0];
+        cold->ep[0] = cold->ep[1];
+        cold->ep[1] = tmp_cold;
+    }
     history_flip(&c->history);
 }
 
@@ -645,12 +720,12 @@ static bool is_inactive(const struct tcp_endpoint *e)
 static bool history_is_syn_then_rst(const struct history *h)
 {
     unsigned i = 0;
-    if (i < h->len && h->letters[i] == '^')
+    if (i < h->len && history_letter(h, i) == '^')
         i++;
-    if (i >= h->len || h->letters[i] != 'S')
+    if (i >= h->len || history_letter(h, i) != 'S')
         return false;
     for (i++; i < h->len; i++) {
-        char l = h->letters[i];
+        char l = history_letter(h, i);
         if (l == 'R')
             return true;
         if (l == 'H' || l == 'A' || l == 'F' || l == 'G' || l == 'I' || l == 'Q')
@@ -659,14 +734,16 @@ static bool history_is_syn_then_rst(const struct history *h)
     return false;
 }
 
-const char *tcp_conn_state_name(const struct tcp_conn *c)
+const char *tcp_conn_state_name(const struct tcp_conn *c, const struct tcp_conn_cold *cold)
 {
+    cold = tcp_cold_or_zero(cold);
     const struct tcp_endpoint *o = &c->ep[0];
     const struct tcp_endpoint *r = &c->ep[1];
 
     if (r->state == TCP_STATE_RESET) {
         if (o->state == TCP_STATE_SYN_SENT || o->state == TCP_STATE_SYN_ACK_SENT ||
-            (o->state == TCP_STATE_RESET && tcp_endpoint_size(o) == 0 && tcp_endpoint_size(r) == 0))
+            (o->state == TCP_STATE_RESET && tcp_endpoint_size(o, &cold->ep[0]) == 0 &&
+             tcp_endpoint_size(r, &cold->ep[1]) == 0))
             return "REJ";
         if (is_inactive(o))
             return "RSTRH";
@@ -690,7 +767,7 @@ const char *tcp_conn_state_name(const struct tcp_conn *c)
     return "OTH";
 }
 
-uint64_t tcp_endpoint_size(const struct tcp_endpoint *e)
+uint64_t tcp_endpoint_size(const struct tcp_endpoint *e, const struct tcp_endpoint_cold *ec)
 {
     if (e->state == TCP_STATE_INACTIVE)
         return 0;
@@ -698,7 +775,7 @@ uint64_t tcp_endpoint_size(const struct tcp_endpoint *e)
      * saw, less the SYN (or the guessed byte before the first segment) and
      * the FIN: bytes as Zeek counts them. */
     uint32_t top = seq_gt(e->ack_seq, e->last_seq) ? e->ack_seq : e->last_seq;
-    uint64_t size = ((uint64_t)e->seq_wraps << 32) + (uint32_t)(top - e->start_seq);
+    uint64_t size = ((uint64_t)ec->seq_wraps << 32) + (uint32_t)(top - e->start_seq);
     if (size != 0)
         size--;
     if (e->saw_fin && size != 0)

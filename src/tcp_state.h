@@ -25,39 +25,50 @@ enum tcp_state {
     TCP_STATE_RESET,
 };
 
-/* One direction of a connection, named by the host that sends it. */
+/* One direction of a connection, named by the host that sends it: what
+ * every connection needs. What only some need is in tcp_endpoint_cold. */
 struct tcp_endpoint {
-    uint32_t start_seq;    /* ISN, or one before the first sequence seen */
-    uint32_t last_seq;     /* one past the highest sequence sent */
-    uint32_t ack_seq;      /* highest sequence of ours the peer acknowledged */
-    uint32_t contig_seq;   /* our data seen without a hole up to here */
-    uint32_t hole_end_seq; /* with has_hole: where data resumed after the hole */
+    uint32_t start_seq;  /* ISN, or one before the first sequence seen */
+    uint32_t last_seq;   /* one past the highest sequence sent */
+    uint32_t ack_seq;    /* highest sequence of ours the peer acknowledged */
+    uint32_t contig_seq; /* our data seen without a hole up to here */
     uint32_t pkts;
-    uint32_t rxmit_count; /* segments that resent sequence space */
-    uint32_t hole_ms;     /* with has_hole: when it opened, ms into the connection */
-    /* Low 16 bits of the relative sequence of the last SYN, FIN end and
-     * RST: enough to tell a repeat from a new one (a history letter), and
-     * wrong only for repeats exactly a multiple of 64 KiB apart. */
-    uint16_t hist_syn_seq;
+    /* Low 16 bits of the relative sequence of the last FIN end: enough to
+     * tell a repeat from a new one (a history letter), and wrong only for
+     * repeats exactly a multiple of 64 KiB apart. The SYN's and RST's are
+     * kept the same way in tcp_endpoint_cold. */
     uint16_t hist_fin_seq;
-    uint16_t hist_rst_seq;
-    uint16_t csum_count; /* segments with a bad checksum (saturating) */
-    uint16_t win0_count; /* zero-window advertisements (saturating) */
-    uint16_t gap_count;  /* content gaps (saturating) */
-    uint16_t mss;        /* from the SYN, 0 if none */
-    uint16_t window;     /* last advertised window, unscaled */
-    uint16_t ooo_count;  /* holes filled soon after they opened: reordering */
-    uint8_t state;       /* enum tcp_state */
-    uint8_t prev_state;
-    uint8_t wscale;    /* negotiated shift, 0..14 */
-    uint8_t seq_wraps; /* times last_seq wrapped past 2^32 (saturating) */
-    uint8_t did_close : 1;
-    uint8_t saw_syn : 1;
-    uint8_t saw_fin : 1;
+    uint16_t mss;       /* from the SYN, 0 if none */
+    uint16_t window;    /* last advertised window, unscaled */
+    uint16_t state : 3; /* enum tcp_state */
+    uint16_t prev_state : 3;
+    uint16_t wscale : 4; /* negotiated shift, 0..14 */
+    uint16_t did_close : 1;
+    uint16_t saw_syn : 1;
+    uint16_t saw_fin : 1;
+    uint16_t wscale_offered : 1; /* our SYN carried a window scale option */
+};
+
+/*
+ * The rest of an endpoint: zero for a connection without holes,
+ * retransmissions, bad checksums, zero windows, content gaps, repeated
+ * SYNs or RSTs at a new sequence, or 4 GiB of data. A connection gets it
+ * (struct tcp_conn_cold) only when one of those first happens.
+ */
+struct tcp_endpoint_cold {
+    uint32_t hole_end_seq; /* with has_hole: where data resumed after the hole */
+    uint32_t hole_ms;      /* with has_hole: when it opened, ms into the connection */
+    uint32_t rxmit_count;  /* segments that resent sequence space */
+    uint16_t hist_syn_seq; /* as hist_fin_seq, for the last SYN */
+    uint16_t hist_rst_seq; /* as hist_fin_seq, for the last RST */
+    uint16_t csum_count;   /* segments with a bad checksum (saturating) */
+    uint16_t win0_count;   /* zero-window advertisements (saturating) */
+    uint16_t gap_count;    /* content gaps (saturating) */
+    uint16_t ooo_count;    /* holes filled soon after they opened: reordering */
+    uint8_t seq_wraps;     /* times last_seq wrapped past 2^32 (saturating) */
     uint8_t has_hole : 1;
-    uint8_t wscale_offered : 1; /* our SYN carried a window scale option */
-    uint8_t rxmit_streak : 3;   /* retransmissions since the peer last acked
-                                   new data (saturates at 7) */
+    uint8_t rxmit_streak : 3; /* retransmissions since the peer last acked
+                                 new data (saturates at 7) */
 };
 
 /* Per-segment facts the tracker found, for the anomaly engine. */
@@ -81,6 +92,26 @@ struct tcp_conn {
     struct history history;
 };
 
+struct tcp_conn_cold {
+    struct tcp_endpoint_cold ep[2]; /* [0] originator, [1] responder */
+};
+
+/*
+ * Where the tracker finds a connection's cold half: `cold` if it has one
+ * (else NULL), and `take` to get one the first time it is needed. take
+ * returns a zeroed record, or NULL when none is left; the tracker then
+ * goes on without what it could not record, and the caller, which take
+ * told, must report the connection's analysis as partial.
+ */
+struct tcp_cold_ref {
+    struct tcp_conn_cold *cold;
+    struct tcp_conn_cold *(*take)(void *ctx);
+    void *ctx;
+};
+
+/* A connection's cold half, or all zeros if it has none. */
+const struct tcp_conn_cold *tcp_cold_or_zero(const struct tcp_conn_cold *cold);
+
 void tcp_conn_init(struct tcp_conn *c);
 
 /* The first-packet role heuristic: returns true if the sender of the first
@@ -96,15 +127,16 @@ bool tcp_conn_first_packet_flips(const struct tcp_segment *seg, bool src_is_serv
  * (SYN and SYN+ACK seen in reverse order); the tracker has already swapped
  * its own endpoints.
  */
-bool tcp_conn_segment(struct tcp_conn *c, bool is_orig, const struct packet *p, uint32_t conn_ms,
-                      struct tcp_event *ev);
+bool tcp_conn_segment(struct tcp_conn *c, struct tcp_cold_ref *cold, bool is_orig,
+                      const struct packet *p, uint32_t conn_ms, struct tcp_event *ev);
 
 /* The receive window e's peer last advertised, in bytes, scaled when both
  * SYNs negotiated scaling (RFC 7323 2.2); UINT32_MAX when it cannot be known. */
 uint32_t tcp_endpoint_peer_window(const struct tcp_endpoint *e, const struct tcp_endpoint *peer);
 
-/* Swaps the two endpoints and marks the flip in the history. */
-void tcp_conn_flip(struct tcp_conn *c);
+/* Swaps the two endpoints (cold halves too; cold may be NULL) and marks
+ * the flip in the history. */
+void tcp_conn_flip(struct tcp_conn *c, struct tcp_conn_cold *cold);
 
 /* Zeek reuse rule: does this SYN on an existing flow start a new connection? */
 bool tcp_conn_is_reuse(const struct tcp_conn *c, const struct tcp_segment *seg);
@@ -112,10 +144,11 @@ bool tcp_conn_is_reuse(const struct tcp_conn *c, const struct tcp_segment *seg);
 /* Both sides closed, either side reset, or one side closed and the other silent. */
 bool tcp_conn_is_closed(const struct tcp_conn *c);
 
-const char *tcp_conn_state_name(const struct tcp_conn *c);
+const char *tcp_conn_state_name(const struct tcp_conn *c, const struct tcp_conn_cold *cold);
 
-/* Payload bytes of one side counted in sequence space, as Zeek's size. */
-uint64_t tcp_endpoint_size(const struct tcp_endpoint *e);
+/* Payload bytes of one side counted in sequence space, as Zeek's size;
+ * ec is that side's cold half (tcp_cold_or_zero). */
+uint64_t tcp_endpoint_size(const struct tcp_endpoint *e, const struct tcp_endpoint_cold *ec);
 
 const char *tcp_state_name(enum tcp_state s);
 

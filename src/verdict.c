@@ -97,23 +97,23 @@ static const char *pick_hint(const char *service, const struct anomaly_set *set)
     return NULL;
 }
 
-static void fill_endpoint(const struct flow *f, int side, const struct tcp_endpoint *e,
-                          const struct services *services, struct tv_endpoint_report *out)
+static void fill_endpoint(const struct flow_key *key, int side, const struct tcp_endpoint *e,
+                          const struct tcp_endpoint_cold *ec, const struct services *services,
+                          struct tv_endpoint_report *out)
 {
-    out->family = f->key.family;
-    memcpy(out->addr, f->key.addr[side], sizeof(out->addr));
-    out->port = f->key.port[side];
+    out->family = key->family;
+    memcpy(out->addr, key->addr[side], sizeof(out->addr));
+    out->port = key->port[side];
     out->pkts = e->pkts;
-    out->bytes = tcp_endpoint_size(e);
+    out->bytes = tcp_endpoint_size(e, ec);
     out->winsock = TV_WINSOCK_NONE;
-    out->role = services_role(services, f->key.family, f->key.addr[side]);
+    out->role = services_role(services, key->family, key->addr[side]);
 }
 
 /* Which side's application saw which error (winsock.md). */
-static void assign_winsock(const struct flow *f, const struct anomaly_pool *pool,
-                           struct tv_verdict *v)
+static void assign_winsock(const struct flow *f, const struct anomaly_set *set,
+                           const struct anomaly_pool *pool, struct tv_verdict *v)
 {
-    const struct anomaly_set *set = &f->anomalies;
     if (v->end == TV_END_REFUSED) {
         v->orig.winsock = TV_WINSOCK_ECONNREFUSED;
         return;
@@ -138,25 +138,37 @@ static void assign_winsock(const struct flow *f, const struct anomaly_pool *pool
     }
 }
 
-void verdict_build(const struct flow *f, const struct anomaly_pool *pool,
-                   const struct services *services, struct verdict_buf *buf, struct tv_verdict *out)
+void verdict_build(const struct flow_table *t, const struct flow *f, enum tv_end end,
+                   const struct anomaly_pool *pool, const struct services *services,
+                   struct verdict_buf *buf, struct tv_verdict *out)
 {
     memset(out, 0, sizeof(*out));
+    struct flow_key key;
+    flow_table_key(t, f, &key);
+    const struct flow_cold *c = flow_table_cold_peek(t, f);
+    const struct tcp_conn_cold *cold = c != NULL ? &c->conn : NULL;
+    const struct anomaly_set *set = flow_table_anomalies(t, f);
     int orig = f->orig_side;
     out->flow_id = f->flow_id;
     out->first_us = f->first_us;
     out->last_us = f->last_us;
-    fill_endpoint(f, orig, &f->conn.ep[0], services, &out->orig);
-    fill_endpoint(f, !orig, &f->conn.ep[1], services, &out->resp);
+    fill_endpoint(&key, orig, &f->conn.ep[0], &tcp_cold_or_zero(cold)->ep[0], services, &out->orig);
+    fill_endpoint(&key, !orig, &f->conn.ep[1], &tcp_cold_or_zero(cold)->ep[1], services,
+                  &out->resp);
     out->service = services_name(services, out->resp.port);
-    out->conn_state = tcp_conn_state_name(&f->conn);
+    out->conn_state = tcp_conn_state_name(&f->conn, cold);
     history_str(&f->conn.history, buf->history);
+    if (f->is_partial) {
+        size_t len = strlen(buf->history);
+        buf->history[len] = 'x';
+        buf->history[len + 1] = '\0';
+    }
     out->history = buf->history;
-    out->end = (enum tv_end)f->end;
-    out->level = anomaly_set_level(&f->anomalies);
+    out->end = end;
+    out->level = anomaly_set_level(set);
 
     size_t n = 0;
-    for (uint32_t i = f->anomalies.head; i != ANOMALY_NONE && n < 2 * ANOMALY_COUNT;
+    for (uint32_t i = set->head; i != ANOMALY_NONE && n < 2 * ANOMALY_COUNT;
          i = pool->recs[i].next) {
         const struct anomaly_rec *r = &pool->recs[i];
         buf->anomalies[n++] = (struct tv_anomaly_report){
@@ -170,9 +182,9 @@ void verdict_build(const struct flow *f, const struct anomaly_pool *pool,
     }
     out->anomalies = buf->anomalies;
     out->anomaly_count = n;
-    out->strict_drops = f->strict_drops;
-    out->loose_drops = f->loose_drops;
-    out->attempt = f->attempt;
-    assign_winsock(f, pool, out);
-    out->hint = pick_hint(out->service, &f->anomalies);
+    out->strict_drops = c != NULL ? c->strict_drops : 0;
+    out->loose_drops = c != NULL ? c->loose_drops : 0;
+    out->attempt = c != NULL ? c->attempt : 0;
+    assign_winsock(f, set, pool, out);
+    out->hint = pick_hint(out->service, set);
 }

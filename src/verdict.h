@@ -14,13 +14,16 @@
 
 /* Storage the verdict's strings and arrays point into. */
 struct verdict_buf {
-    char history[HISTORY_CAP + 1];
+    char history[HISTORY_CAP + 2]; /* with room for the partial mark */
     struct tv_anomaly_report anomalies[2 * ANOMALY_COUNT];
 };
 
-/* Fills out from f; out points into buf and the pool until they change. */
-void verdict_build(const struct flow *f, const struct anomaly_pool *pool,
-                   const struct services *services, struct verdict_buf *buf,
-                   struct tv_verdict *out);
+/* Fills out from f, a flow of t that ended (or, for an interim record,
+ * stands) as `end`; out points into buf and the pool until they change.
+ * A flow whose analysis is partial (a cold record was needed and none was
+ * left) ends its history with 'x'. */
+void verdict_build(const struct flow_table *t, const struct flow *f, enum tv_end end,
+                   const struct anomaly_pool *pool, const struct services *services,
+                   struct verdict_buf *buf, struct tv_verdict *out);
 
 #endif

@@ -120,6 +120,92 @@ START_TEST(test_zero_cap_is_refused)
 }
 END_TEST
 
+static struct flow_key key6_for(uint32_t n)
+{
+    struct flow_key k;
+    memset(&k, 0, sizeof(k));
+    k.family = 6;
+    k.addr[0][0] = 0x20;
+    k.addr[0][15] = (uint8_t)n;
+    k.addr[1][0] = 0x20;
+    k.addr[1][1] = 0x01;
+    k.addr[1][14] = (uint8_t)(n >> 8);
+    k.port[0] = (uint16_t)(40000 + n);
+    k.port[1] = 443;
+    return k;
+}
+
+START_TEST(test_compact_keys_give_back_the_whole_key)
+{
+    struct flow_table *t = flow_table_create(4);
+    struct flow_key k4 = key_for(7);
+    struct flow_key k6 = key6_for(7);
+    struct flow *f4 = flow_table_insert(t, &k4, FLOW_LIST_ACTIVE);
+    struct flow *f6 = flow_table_insert(t, &k6, FLOW_LIST_ACTIVE);
+    ck_assert_ptr_eq(flow_table_lookup(t, &k4), f4);
+    ck_assert_ptr_eq(flow_table_lookup(t, &k6), f6);
+    struct flow_key out;
+    flow_table_key(t, f4, &out);
+    ck_assert(flow_key_equal(&out, &k4));
+    flow_table_key(t, f6, &out);
+    ck_assert(flow_key_equal(&out, &k6));
+    /* Same ports and the IPv4 bytes of an IPv6 key: a different flow. */
+    struct flow_key other = k6;
+    other.addr[1][15] = 1;
+    ck_assert_ptr_null(flow_table_lookup(t, &other));
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_ipv6_flows_fill_the_table_and_free_their_addresses)
+{
+    enum { CAP = 16 };
+    struct flow_table *t = flow_table_create(CAP);
+    for (uint32_t round = 0; round < 3; round++) {
+        for (uint32_t i = 0; i < CAP; i++) {
+            struct flow_key k = key6_for(i + round * CAP);
+            ck_assert_ptr_nonnull(flow_table_insert(t, &k, FLOW_LIST_ACTIVE));
+        }
+        for (uint32_t i = 0; i < CAP; i++) {
+            struct flow_key k = key6_for(i + round * CAP);
+            struct flow *f = flow_table_lookup(t, &k);
+            ck_assert_ptr_nonnull(f);
+            flow_table_remove(t, f);
+        }
+    }
+    ck_assert_uint_eq(flow_table_count(t), 0);
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_cold_record_is_taken_once_and_returned_with_its_flow)
+{
+    enum { CAP = 4 };
+    struct flow_table *t = flow_table_create(CAP);
+    for (uint32_t round = 0; round < 3; round++) {
+        struct flow *flows[CAP];
+        for (uint32_t i = 0; i < CAP; i++) {
+            struct flow_key k = key_for(i);
+            flows[i] = flow_table_insert(t, &k, FLOW_LIST_ACTIVE);
+            ck_assert_ptr_null(flow_table_cold_peek(t, flows[i]));
+            ck_assert_uint_eq(flow_table_anomalies(t, flows[i])->mask, 0);
+            struct flow_cold *c = flow_table_cold(t, flows[i]);
+            ck_assert_ptr_nonnull(c);
+            ck_assert_uint_eq(c->strict_drops, 0); /* zeroed, even when reused */
+            ck_assert_uint_eq(c->anomalies.head, ANOMALY_NONE);
+            c->strict_drops = 5;
+            ck_assert_ptr_eq(flow_table_cold(t, flows[i]), c);
+            ck_assert_ptr_eq(flow_table_cold_peek(t, flows[i]), c);
+        }
+        for (uint32_t i = 0; i < CAP; i++)
+            flow_table_remove(t, flows[i]);
+    }
+    /* One record per flow slot: never short while flows are. */
+    ck_assert_uint_eq(flow_table_cold_exhausted(t), 0);
+    flow_table_destroy(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("flow_table");
@@ -130,6 +216,9 @@ int main(void)
     tcase_add_test(tc, test_all_lists_flows_in_flow_id_order);
     tcase_add_test(tc, test_many_colliding_inserts_and_removes_keep_the_table_consistent);
     tcase_add_test(tc, test_zero_cap_is_refused);
+    tcase_add_test(tc, test_compact_keys_give_back_the_whole_key);
+    tcase_add_test(tc, test_ipv6_flows_fill_the_table_and_free_their_addresses);
+    tcase_add_test(tc, test_cold_record_is_taken_once_and_returned_with_its_flow);
     suite_add_tcase(s, tc);
     return check_main_run(s);
 }

@@ -60,6 +60,23 @@ START_TEST(test_flip_appends_caret_and_keeps_seen_bits_with_the_role)
 }
 END_TEST
 
+START_TEST(test_every_letter_survives_packing)
+{
+    static const char letters[] = "shadfrcgtwiq";
+    struct history h;
+    char out[HISTORY_CAP + 1];
+    history_init(&h);
+    for (int i = 0; letters[i] != '\0'; i++)
+        history_add(&h, letters[i], true);
+    history_flip(&h);
+    for (int i = 0; letters[i] != '\0' && h.len < HISTORY_CAP; i++)
+        history_add(&h, letters[i], false);
+    history_str(&h, out);
+    ck_assert_str_eq(out, "SHADFRCGTWIQ^shadfrcgtw");
+    ck_assert_int_eq(history_letter(&h, 12), '^');
+}
+END_TEST
+
 START_TEST(test_history_stops_at_capacity)
 {
     struct history h;
@@ -80,6 +97,7 @@ int main(void)
     tcase_add_test(tc, test_scaled_letters_repeat_at_powers_of_ten);
     tcase_add_test(tc, test_flip_appends_caret_and_keeps_seen_bits_with_the_role);
     tcase_add_test(tc, test_history_stops_at_capacity);
+    tcase_add_test(tc, test_every_letter_survives_packing);
     suite_add_tcase(s, tc);
     return check_main_run(s);
 }

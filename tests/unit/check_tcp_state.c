@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check_main.h"
 #include "conversation.h"
@@ -18,6 +19,10 @@
 struct fixture {
     struct conversation conv;
     struct tcp_conn conn;
+    struct tcp_conn_cold cold_store;
+    struct tcp_cold_ref cold; /* takes cold_store, unless cold_left is false */
+    bool cold_left;
+    int cold_takes;
     struct tcp_event ev;
     bool flipped;
     uint32_t ms; /* the next segment's time into the connection */
@@ -26,23 +31,51 @@ struct fixture {
 
 static struct fixture fx;
 
+static struct tcp_conn_cold *take_cold(void *ctx)
+{
+    (void)ctx;
+    fx.cold_takes++;
+    if (!fx.cold_left)
+        return NULL;
+    memset(&fx.cold_store, 0, sizeof(fx.cold_store));
+    return &fx.cold_store;
+}
+
 static void setup(void)
 {
+    memset(&fx, 0, sizeof(fx));
     conversation_init(&fx.conv, "10.0.0.5", 50123, "10.0.0.9", 8530);
     tcp_conn_init(&fx.conn);
+    fx.cold = (struct tcp_cold_ref){NULL, take_cold, NULL};
+    fx.cold_left = true;
+}
+
+static const struct tcp_endpoint_cold *cold_ep(int i)
+{
+    return &tcp_cold_or_zero(fx.cold.cold)->ep[i];
+}
+
+static const char *state_name(void)
+{
+    return tcp_conn_state_name(&fx.conn, fx.cold.cold);
+}
+
+static uint64_t size_of(int i)
+{
+    return tcp_endpoint_size(&fx.conn.ep[i], cold_ep(i));
 }
 
 /* The client is the originator unless a test flips roles. */
 static void send_seg(int from, uint8_t flags, uint32_t len)
 {
     const struct packet *p = conversation_send(&fx.conv, from, flags, len);
-    fx.flipped = tcp_conn_segment(&fx.conn, from == CLIENT, p, fx.ms, &fx.ev);
+    fx.flipped = tcp_conn_segment(&fx.conn, &fx.cold, from == CLIENT, p, fx.ms, &fx.ev);
 }
 
 static void send_at(int from, uint8_t flags, uint32_t len, uint32_t seq)
 {
     const struct packet *p = conversation_send_at(&fx.conv, from, flags, len, seq);
-    fx.flipped = tcp_conn_segment(&fx.conn, from == CLIENT, p, fx.ms, &fx.ev);
+    fx.flipped = tcp_conn_segment(&fx.conn, &fx.cold, from == CLIENT, p, fx.ms, &fx.ev);
 }
 
 static const char *history(void)
@@ -68,10 +101,10 @@ START_TEST(test_graceful_close_is_sf)
     send_seg(CLIENT, FIN | ACK, 0);
     send_seg(SERVER, FIN | ACK, 0);
     send_seg(CLIENT, ACK, 0);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "SF");
+    ck_assert_str_eq(state_name(), "SF");
     ck_assert_str_eq(history(), "ShADadFf");
-    ck_assert_uint_eq(tcp_endpoint_size(&fx.conn.ep[0]), 100);
-    ck_assert_uint_eq(tcp_endpoint_size(&fx.conn.ep[1]), 300);
+    ck_assert_uint_eq(size_of(0), 100);
+    ck_assert_uint_eq(size_of(1), 300);
     ck_assert(tcp_conn_is_closed(&fx.conn));
 }
 END_TEST
@@ -79,7 +112,7 @@ END_TEST
 START_TEST(test_unanswered_syn_is_s0)
 {
     send_seg(CLIENT, SYN, 0);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "S0");
+    ck_assert_str_eq(state_name(), "S0");
     ck_assert_str_eq(history(), "S");
 }
 END_TEST
@@ -91,7 +124,7 @@ START_TEST(test_retransmitted_syn_adds_no_letter)
     send_at(CLIENT, SYN, 0, isn);
     ck_assert(fx.ev.is_syn_retry);
     ck_assert_str_eq(history(), "S");
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "S0");
+    ck_assert_str_eq(state_name(), "S0");
 }
 END_TEST
 
@@ -100,7 +133,7 @@ START_TEST(test_syn_answered_by_rst_is_rej)
     send_seg(CLIENT, SYN, 0);
     send_seg(SERVER, RST | ACK, 0);
     ck_assert(fx.ev.is_rst_refusal);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "REJ");
+    ck_assert_str_eq(state_name(), "REJ");
     ck_assert_str_eq(history(), "Sr");
 }
 END_TEST
@@ -111,7 +144,7 @@ START_TEST(test_responder_reset_is_rstr)
     send_seg(CLIENT, PSH | ACK, 10);
     send_seg(SERVER, RST | ACK, 0);
     ck_assert(!fx.ev.is_rst_refusal);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "RSTR");
+    ck_assert_str_eq(state_name(), "RSTR");
     ck_assert_str_eq(history(), "ShADr");
 }
 END_TEST
@@ -121,7 +154,7 @@ START_TEST(test_originator_reset_is_rsto)
     handshake();
     send_seg(SERVER, PSH | ACK, 10);
     send_seg(CLIENT, RST | ACK, 0);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "RSTO");
+    ck_assert_str_eq(state_name(), "RSTO");
     ck_assert_str_eq(history(), "ShAdR");
 }
 END_TEST
@@ -130,7 +163,7 @@ START_TEST(test_syn_then_own_rst_is_rstos0)
 {
     send_seg(CLIENT, SYN, 0);
     send_seg(CLIENT, RST, 0);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "RSTOS0");
+    ck_assert_str_eq(state_name(), "RSTOS0");
     ck_assert_str_eq(history(), "SR");
 }
 END_TEST
@@ -138,7 +171,7 @@ END_TEST
 START_TEST(test_lone_rst_is_oth)
 {
     send_seg(CLIENT, RST, 0);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "OTH");
+    ck_assert_str_eq(state_name(), "OTH");
     ck_assert_str_eq(history(), "R");
 }
 END_TEST
@@ -147,7 +180,7 @@ START_TEST(test_syn_then_fin_without_answer_is_sh)
 {
     send_seg(CLIENT, SYN, 0);
     send_seg(CLIENT, FIN | ACK, 0);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "SH");
+    ck_assert_str_eq(state_name(), "SH");
 }
 END_TEST
 
@@ -155,12 +188,12 @@ START_TEST(test_half_closes_are_s2_and_s3)
 {
     handshake();
     send_seg(CLIENT, FIN | ACK, 0);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "S2");
+    ck_assert_str_eq(state_name(), "S2");
 
     setup();
     handshake();
     send_seg(SERVER, FIN | ACK, 0);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "S3");
+    ck_assert_str_eq(state_name(), "S3");
 }
 END_TEST
 
@@ -168,7 +201,7 @@ START_TEST(test_established_without_close_is_s1)
 {
     handshake();
     send_seg(CLIENT, PSH | ACK, 5);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "S1");
+    ck_assert_str_eq(state_name(), "S1");
 }
 END_TEST
 
@@ -177,11 +210,11 @@ START_TEST(test_midstream_traffic_is_oth)
     send_seg(CLIENT, PSH | ACK, 50);
     send_seg(SERVER, PSH | ACK, 70);
     send_seg(CLIENT, ACK, 0);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "OTH");
+    ck_assert_str_eq(state_name(), "OTH");
     ck_assert_str_eq(history(), "DdA");
     /* The first segment of a side is not a retransmission of itself. */
-    ck_assert_uint_eq(fx.conn.ep[0].rxmit_count, 0);
-    ck_assert_uint_eq(tcp_endpoint_size(&fx.conn.ep[0]), 50);
+    ck_assert_uint_eq(cold_ep(0)->rxmit_count, 0);
+    ck_assert_uint_eq(size_of(0), 50);
 }
 END_TEST
 
@@ -191,7 +224,7 @@ START_TEST(test_synack_then_fin_without_syn_is_shr)
      * packets are seen, as the tracker is told. */
     send_seg(SERVER, SYN | ACK, 0);
     send_seg(SERVER, FIN | ACK, 0);
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "SHR");
+    ck_assert_str_eq(state_name(), "SHR");
 }
 END_TEST
 
@@ -203,7 +236,7 @@ START_TEST(test_resent_payload_is_retransmission_with_log_letters)
     for (int i = 0; i < 9; i++)
         send_at(CLIENT, PSH | ACK, 100, seq);
     ck_assert(fx.ev.is_retransmission);
-    ck_assert_uint_eq(fx.conn.ep[0].rxmit_count, 9);
+    ck_assert_uint_eq(cold_ep(0)->rxmit_count, 9);
     ck_assert_str_eq(history(), "ShADT");
     send_at(CLIENT, PSH | ACK, 100, seq);
     ck_assert_str_eq(history(), "ShADTT"); /* the 10th adds a second T */
@@ -216,7 +249,7 @@ START_TEST(test_zero_window_is_w)
     const struct packet *p = conversation_send(&fx.conv, SERVER, ACK, 0);
     struct packet zero = *p;
     zero.tcp.window = 0;
-    tcp_conn_segment(&fx.conn, false, &zero, fx.ms, &fx.ev);
+    tcp_conn_segment(&fx.conn, &fx.cold, false, &zero, fx.ms, &fx.ev);
     ck_assert_str_eq(history(), "ShAaw");
 }
 END_TEST
@@ -229,7 +262,7 @@ START_TEST(test_ack_over_unseen_data_is_a_gap)
     send_seg(CLIENT, PSH | ACK, 100);
     send_seg(SERVER, ACK, 0);
     ck_assert_str_eq(history(), "ShADaG");
-    ck_assert_uint_eq(fx.conn.ep[0].gap_count, 1);
+    ck_assert_uint_eq(cold_ep(0)->gap_count, 1);
 }
 END_TEST
 
@@ -239,7 +272,7 @@ START_TEST(test_ack_of_fin_is_not_a_gap)
     send_seg(CLIENT, PSH | ACK, 100);
     send_seg(CLIENT, FIN | ACK, 0);
     send_seg(SERVER, ACK, 0);
-    ck_assert_uint_eq(fx.conn.ep[0].gap_count, 0);
+    ck_assert_uint_eq(cold_ep(0)->gap_count, 0);
 }
 END_TEST
 
@@ -250,8 +283,8 @@ START_TEST(test_data_across_sequence_wrap_is_not_retransmission)
     send_seg(CLIENT, PSH | ACK, 0x80);
     send_seg(CLIENT, PSH | ACK, 0x100); /* crosses 2^32 */
     send_seg(CLIENT, PSH | ACK, 0x100);
-    ck_assert_uint_eq(fx.conn.ep[0].rxmit_count, 0);
-    ck_assert_uint_eq(tcp_endpoint_size(&fx.conn.ep[0]), 0x280);
+    ck_assert_uint_eq(cold_ep(0)->rxmit_count, 0);
+    ck_assert_uint_eq(size_of(0), 0x280);
 }
 END_TEST
 
@@ -262,7 +295,7 @@ START_TEST(test_fin_then_rst_from_same_side_closes_normally)
     send_seg(SERVER, FIN | ACK, 0);
     send_seg(CLIENT, RST, 0);
     /* After a FIN exchange a RST changes nothing. */
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "SF");
+    ck_assert_str_eq(state_name(), "SF");
 }
 END_TEST
 
@@ -273,14 +306,14 @@ START_TEST(test_synack_before_syn_flips_roles)
     uint32_t client_isn = fx.conv.next_seq[CLIENT];
     fx.conv.next_seq[CLIENT] = client_isn + 1; /* what the SYN+ACK acks */
     const struct packet *p = conversation_send(&fx.conv, SERVER, SYN | ACK, 0);
-    ck_assert(!tcp_conn_segment(&fx.conn, true, p, fx.ms, &fx.ev));
+    ck_assert(!tcp_conn_segment(&fx.conn, &fx.cold, true, p, fx.ms, &fx.ev));
     p = conversation_send_at(&fx.conv, CLIENT, SYN, 0, client_isn);
-    ck_assert(tcp_conn_segment(&fx.conn, false, p, fx.ms, &fx.ev));
+    ck_assert(tcp_conn_segment(&fx.conn, &fx.cold, false, p, fx.ms, &fx.ev));
     ck_assert_str_eq(history(), "Hs^");
     p = conversation_send(&fx.conv, CLIENT, ACK, 0);
-    tcp_conn_segment(&fx.conn, true, p, fx.ms, &fx.ev);
+    tcp_conn_segment(&fx.conn, &fx.cold, true, p, fx.ms, &fx.ev);
     ck_assert_str_eq(history(), "Hs^A");
-    ck_assert_str_eq(tcp_conn_state_name(&fx.conn), "S1");
+    ck_assert_str_eq(state_name(), "S1");
 }
 END_TEST
 
@@ -317,9 +350,55 @@ START_TEST(test_bad_checksum_is_c_and_still_tracked)
     handshake();
     struct packet p = *conversation_send(&fx.conv, CLIENT, PSH | ACK, 10);
     p.tcp_csum = CSUM_BAD;
-    tcp_conn_segment(&fx.conn, true, &p, fx.ms, &fx.ev);
+    tcp_conn_segment(&fx.conn, &fx.cold, true, &p, fx.ms, &fx.ev);
     ck_assert_str_eq(history(), "ShACD");
-    ck_assert_uint_eq(fx.conn.ep[0].csum_count, 1);
+    ck_assert_uint_eq(cold_ep(0)->csum_count, 1);
+}
+END_TEST
+
+START_TEST(test_clean_connection_needs_no_cold_half)
+{
+    handshake();
+    send_seg(CLIENT, PSH | ACK, 100);
+    send_seg(SERVER, PSH | ACK, 300);
+    send_seg(CLIENT, FIN | ACK, 0);
+    send_seg(SERVER, FIN | ACK, 0);
+    send_seg(CLIENT, ACK, 0);
+    ck_assert_str_eq(history(), "ShADdFf");
+    ck_assert_int_eq(fx.cold_takes, 0);
+    ck_assert_ptr_null(fx.cold.cold);
+}
+END_TEST
+
+START_TEST(test_hole_takes_the_cold_half_once)
+{
+    handshake();
+    uint32_t seq = fx.conv.next_seq[CLIENT];
+    send_at(CLIENT, PSH | ACK, 100, seq + 100); /* overtook the first segment */
+    ck_assert_int_eq(fx.cold_takes, 1);
+    ck_assert(cold_ep(0)->has_hole);
+    send_at(CLIENT, PSH | ACK, 100, seq);
+    ck_assert(fx.ev.filled_hole_fast);
+    ck_assert(!cold_ep(0)->has_hole);
+    ck_assert_uint_eq(cold_ep(0)->ooo_count, 1);
+    ck_assert_int_eq(fx.cold_takes, 1);
+}
+END_TEST
+
+START_TEST(test_tracker_survives_when_no_cold_half_is_left)
+{
+    fx.cold_left = false;
+    handshake();
+    uint32_t seq = fx.conv.next_seq[CLIENT];
+    send_seg(CLIENT, PSH | ACK, 100);
+    send_at(CLIENT, PSH | ACK, 100, seq);
+    ck_assert(fx.ev.is_retransmission); /* still seen, just not counted */
+    ck_assert_ptr_null(fx.cold.cold);
+    ck_assert_int_ge(fx.cold_takes, 1);
+    send_seg(CLIENT, FIN | ACK, 0);
+    send_seg(SERVER, FIN | ACK, 0);
+    ck_assert_str_eq(state_name(), "SF");
+    ck_assert_uint_eq(size_of(0), 100);
 }
 END_TEST
 
@@ -352,6 +431,9 @@ static Suite *tcp_state_suite(void)
     tcase_add_test(tc, test_same_isn_on_open_attempt_is_not_reuse);
     tcase_add_test(tc, test_fin_and_rst_together_is_i);
     tcase_add_test(tc, test_bad_checksum_is_c_and_still_tracked);
+    tcase_add_test(tc, test_clean_connection_needs_no_cold_half);
+    tcase_add_test(tc, test_hole_takes_the_cold_half_once);
+    tcase_add_test(tc, test_tracker_survives_when_no_cold_half_is_left);
     suite_add_tcase(s, tc);
     return s;
 }
