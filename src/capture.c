@@ -18,9 +18,10 @@
  * place (savefile.c) once libpcap has checked their header: their packets
  * reach the callback as pointers into the mapped file, marked stable, and
  * the mappings stay until capture_destroy(), so a packet handed on may be
- * read after the callback returns. The filter then runs here, with
- * libpcap's own interpreter. Other inputs (pcapng, standard input, pipes)
- * are read through libpcap, whose buffer is valid only until the next call.
+ * read after the callback returns (standard input too, when it is
+ * redirected from such a file). The filter then runs here, with libpcap's
+ * own interpreter. Other inputs (pcapng, pipes) are read through libpcap,
+ * whose buffer is valid only until the next call.
  *
  * Reading is split into "open an input" and "drain an input". A live
  * interface is one more kind of input, opened before the run (so that the
@@ -36,6 +37,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "log.h"
@@ -55,6 +57,7 @@ struct capture_input {
     struct savefile *map;      /* owned by the capture's maps[]: read in place, or NULL */
     struct bpf_program filter; /* owned with has_filter; the mapped reader applies it */
     bool has_filter;
+    int64_t stdin_start; /* "-": where the file on stdin was when opened; -1: not a file */
     int linktype;
     bool is_nano; /* timestamps carry nanoseconds */
 };
@@ -129,6 +132,9 @@ const char *capture_lib_version(void)
 static enum capture_status capture_open_file(const char *name, struct capture_input *in)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
+    /* Standard input redirected from a file can be mapped like a named
+     * file, from where libpcap starts reading it (a pipe cannot seek). */
+    in->stdin_start = strcmp(name, "-") == 0 ? (int64_t)lseek(STDIN_FILENO, 0, SEEK_CUR) : -1;
     /* "-" makes libpcap read stdin, as tcpdump -r - does. */
     in->pcap = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (in->pcap == NULL) {
@@ -168,14 +174,17 @@ static bool capture_is_mappable_linktype(int linktype)
  * libpcap goes on reading it. */
 static void capture_try_map(struct capture *cap, struct capture_input *in)
 {
-    if (strcmp(in->name, "-") == 0 || !capture_is_mappable_linktype(in->linktype) ||
+    bool is_stdin = strcmp(in->name, "-") == 0;
+    if ((is_stdin && in->stdin_start < 0) || !capture_is_mappable_linktype(in->linktype) ||
         pcap_major_version(in->pcap) != 2 || pcap_minor_version(in->pcap) != 4 ||
         cap->map_count == cap->opt.input_count)
         return;
     int snapshot = pcap_snapshot(in->pcap);
     if (snapshot <= 0)
         return;
-    in->map = savefile_open(in->name, (uint32_t)snapshot);
+    in->map = is_stdin
+                  ? savefile_open_fd(STDIN_FILENO, (uint64_t)in->stdin_start, (uint32_t)snapshot)
+                  : savefile_open(in->name, (uint32_t)snapshot);
     if (in->map != NULL)
         cap->maps[cap->map_count++] = in->map;
 }

@@ -83,20 +83,16 @@ static bool savefile_read_header(struct savefile *sf)
     return !sf->c.overrun && major == 2 && minor == 4;
 }
 
-struct savefile *savefile_open(const char *path, uint32_t snapshot_len)
+struct savefile *savefile_open_fd(int fd, uint64_t start, uint32_t snapshot_len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)SAVEFILE_HEADER_LEN ||
-        (uintmax_t)st.st_size > SIZE_MAX) {
-        close(fd);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+        (uintmax_t)st.st_size > SIZE_MAX || (uint64_t)st.st_size < start ||
+        (uint64_t)st.st_size - start < SAVEFILE_HEADER_LEN)
         return NULL;
-    }
     size_t len = (size_t)st.st_size;
+    /* The whole file: mappings start on a page, the header need not. */
     void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd); /* the mapping keeps the file */
     if (map == MAP_FAILED)
         return NULL;
 
@@ -108,6 +104,8 @@ struct savefile *savefile_open(const char *path, uint32_t snapshot_len)
     sf->map = map;
     sf->map_len = len;
     sf->c = cursor_make(map, len);
+    cursor_skip(&sf->c, (size_t)start);
+    sf->released_len = (size_t)start / SAVEFILE_PAGE_LEN * SAVEFILE_PAGE_LEN;
     sf->snapshot_len = snapshot_len;
     if (!savefile_read_header(sf)) {
         savefile_close(sf);
@@ -115,6 +113,16 @@ struct savefile *savefile_open(const char *path, uint32_t snapshot_len)
     }
     /* Read once, front to back: more read-ahead, and pages not kept hot. */
     madvise(map, len, MADV_SEQUENTIAL);
+    return sf;
+}
+
+struct savefile *savefile_open(const char *path, uint32_t snapshot_len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct savefile *sf = savefile_open_fd(fd, 0, snapshot_len);
+    close(fd); /* a mapping keeps the file */
     return sf;
 }
 

@@ -55,6 +55,10 @@ struct savefile;
  * out of memory); the caller then reads it through libpcap.
  */
 struct savefile *savefile_open(const char *path, uint32_t snapshot_len);
+/* The same for an open descriptor (standard input redirected from a file)
+ * whose pcap header starts start bytes into the file; fd stays the
+ * caller's. */
+struct savefile *savefile_open_fd(int fd, uint64_t start, uint32_t snapshot_len);
 void savefile_close(struct savefile *sf);
 
 enum savefile_status savefile_next(struct savefile *sf, struct savefile_record *rec);

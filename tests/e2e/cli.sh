@@ -107,24 +107,32 @@ for cap in "${CAPTURES[@]}"; do
 done
 done_check
 
-# A pcap file is read in place (mapped); stdin goes through libpcap's
-# reader. Both must give the same verdicts, summary and -w copy, with and
-# without a filter.
-check "-r - reads stdin and gives the same output as -r FILE"
+# A pcap file is read in place (mapped), also on stdin redirected from it;
+# from a pipe it goes through libpcap's reader. All must give the same
+# verdicts, summary and -w copy, with and without a filter.
+check "-r - reads stdin (a file or a pipe) and gives the same output as -r FILE"
 same_from_stdin() {
     local label=$1 cap=$2
     shift 2
     run "$@" -w "$TMP/copy-file.pcap" -r "$cap"
     cp "$RUN_OUT" "$TMP/from-file"
     local file_status=$RUN_STATUS
-    run "$@" -w "$TMP/copy-stdin.pcap" -r - <"$cap"
-    [ "$RUN_STATUS" -eq "$file_status" ] ||
-        fail "$label: exit status $RUN_STATUS from stdin, $file_status from the file"
-    diff -u "$TMP/from-file" "$RUN_OUT" >"$TMP/diff" || {
-        fail "$label: stdin output differs from file output"
-        head -n 20 "$TMP/diff"
-    }
-    cmp -s "$TMP/copy-file.pcap" "$TMP/copy-stdin.pcap" || fail "$label: the -w copies differ"
+    local how
+    for how in redirect pipe; do
+        if [ "$how" = redirect ]; then
+            run "$@" -w "$TMP/copy-stdin.pcap" -r - <"$cap"
+        else
+            run "$@" -w "$TMP/copy-stdin.pcap" -r - < <(cat "$cap")
+        fi
+        [ "$RUN_STATUS" -eq "$file_status" ] ||
+            fail "$label ($how): exit status $RUN_STATUS from stdin, $file_status from the file"
+        diff -u "$TMP/from-file" "$RUN_OUT" >"$TMP/diff" || {
+            fail "$label ($how): stdin output differs from file output"
+            head -n 20 "$TMP/diff"
+        }
+        cmp -s "$TMP/copy-file.pcap" "$TMP/copy-stdin.pcap" ||
+            fail "$label ($how): the -w copies differ"
+    done
 }
 same_from_stdin "text" "$FIRST"
 for cap in "${CAPTURES[@]}"; do

@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -324,6 +325,44 @@ START_TEST(test_other_byte_order_reads_alike)
 }
 END_TEST
 
+/* Standard input redirected from a file whose header is not at its start:
+ * the records from there on, as from the file alone. */
+START_TEST(test_file_descriptor_read_from_an_offset)
+{
+    static uint8_t buf[(1 << 20) + 100];
+    memset(buf, 0x5a, 100);
+    size_t len = load_sample(buf + 100, sizeof(buf) - 100);
+    char path[] = "/tmp/check_savefile_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    write_file(path, buf + 100, len);
+    struct outcome ref;
+    uint32_t snapshot = 0;
+    bool is_mappable = false;
+    ck_assert(read_with_libpcap(path, &ref, &snapshot, &is_mappable));
+
+    write_file(path, buf, len + 100);
+    fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_ptr_null(savefile_open_fd(fd, 99, snapshot)); /* no header there */
+    struct savefile *sf = savefile_open_fd(fd, 100, snapshot);
+    close(fd); /* the mapping outlives the descriptor */
+    ck_assert_ptr_nonnull(sf);
+    struct outcome got = {.digest = 0xcbf29ce484222325ULL};
+    struct savefile_record rec;
+    while (savefile_next(sf, &rec) == SAVEFILE_PACKET) {
+        got.records++;
+        got.digest =
+            mix_record(got.digest, rec.ts_sec, rec.ts_usec, rec.caplen, rec.wirelen, rec.data);
+    }
+    savefile_close(sf);
+    ck_assert_uint_eq(got.records, ref.records);
+    ck_assert(got.digest == ref.digest);
+    unlink(path);
+}
+END_TEST
+
 START_TEST(test_not_a_regular_file_is_declined)
 {
     ck_assert_ptr_null(savefile_open("/dev/null", 65535));
@@ -340,6 +379,7 @@ static Suite *savefile_suite(void)
     tcase_add_test(tc, test_real_captures_read_alike);
     tcase_add_test(tc, test_damaged_files_read_alike);
     tcase_add_test(tc, test_other_byte_order_reads_alike);
+    tcase_add_test(tc, test_file_descriptor_read_from_an_offset);
     tcase_add_test(tc, test_not_a_regular_file_is_declined);
     suite_add_tcase(s, tc);
     return s;
