@@ -3,7 +3,9 @@
  * Does not interpret TCP; tcp_state.c does. Never allocates after
  * creation. Invariant: every live flow is in exactly one bucket chain and
  * on exactly one time-out list, oldest first; free slots are on the free
- * chain (through hash_next) or at or above high_water.
+ * chain (through hash_next, with list_prev FLOW_FREE) or at or above
+ * high_water. While draining, hash_next chains the live flows in flow id
+ * order instead, and the buckets are no longer kept.
  *
  * Slots are indices, not pointers, so links cost 4 bytes. Memory is
  * reserved with calloc, so pages are touched only as the table fills.
@@ -36,10 +38,18 @@ struct flow_table {
     uint32_t count;
     uint32_t free_head;
     uint32_t high_water;
+    bool is_draining;
     struct list lists[FLOW_LIST_COUNT];
 };
 
-_Static_assert(sizeof(struct flow) <= 136, "struct flow: 136 bytes at most (bench/README)");
+/* Marks a free slot in list_prev: never a slot index, as flow_cap < FLOW_NONE / 2. */
+#define FLOW_FREE (FLOW_NONE - 1)
+
+/* Flow ids below 2^48 (and times within 2^32 µs of the flow's start) are
+ * kept in the flow itself. */
+#define FLOW_ID_INLINE_MAX ((UINT64_C(1) << 48) - 1)
+
+_Static_assert(sizeof(struct flow) <= 116, "struct flow: 116 bytes at most (bench/README)");
 
 typedef uint8_t ipv6_pair[2][16];
 
@@ -169,6 +179,62 @@ uint64_t flow_table_cold_exhausted(const struct flow_table *t)
     return t->colds->exhausted_count;
 }
 
+uint64_t flow_table_flow_id(const struct flow_table *t, const struct flow *f)
+{
+    uint64_t id = (uint64_t)f->flow_id_mid << 32 | f->flow_id_lo;
+    if (f->has_wide_id)
+        id |= (uint64_t)flow_table_cold_peek(t, f)->flow_id_hi << 48;
+    return id;
+}
+
+void flow_table_start(struct flow_table *t, struct flow *f, uint64_t flow_id, int64_t ts_us)
+{
+    memcpy(f->first_us, &ts_us, sizeof(ts_us));
+    f->last_after_us = 0;
+    f->flow_id_lo = (uint32_t)flow_id;
+    f->flow_id_mid = (uint16_t)(flow_id >> 32);
+    if (flow_id > FLOW_ID_INLINE_MAX) {
+        struct flow_cold *c = flow_table_cold(t, f);
+        if (c != NULL) {
+            c->flow_id_hi = (uint16_t)(flow_id >> 48);
+            f->has_wide_id = 1;
+        } else {
+            /* The largest id the flow can hold, not a wrapped one. */
+            f->flow_id_lo = UINT32_MAX;
+            f->flow_id_mid = UINT16_MAX;
+            f->is_partial = 1;
+        }
+    }
+}
+
+int64_t flow_table_last_us(const struct flow_table *t, const struct flow *f)
+{
+    if (f->has_wide_last)
+        return flow_table_cold_peek(t, f)->last_us;
+    return flow_first_us(f) + f->last_after_us;
+}
+
+void flow_table_set_last_us(struct flow_table *t, struct flow *f, int64_t ts_us)
+{
+    int64_t first_us = flow_first_us(f);
+    if (f->has_wide_last) {
+        flow_table_cold_peek(t, f)->last_us = ts_us;
+        return;
+    }
+    if (ts_us >= first_us && ts_us - first_us <= UINT32_MAX) {
+        f->last_after_us = (uint32_t)(ts_us - first_us);
+        return;
+    }
+    struct flow_cold *c = flow_table_cold(t, f);
+    if (c != NULL) {
+        c->last_us = ts_us;
+        f->has_wide_last = 1;
+        return;
+    }
+    f->last_after_us = ts_us < first_us ? 0 : UINT32_MAX;
+    f->is_partial = 1;
+}
+
 static void list_append(struct flow_table *t, uint32_t i, enum flow_list which)
 {
     struct list *l = &t->lists[which];
@@ -246,7 +312,11 @@ void flow_table_remove(struct flow_table *t, struct flow *f)
     struct flow_key key;
     flow_table_key(t, f, &key);
     uint32_t *bucket = &t->buckets[flow_key_hash(&key) & t->bucket_mask];
-    if (*bucket - 1 == i) {
+    if (t->is_draining) {
+        /* Chains are gone; once every flow has left, every bucket that
+         * had one has been emptied here, and lookups work again. */
+        *bucket = 0;
+    } else if (*bucket - 1 == i) {
         *bucket = f->hash_next + 1;
     } else {
         uint32_t *link = &t->flows[*bucket - 1].hash_next;
@@ -260,9 +330,12 @@ void flow_table_remove(struct flow_table *t, struct flow *f)
     if (f->cold != SLOT_NONE)
         slot_pool_put(t->colds, f->cold);
     f->cold = SLOT_NONE;
+    f->list_prev = FLOW_FREE;
     f->hash_next = t->free_head;
     t->free_head = i;
     t->count--;
+    if (t->count == 0)
+        t->is_draining = false;
 }
 
 void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list)
@@ -285,19 +358,80 @@ struct flow *flow_table_next(struct flow_table *t, const struct flow *f)
     return f->list_next == FLOW_NONE ? NULL : &t->flows[f->list_next];
 }
 
-static int compare_flow_id(const void *a, const void *b)
+static uint64_t id_at(const struct flow_table *t, uint32_t i)
 {
-    const struct flow *fa = *(const struct flow *const *)a;
-    const struct flow *fb = *(const struct flow *const *)b;
-    return (fa->flow_id > fb->flow_id) - (fa->flow_id < fb->flow_id);
+    const struct flow *f = &t->flows[i];
+    if (f->has_wide_id)
+        return flow_table_flow_id(t, f);
+    return (uint64_t)f->flow_id_mid << 32 | f->flow_id_lo;
 }
 
-uint32_t flow_table_all(struct flow_table *t, struct flow **out)
+/* Merges two chains sorted by flow id into one. */
+static uint32_t merge(struct flow_table *t, uint32_t a, uint32_t b)
 {
-    uint32_t n = 0;
-    for (int l = 0; l < FLOW_LIST_COUNT; l++)
-        for (uint32_t i = t->lists[l].head; i != FLOW_NONE; i = t->flows[i].list_next)
-            out[n++] = &t->flows[i];
-    qsort(out, n, sizeof(*out), compare_flow_id);
-    return n;
+    uint32_t head = FLOW_NONE;
+    uint32_t *tail = &head;
+    while (a != FLOW_NONE && b != FLOW_NONE) {
+        uint32_t *take = id_at(t, a) < id_at(t, b) ? &a : &b;
+        *tail = *take;
+        tail = &t->flows[*take].hash_next;
+        *take = *tail;
+    }
+    *tail = a != FLOW_NONE ? a : b;
+    return head;
+}
+
+/*
+ * Sorts a chain by flow id in place: a merge sort of the ascending runs
+ * already in it, combined like the digits of a binary counter, so a chain
+ * of slots taken in arrival order (the common case) costs one pass and any
+ * order at most n log n comparisons.
+ */
+static uint32_t sort_chain(struct flow_table *t, uint32_t head)
+{
+    uint32_t bins[33]; /* bins[k]: 2^k runs merged, or FLOW_NONE; 2^32 runs at most */
+    for (size_t k = 0; k < sizeof(bins) / sizeof(bins[0]); k++)
+        bins[k] = FLOW_NONE;
+    uint32_t i = head;
+    while (i != FLOW_NONE) {
+        uint32_t run = i;
+        uint32_t next;
+        while ((next = t->flows[i].hash_next) != FLOW_NONE && id_at(t, i) < id_at(t, next))
+            i = next;
+        t->flows[i].hash_next = FLOW_NONE;
+        i = next;
+        size_t k = 0;
+        while (bins[k] != FLOW_NONE) {
+            run = merge(t, bins[k], run);
+            bins[k++] = FLOW_NONE;
+        }
+        bins[k] = run;
+    }
+    uint32_t sorted = FLOW_NONE;
+    for (size_t k = 0; k < sizeof(bins) / sizeof(bins[0]); k++)
+        if (bins[k] != FLOW_NONE)
+            sorted = merge(t, bins[k], sorted);
+    return sorted;
+}
+
+struct flow *flow_table_drain(struct flow_table *t)
+{
+    /* Slot order first: slots are mostly taken in arrival order. */
+    uint32_t head = FLOW_NONE;
+    uint32_t *tail = &head;
+    for (uint32_t i = 0; i < t->high_water; i++) {
+        if (t->flows[i].list_prev == FLOW_FREE)
+            continue;
+        *tail = i;
+        tail = &t->flows[i].hash_next;
+    }
+    *tail = FLOW_NONE;
+    t->is_draining = t->count > 0;
+    head = sort_chain(t, head);
+    return head == FLOW_NONE ? NULL : &t->flows[head];
+}
+
+struct flow *flow_table_drain_next(struct flow_table *t, const struct flow *f)
+{
+    return f->hash_next == FLOW_NONE ? NULL : &t->flows[f->hash_next];
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "anomaly.h"
 #include "flow_key.h"
@@ -38,13 +39,17 @@ struct flow_cold {
     struct anomaly_set anomalies;
     uint32_t strict_drops; /* firewall views, see detect.c */
     uint32_t loose_drops;
-    uint16_t attempt; /* refused attempts on this 5-tuple before this flow */
+    uint16_t attempt;     /* refused attempts on this 5-tuple before this flow */
+    uint16_t flow_id_hi;  /* with has_wide_id: bits 48..63 of the flow id */
+    int64_t last_us;      /* with has_wide_last: the last packet's time */
 };
 
 /*
  * A tracked flow. The key is kept compact: IPv4 addresses inline, IPv6
  * addresses in a record of the table's address pool (flow_table_key()
- * gives the whole key back).
+ * gives the whole key back). Times and the flow id are kept in as few
+ * bytes as nearly every flow needs, the rest in the cold record: read and
+ * write them with the accessors below.
  */
 struct flow {
     uint32_t hash_next;
@@ -54,18 +59,28 @@ struct flow {
     uint32_t addr[2]; /* IPv4: the key's addresses, as on the wire;
                          IPv6: [0] address record, [1] the key's hash */
     uint16_t port[2];
-    uint32_t progress_ms; /* last time either side's data was newly acked, ms
-                             after first_us: stalls are measured from it */
-    uint64_t flow_id;     /* input position of the flow's first packet */
-    int64_t first_us;
-    int64_t last_us;
-    uint8_t list : 2;      /* enum flow_list */
-    uint8_t orig_side : 1; /* key side (0 or 1) of the originator */
+    uint32_t progress_ms;    /* last time either side's data was newly acked, ms
+                                after the first packet: stalls are measured from it */
+    uint32_t first_us[2];    /* int64_t in two halves: 4-byte alignment, no padding */
+    uint32_t last_after_us;  /* last packet, µs after the first (unless has_wide_last) */
+    uint32_t flow_id_lo;     /* input position of the flow's first packet: bits 0..31, */
+    uint16_t flow_id_mid;    /* bits 32..47 (the rest, if any, in the cold record) */
+    uint8_t list : 2;        /* enum flow_list */
+    uint8_t orig_side : 1;   /* key side (0 or 1) of the originator */
     uint8_t is_ipv6 : 1;
-    uint8_t is_partial : 1; /* a cold record was needed and none was left */
-    uint8_t flags;          /* FLOW_F_* */
+    uint8_t is_partial : 1;    /* a cold record was needed and none was left */
+    uint8_t has_wide_id : 1;   /* the flow id needs more than 48 bits */
+    uint8_t has_wide_last : 1; /* last packet out of last_after_us's range */
+    uint8_t flags;             /* FLOW_F_* */
     struct tcp_conn conn;
 };
+
+static inline int64_t flow_first_us(const struct flow *f)
+{
+    int64_t us;
+    memcpy(&us, f->first_us, sizeof(us));
+    return us;
+}
 
 enum {
     FLOW_F_RST_SEEN = 0x01,    /* an acceptable RST ended the connection */
@@ -105,6 +120,20 @@ const struct anomaly_set *flow_table_anomalies(const struct flow_table *t, const
 
 uint64_t flow_table_cold_exhausted(const struct flow_table *t);
 
+/* Starts f's times and id: its first packet is input position flow_id, at
+ * ts_us. */
+void flow_table_start(struct flow_table *t, struct flow *f, uint64_t flow_id, int64_t ts_us);
+
+/* The input position of the flow's first packet. */
+uint64_t flow_table_flow_id(const struct flow_table *t, const struct flow *f);
+
+/* The time of the flow's last packet, and setting it. A time more than
+ * 2^32 µs (about 71 minutes) after the flow's first packet, or before it,
+ * needs the cold record; when none is left the flow is marked partial and
+ * keeps the nearest time it can hold. */
+int64_t flow_table_last_us(const struct flow_table *t, const struct flow *f);
+void flow_table_set_last_us(struct flow_table *t, struct flow *f, int64_t ts_us);
+
 /* Adds a zeroed flow for key at the tail of `list`; NULL when full. */
 struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
                                enum flow_list list);
@@ -122,8 +151,14 @@ struct flow *flow_table_oldest(struct flow_table *t, enum flow_list list);
 /* The flow after f on its list, or NULL. */
 struct flow *flow_table_next(struct flow_table *t, const struct flow *f);
 
-/* Fills out[] (room for flow_table_count()) with every live flow, ordered
- * by flow_id; returns how many. */
-uint32_t flow_table_all(struct flow_table *t, struct flow **out);
+/*
+ * Ends lookups, to take every flow out in flow id order without memory
+ * beyond the table's own: returns the first flow, and flow_table_drain_next()
+ * each next one. Only flow_table_remove() and the accessors may be used on
+ * the table after this; removing a flow does not disturb the order of the
+ * rest, provided its successor was fetched before.
+ */
+struct flow *flow_table_drain(struct flow_table *t);
+struct flow *flow_table_drain_next(struct flow_table *t, const struct flow *f);
 
 #endif

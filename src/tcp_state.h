@@ -94,6 +94,7 @@ struct tcp_conn {
 
 struct tcp_conn_cold {
     struct tcp_endpoint_cold ep[2]; /* [0] originator, [1] responder */
+    struct history_more history;    /* letters after the first HISTORY_INLINE */
 };
 
 /*

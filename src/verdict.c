@@ -149,15 +149,15 @@ void verdict_build(const struct flow_table *t, const struct flow *f, enum tv_end
     const struct tcp_conn_cold *cold = c != NULL ? &c->conn : NULL;
     const struct anomaly_set *set = flow_table_anomalies(t, f);
     int orig = f->orig_side;
-    out->flow_id = f->flow_id;
-    out->first_us = f->first_us;
-    out->last_us = f->last_us;
+    out->flow_id = flow_table_flow_id(t, f);
+    out->first_us = flow_first_us(f);
+    out->last_us = flow_table_last_us(t, f);
     fill_endpoint(&key, orig, &f->conn.ep[0], &tcp_cold_or_zero(cold)->ep[0], services, &out->orig);
     fill_endpoint(&key, !orig, &f->conn.ep[1], &tcp_cold_or_zero(cold)->ep[1], services,
                   &out->resp);
     out->service = services_name(services, out->resp.port);
     out->conn_state = tcp_conn_state_name(&f->conn, cold);
-    history_str(&f->conn.history, buf->history);
+    history_str(&f->conn.history, cold != NULL ? &cold->history : NULL, buf->history);
     if (f->is_partial) {
         size_t len = strlen(buf->history);
         buf->history[len] = 'x';
