@@ -240,7 +240,7 @@ static void end_attempt(struct tv_analyzer *a, struct flow *f)
     struct flow_cold *c = flow_table_cold(a->flows, f);
     if (c != NULL)
         anomaly_note_n(a->anomalies, &c->anomalies, ANOMALY_SYN_TIMEOUT, true, syns ? syns : 1,
-                       flow_table_flow_id(a->flows, f), flow_first_us(f));
+                       flow_table_flow_id(a->flows, f), flow_table_first_us(a->flows, f));
     else
         f->is_partial = 1;
     emit(a, f, TV_END_SYN_TIMEOUT);
@@ -259,7 +259,7 @@ static void report_interim(struct tv_analyzer *a)
             continue;
         for (struct flow *f = flow_table_oldest(a->flows, (enum flow_list)l); f != NULL;
              f = flow_table_next(a->flows, f)) {
-            if (a->now_us - flow_first_us(f) < a->cfg.interim_us)
+            if (a->now_us - flow_table_first_us(a->flows, f) < a->cfg.interim_us)
                 continue;
             struct verdict_buf buf;
             struct tv_verdict v;
@@ -278,7 +278,7 @@ static int64_t deadline(const struct tv_analyzer *a, const struct flow *f)
 {
     switch ((enum flow_list)f->list) {
     case FLOW_LIST_ATTEMPT:
-        return flow_first_us(f) + a->cfg.syn_timeout_us;
+        return flow_table_first_us(a->flows, f) + a->cfg.syn_timeout_us;
     case FLOW_LIST_CLOSED:
         return flow_table_last_us(a->flows, f) + a->cfg.linger_us;
     case FLOW_LIST_ACTIVE:
@@ -415,7 +415,7 @@ static void track(struct tv_analyzer *a, const struct packet *p)
     if (is_new)
         detect_first_packet(&d, f, is_orig, p->tcp.flags);
 
-    int64_t conn_ms = (a->now_us - flow_first_us(f)) / 1000;
+    int64_t conn_ms = (a->now_us - flow_table_first_us(a->flows, f)) / 1000;
     uint32_t conn_ms32 = conn_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)conn_ms;
     struct tcp_event ev;
     struct flow_cold *cold = flow_table_cold_peek(a->flows, f);
@@ -504,7 +504,7 @@ void tv_analyzer_finish(struct tv_analyzer *a)
          * 4.2.3.1): a time-out, not merely an attempt cut off by the end of
          * the capture. */
         if (is_attempt(&f->conn) &&
-            (f->conn.ep[0].pkts > 1 || a->now_us - flow_first_us(f) > ATTEMPT_ANSWER_US))
+            (f->conn.ep[0].pkts > 1 || a->now_us - flow_table_first_us(a->flows, f) > ATTEMPT_ANSWER_US))
             end_attempt(a, f);
         else
             emit(a, f, TV_END_OPEN);

@@ -213,7 +213,7 @@ static void check_stall(struct detect_ctx *d, struct flow *f, uint32_t conn_ms, 
         if (f->conn.ep[!side].state != TCP_STATE_INACTIVE && has_outstanding(e)) {
             if (at_end)
                 note_at(d, f, ANOMALY_STALL, side == 0, 1, flow_table_flow_id(d->flows, f),
-                        flow_first_us(f) + (int64_t)f->progress_ms * 1000);
+                        flow_table_first_us(d->flows, f) + (int64_t)f->progress_ms * 1000);
             else
                 note(d, f, ANOMALY_STALL, side == 0);
             f->flags |= FLOW_F_STALLED;
@@ -312,7 +312,7 @@ void detect_flow_end(struct detect_ctx *d, struct flow *f)
             anomaly_forget(d->pool, &cold(d, f)->anomalies, ANOMALY_RETRANSMISSION_GIVEUP,
                            side == 0);
     if (!has(d, f, ANOMALY_RETRANSMISSION_GIVEUP)) {
-        int64_t elapsed_ms = (d->now_us - flow_first_us(f)) / 1000;
+        int64_t elapsed_ms = (d->now_us - flow_table_first_us(d->flows, f)) / 1000;
         check_stall(d, f, elapsed_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed_ms, true);
     }
     settle_checksums(d, f);

@@ -150,7 +150,7 @@ void verdict_build(const struct flow_table *t, const struct flow *f, enum tv_end
     const struct anomaly_set *set = flow_table_anomalies(t, f);
     int orig = f->orig_side;
     out->flow_id = flow_table_flow_id(t, f);
-    out->first_us = flow_first_us(f);
+    out->first_us = flow_table_first_us(t, f);
     out->last_us = flow_table_last_us(t, f);
     fill_endpoint(&key, orig, &f->conn.ep[0], &tcp_cold_or_zero(cold)->ep[0], services, &out->orig);
     fill_endpoint(&key, !orig, &f->conn.ep[1], &tcp_cold_or_zero(cold)->ep[1], services,

@@ -144,6 +144,42 @@ START_TEST(test_flow_ids_past_48_bits_are_kept_exactly_in_the_cold_record)
 }
 END_TEST
 
+START_TEST(test_first_times_far_from_the_tables_first_are_kept_exactly)
+{
+    const int64_t epoch_us = INT64_C(1767225600000000);
+    const int64_t range_us = INT64_C(1) << 48; /* about 8.9 years */
+    struct flow_table *t = flow_table_create(4);
+    struct flow *f[4];
+    for (uint32_t i = 0; i < 4; i++) {
+        struct flow_key k = key_for(i);
+        f[i] = flow_table_insert(t, &k, FLOW_LIST_ACTIVE);
+    }
+    flow_table_start(t, f[0], 1, epoch_us);
+    flow_table_start(t, f[1], 2, epoch_us + range_us - 1);
+    flow_table_start(t, f[2], 3, epoch_us + range_us);
+    flow_table_start(t, f[3], 4, epoch_us - 1); /* before the table's first */
+    ck_assert_int_eq(flow_table_first_us(t, f[0]), epoch_us);
+    ck_assert_int_eq(flow_table_first_us(t, f[1]), epoch_us + range_us - 1);
+    ck_assert_ptr_null(flow_table_cold_peek(t, f[1]));
+    ck_assert_int_eq(flow_table_first_us(t, f[2]), epoch_us + range_us);
+    ck_assert_ptr_nonnull(flow_table_cold_peek(t, f[2]));
+    ck_assert_int_eq(flow_table_first_us(t, f[3]), epoch_us - 1);
+    ck_assert_int_eq(flow_table_last_us(t, f[3]), epoch_us - 1);
+    flow_table_set_last_us(t, f[3], INT64_MAX);
+    ck_assert_int_eq(flow_table_last_us(t, f[3]), INT64_MAX);
+    for (uint32_t i = 0; i < 4; i++)
+        ck_assert(!f[i]->is_partial);
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_cap_is_bounded_by_the_link_width)
+{
+    ck_assert_ptr_null(flow_table_create(FLOW_CAP_MAX + 1));
+    ck_assert_ptr_null(flow_table_create(UINT32_MAX));
+}
+END_TEST
+
 START_TEST(test_last_times_out_of_the_inline_range_are_kept_exactly)
 {
     const int64_t first_us = INT64_C(1767225600000000);
@@ -155,7 +191,7 @@ START_TEST(test_last_times_out_of_the_inline_range_are_kept_exactly)
     flow_table_start(t, fa, 1, first_us);
     flow_table_start(t, fb, 2, first_us);
     ck_assert_int_eq(flow_table_last_us(t, fa), first_us);
-    ck_assert_int_eq(flow_first_us(fa), first_us);
+    ck_assert_int_eq(flow_table_first_us(t, fa), first_us);
 
     flow_table_set_last_us(t, fa, first_us + range_us - 1); /* the last inline one */
     ck_assert_int_eq(flow_table_last_us(t, fa), first_us + range_us - 1);
@@ -170,7 +206,7 @@ START_TEST(test_last_times_out_of_the_inline_range_are_kept_exactly)
 
     flow_table_set_last_us(t, fb, first_us - 1); /* before the first packet */
     ck_assert_int_eq(flow_table_last_us(t, fb), first_us - 1);
-    ck_assert_int_eq(flow_first_us(fb), first_us);
+    ck_assert_int_eq(flow_table_first_us(t, fb), first_us);
     ck_assert(!fa->is_partial && !fb->is_partial);
     flow_table_destroy(t);
 }
@@ -302,6 +338,8 @@ int main(void)
     tcase_add_test(tc, test_drain_of_an_empty_table_gives_nothing);
     tcase_add_test(tc, test_flow_ids_past_48_bits_are_kept_exactly_in_the_cold_record);
     tcase_add_test(tc, test_last_times_out_of_the_inline_range_are_kept_exactly);
+    tcase_add_test(tc, test_first_times_far_from_the_tables_first_are_kept_exactly);
+    tcase_add_test(tc, test_cap_is_bounded_by_the_link_width);
     tcase_add_test(tc, test_many_colliding_inserts_and_removes_keep_the_table_consistent);
     tcase_add_test(tc, test_zero_cap_is_refused);
     tcase_add_test(tc, test_compact_keys_give_back_the_whole_key);

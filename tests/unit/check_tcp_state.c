@@ -403,12 +403,46 @@ START_TEST(test_tracker_survives_when_no_cold_half_is_left)
 }
 END_TEST
 
+/* Ten letters, none of which needs the cold half for anything else. */
+static void ten_letters(void)
+{
+    handshake();
+    send_seg(CLIENT, PSH | ACK, 100);
+    send_seg(SERVER, ACK, 0);
+    send_seg(SERVER, PSH | ACK, 300);
+    send_seg(CLIENT, SYN | FIN, 0);
+    send_seg(SERVER, SYN | FIN, 0);
+    send_seg(CLIENT, FIN | RST, 0);
+    ck_assert_uint_eq(history_len(&fx.conn.history), HISTORY_INLINE);
+    ck_assert_int_eq(fx.cold_takes, 0);
+    send_seg(SERVER, FIN | RST, 0);
+}
+
+START_TEST(test_history_past_the_inline_letters_goes_to_the_cold_half)
+{
+    ten_letters();
+    ck_assert_int_eq(fx.cold_takes, 1);
+    ck_assert_str_eq(history(), "ShADadQqIi");
+}
+END_TEST
+
+START_TEST(test_history_past_the_inline_letters_is_dropped_without_a_cold_half)
+{
+    fx.cold_left = false;
+    ten_letters();
+    ck_assert_int_eq(fx.cold_takes, 1); /* the caller was told */
+    ck_assert_str_eq(history(), "ShADadQqI");
+}
+END_TEST
+
 static Suite *tcp_state_suite(void)
 {
     Suite *s = suite_create("tcp_state");
     TCase *tc = tcase_create("zeek");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_graceful_close_is_sf);
+    tcase_add_test(tc, test_history_past_the_inline_letters_goes_to_the_cold_half);
+    tcase_add_test(tc, test_history_past_the_inline_letters_is_dropped_without_a_cold_half);
     tcase_add_test(tc, test_unanswered_syn_is_s0);
     tcase_add_test(tc, test_retransmitted_syn_adds_no_letter);
     tcase_add_test(tc, test_syn_answered_by_rst_is_rej);
