@@ -174,6 +174,12 @@ struct tv_stats {
     uint64_t evictions;     /* flows ended early because the table was full */
     uint64_t refused_flows; /* packets not tracked: table full, eviction off */
     uint64_t max_concurrent_flows;
+    /* Records needed and none left, so that some flows were analysed only
+     * in part (their history ends in 'x'), or an anomaly occurrence went
+     * unrecorded (still counted in the flow's verdict level). Sized to the
+     * flow table, the pools run dry only in extreme cases. */
+    uint64_t cold_records_short;    /* a flow's record for what few flows need */
+    uint64_t anomaly_records_short; /* an anomaly's first occurrence */
 };
 
 struct tv_analyzer;

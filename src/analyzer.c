@@ -118,6 +118,14 @@ const struct tv_stats *tv_analyzer_stats(const struct tv_analyzer *a)
     return &a->stats;
 }
 
+/* The pools count their own shortfalls; the stats copy them after each
+ * call that can take records. */
+static void copy_pool_stats(struct tv_analyzer *a)
+{
+    a->stats.cold_records_short = flow_table_cold_exhausted(a->flows);
+    a->stats.anomaly_records_short = anomaly_pool_exhausted(a->anomalies);
+}
+
 uint64_t tv_analyzer_anomaly_flows(const struct tv_analyzer *a, size_t code)
 {
     return code < ANOMALY_COUNT ? a->anomaly_flows[code] : 0;
@@ -465,6 +473,7 @@ void tv_analyzer_tick(struct tv_analyzer *a, int64_t now_us)
     /* A tick may also start the clock: analyzers sharing one input then
      * agree on when it began, whichever packets each one gets. */
     advance(a, now_us);
+    copy_pool_stats(a);
 }
 
 void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
@@ -482,8 +491,10 @@ void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
                                        : decode_packet(pkt->linktype, pkt->data, pkt->caplen,
                                                        pkt->wirelen, a->cfg.verify_checksums, &p);
     a->stats.decode[status]++;
-    if (status != TV_DECODE_OK)
+    if (status != TV_DECODE_OK) {
+        copy_pool_stats(a); /* advancing may have ended flows */
         return;
+    }
     a->stats.tcp_packets++;
     if (p.ip_csum == CSUM_BAD)
         a->stats.ip_checksum_bad++;
@@ -492,6 +503,7 @@ void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
     else if (p.tcp_csum == CSUM_UNVERIFIED && a->cfg.verify_checksums)
         a->stats.tcp_checksum_unverified++;
     track(a, &p);
+    copy_pool_stats(a);
 }
 
 void tv_analyzer_finish(struct tv_analyzer *a)
@@ -509,4 +521,5 @@ void tv_analyzer_finish(struct tv_analyzer *a)
         else
             emit(a, f, TV_END_OPEN);
     }
+    copy_pool_stats(a);
 }

@@ -59,8 +59,8 @@ static bool has_from(const struct detect_ctx *d, const struct flow *f, enum anom
     const struct anomaly_set *set = flow_table_anomalies(d->flows, f);
     if (!anomaly_set_has(set, code))
         return false;
-    for (uint32_t i = set->head; i != ANOMALY_NONE; i = d->pool->recs[i].next)
-        if (d->pool->recs[i].code == code && d->pool->recs[i].from_orig == from_orig)
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = anomaly_rec_at(d->pool, i)->next)
+        if (anomaly_rec_at(d->pool, i)->code == code && anomaly_rec_at(d->pool, i)->from_orig == from_orig)
             return true;
     return false;
 }

@@ -128,8 +128,8 @@ static void assign_winsock(const struct flow *f, const struct anomaly_set *set,
     else if (f->flags & FLOW_F_RST_BY_RESP)
         v->orig.winsock = TV_WINSOCK_ECONNRESET;
     /* A side whose retransmissions expired aborted the connection itself. */
-    for (uint32_t i = set->head; i != ANOMALY_NONE; i = pool->recs[i].next) {
-        const struct anomaly_rec *r = &pool->recs[i];
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = anomaly_rec_at(pool, i)->next) {
+        const struct anomaly_rec *r = anomaly_rec_at(pool, i);
         if (r->code != ANOMALY_RETRANSMISSION_GIVEUP)
             continue;
         struct tv_endpoint_report *side = r->from_orig ? &v->orig : &v->resp;
@@ -169,8 +169,8 @@ void verdict_build(const struct flow_table *t, const struct flow *f, enum tv_end
 
     size_t n = 0;
     for (uint32_t i = set->head; i != ANOMALY_NONE && n < 2 * ANOMALY_COUNT;
-         i = pool->recs[i].next) {
-        const struct anomaly_rec *r = &pool->recs[i];
+         i = anomaly_rec_at(pool, i)->next) {
+        const struct anomaly_rec *r = anomaly_rec_at(pool, i);
         buf->anomalies[n++] = (struct tv_anomaly_report){
             .code = anomaly_info[r->code].name,
             .level = anomaly_info[r->code].level,

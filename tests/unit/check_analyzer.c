@@ -217,6 +217,25 @@ START_TEST(test_each_refused_retry_is_a_flow_counting_attempts)
 }
 END_TEST
 
+START_TEST(test_anomaly_pool_shortfall_is_reported_and_the_level_kept)
+{
+    start(1, 8530); /* two anomaly records for the one flow the table holds */
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, RST | ACK, 0);
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, PSH | ACK, 100); /* a third finding: no record left */
+    feed(SERVER, PSH | ACK, 100);
+    const struct tv_stats *st = tv_analyzer_stats(an);
+    ck_assert_uint_eq(st->anomaly_records_short, 2);
+    ck_assert_uint_eq(st->cold_records_short, 0);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].anomalies, "rst_abort:resp:1 orphan_after_rst:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_FAIL);
+}
+END_TEST
+
 START_TEST(test_segments_after_rst_are_orphans_a_strict_firewall_drops)
 {
     start(100, 8530);
@@ -799,6 +818,7 @@ int main(void)
     Suite *s = suite_create("analyzer");
     TCase *tc = tcase_create("verdicts");
     tcase_add_test(tc, test_graceful_flow_is_ok_and_ends_fin);
+    tcase_add_test(tc, test_anomaly_pool_shortfall_is_reported_and_the_level_kept);
     tcase_add_test(tc, test_flow_of_hours_with_a_huge_packet_number_keeps_exact_times_and_id);
     tcase_add_test(tc, test_each_refused_retry_is_a_flow_counting_attempts);
     tcase_add_test(tc, test_segments_after_rst_are_orphans_a_strict_firewall_drops);
