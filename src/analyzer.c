@@ -317,7 +317,7 @@ static bool evict_one(struct tv_analyzer *a)
         struct flow *active = flow_table_oldest(a->flows, FLOW_LIST_ACTIVE);
         f = attempt;
         if (f == NULL || (active != NULL && flow_table_last_us(a->flows, active) <
-                                              flow_table_last_us(a->flows, attempt)))
+                                                flow_table_last_us(a->flows, attempt)))
             f = active;
     }
     if (f == NULL)
@@ -516,7 +516,8 @@ void tv_analyzer_finish(struct tv_analyzer *a)
          * 4.2.3.1): a time-out, not merely an attempt cut off by the end of
          * the capture. */
         if (is_attempt(&f->conn) &&
-            (f->conn.ep[0].pkts > 1 || a->now_us - flow_table_first_us(a->flows, f) > ATTEMPT_ANSWER_US))
+            (f->conn.ep[0].pkts > 1 ||
+             a->now_us - flow_table_first_us(a->flows, f) > ATTEMPT_ANSWER_US))
             end_attempt(a, f);
         else
             emit(a, f, TV_END_OPEN);

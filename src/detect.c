@@ -60,7 +60,8 @@ static bool has_from(const struct detect_ctx *d, const struct flow *f, enum anom
     if (!anomaly_set_has(set, code))
         return false;
     for (uint32_t i = set->head; i != ANOMALY_NONE; i = anomaly_rec_at(d->pool, i)->next)
-        if (anomaly_rec_at(d->pool, i)->code == code && anomaly_rec_at(d->pool, i)->from_orig == from_orig)
+        if (anomaly_rec_at(d->pool, i)->code == code &&
+            anomaly_rec_at(d->pool, i)->from_orig == from_orig)
             return true;
     return false;
 }

@@ -216,9 +216,23 @@ uint64_t flow_table_cold_exhausted(const struct flow_table *t)
     return t->colds->exhausted_count;
 }
 
+/* The low 48 bits of a value, as a flow keeps them. */
+static uint64_t join48(uint32_t lo, uint16_t mid)
+{
+    return (uint64_t)mid << 32 | lo;
+}
+
+/* Keeps v's low 48 bits in lo and mid; returns its bits 48..63. */
+static uint16_t split48(uint64_t v, uint32_t *lo, uint16_t *mid)
+{
+    *lo = (uint32_t)v;
+    *mid = (uint16_t)(v >> 32);
+    return (uint16_t)(v >> 48);
+}
+
 uint64_t flow_table_flow_id(const struct flow_table *t, const struct flow *f)
 {
-    uint64_t id = (uint64_t)f->flow_id_mid << 32 | f->flow_id_lo;
+    uint64_t id = join48(f->flow_id_lo, f->flow_id_mid);
     if (f->has_wide_id)
         id |= (uint64_t)flow_table_cold_peek(t, f)->flow_id_hi << 48;
     return id;
@@ -226,7 +240,7 @@ uint64_t flow_table_flow_id(const struct flow_table *t, const struct flow *f)
 
 int64_t flow_table_first_us(const struct flow_table *t, const struct flow *f)
 {
-    uint64_t after = (uint64_t)f->first_after_mid << 32 | f->first_after_lo;
+    uint64_t after = join48(f->first_after_lo, f->first_after_mid);
     if (f->has_wide_first)
         after |= (uint64_t)flow_table_cold_peek(t, f)->first_after_hi << 48;
     /* Modulo 2^64, as it was stored: exact for any two times. */
@@ -257,27 +271,17 @@ void flow_table_start(struct flow_table *t, struct flow *f, uint64_t flow_id, in
         t->epoch_us = ts_us;
         t->has_epoch = true;
     }
-    f->flow_id_lo = (uint32_t)flow_id;
-    f->flow_id_mid = (uint16_t)(flow_id >> 32);
-    f->has_wide_id = 0;
-    if (flow_id >> 48 != 0) {
-        struct flow_cold *c = wide_cold(t, f);
-        if (c != NULL) {
-            c->flow_id_hi = (uint16_t)(flow_id >> 48);
-            f->has_wide_id = 1;
-        }
-    }
+    uint16_t id_hi = split48(flow_id, &f->flow_id_lo, &f->flow_id_mid);
+    struct flow_cold *c = id_hi != 0 ? wide_cold(t, f) : NULL;
+    f->has_wide_id = c != NULL;
+    if (c != NULL)
+        c->flow_id_hi = id_hi;
     uint64_t after = (uint64_t)ts_us - (uint64_t)t->epoch_us;
-    f->first_after_lo = (uint32_t)after;
-    f->first_after_mid = (uint16_t)(after >> 32);
-    f->has_wide_first = 0;
-    if (after >> 48 != 0) {
-        struct flow_cold *c = wide_cold(t, f);
-        if (c != NULL) {
-            c->first_after_hi = (uint16_t)(after >> 48);
-            f->has_wide_first = 1;
-        }
-    }
+    uint16_t after_hi = split48(after, &f->first_after_lo, &f->first_after_mid);
+    c = after_hi != 0 ? wide_cold(t, f) : NULL;
+    f->has_wide_first = c != NULL;
+    if (c != NULL)
+        c->first_after_hi = after_hi;
     f->last_after_us = 0;
     f->has_wide_last = 0;
 }
@@ -426,7 +430,7 @@ static uint64_t id_at(const struct flow_table *t, uint32_t i)
     const struct flow *f = &t->flows[i];
     if (f->has_wide_id)
         return flow_table_flow_id(t, f);
-    return (uint64_t)f->flow_id_mid << 32 | f->flow_id_lo;
+    return join48(f->flow_id_lo, f->flow_id_mid);
 }
 
 /* Merges two chains sorted by flow id into one. */

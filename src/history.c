@@ -25,9 +25,9 @@ static const char alphabet[] = "shadfrcgtwiq";
 
 /* struct history's 64 bits: HISTORY_INLINE letters, then the length, then
  * the seen bits of the originator and of the responder. */
-#define LEN_POS  (HISTORY_INLINE * HISTORY_LETTER_BITS)
-#define LEN_BITS 5
-#define SEEN_POS (LEN_POS + LEN_BITS)
+#define LEN_POS   (HISTORY_INLINE * HISTORY_LETTER_BITS)
+#define LEN_BITS  5
+#define SEEN_POS  (LEN_POS + LEN_BITS)
 #define SEEN_BITS 7
 
 _Static_assert(HISTORY_CAP < 1u << LEN_BITS, "history length fits its field");
@@ -92,8 +92,8 @@ char history_letter(const struct history *h, const struct history_more *more, un
     if (i < HISTORY_INLINE)
         code = get_bits(h->bits, i * HISTORY_LETTER_BITS, HISTORY_LETTER_BITS);
     else if (more != NULL)
-        code = get_bits(more->packed, (i - HISTORY_INLINE) * HISTORY_LETTER_BITS,
-                        HISTORY_LETTER_BITS);
+        code =
+            get_bits(more->packed, (i - HISTORY_INLINE) * HISTORY_LETTER_BITS, HISTORY_LETTER_BITS);
     if (code == FLIP_CODE)
         return '^';
     if (code == OTHER_CODE || code == 0)

@@ -80,8 +80,7 @@ static void send_at(int from, uint8_t flags, uint32_t len, uint32_t seq)
 
 static const char *history(void)
 {
-    history_str(&fx.conn.history, fx.cold.cold != NULL ? &fx.cold.cold->history : NULL,
-                fx.history);
+    history_str(&fx.conn.history, fx.cold.cold != NULL ? &fx.cold.cold->history : NULL, fx.history);
     return fx.history;
 }
 
