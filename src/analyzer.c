@@ -239,12 +239,19 @@ static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
     flow_table_remove(a->flows, f);
 }
 
+/* The flow's cold half of the connection, if it has one. */
+static const struct tcp_conn_cold *conn_cold(const struct tv_analyzer *a, const struct flow *f)
+{
+    const struct flow_cold *c = flow_table_cold_peek(a->flows, f);
+    return c != NULL ? &c->conn : NULL;
+}
+
 /* An attempt that ran out of time: the opener's SYNs went unanswered. The
  * anomaly dates from the attempt's first packet, not from the moment the
  * time-out was noticed. */
 static void end_attempt(struct tv_analyzer *a, struct flow *f)
 {
-    uint32_t syns = f->conn.ep[0].pkts;
+    uint32_t syns = tcp_conn_pkts(&f->conn, conn_cold(a, f), 0);
     struct flow_cold *c = flow_table_cold(a->flows, f);
     if (c != NULL)
         anomaly_note_n(a->anomalies, &c->anomalies, ANOMALY_SYN_TIMEOUT, true, syns ? syns : 1,
@@ -516,7 +523,7 @@ void tv_analyzer_finish(struct tv_analyzer *a)
          * 4.2.3.1): a time-out, not merely an attempt cut off by the end of
          * the capture. */
         if (is_attempt(&f->conn) &&
-            (f->conn.ep[0].pkts > 1 ||
+            (tcp_conn_pkts(&f->conn, conn_cold(a, f), 0) > 1 ||
              a->now_us - flow_table_first_us(a->flows, f) > ATTEMPT_ANSWER_US))
             end_attempt(a, f);
         else

@@ -298,7 +298,8 @@ static void settle_checksums(struct detect_ctx *d, struct flow *f)
         struct flow_key key;
         flow_table_key(d->flows, f, &key);
         int key_side = side == 0 ? f->orig_side : !f->orig_side;
-        bool every_packet = ec->csum_count >= 2 && ec->csum_count == f->conn.ep[side].pkts;
+        bool every_packet =
+            ec->csum_count >= 2 && ec->csum_count == tcp_conn_pkts(&f->conn, &c->conn, side);
         if (every_packet || offload_is_capture_host(d->offload, key.family, key.addr[key_side]))
             anomaly_rename(d->pool, &c->anomalies, ANOMALY_CHECKSUM_BAD, ANOMALY_CHECKSUM_OFFLOAD,
                            side == 0);

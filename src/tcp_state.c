@@ -102,6 +102,29 @@ static void scaled_letter(struct tcp_conn *c, struct tcp_cold_ref *r, char lette
         add_letter(c, r, letter, is_orig);
 }
 
+uint32_t tcp_conn_pkts(const struct tcp_conn *c, const struct tcp_conn_cold *cold, int i)
+{
+    return (uint32_t)tcp_cold_or_zero(cold)->ep[i].pkts_hi << 16 | c->pkts_lo[i];
+}
+
+/* One more segment from side i. Past 65,535 the count needs the cold half;
+ * without one it stays at 65,535 (the caller, which take told, reports the
+ * connection as partial). */
+static void count_segment(struct tcp_conn *c, struct tcp_cold_ref *r, int i)
+{
+    uint32_t pkts = tcp_conn_pkts(c, r->cold, i);
+    if (pkts == UINT32_MAX)
+        return;
+    pkts++;
+    if (pkts > UINT16_MAX) {
+        struct tcp_endpoint_cold *ec = cold_ep(r, i);
+        if (ec == NULL)
+            return;
+        ec->pkts_hi = (uint16_t)(pkts >> 16);
+    }
+    c->pkts_lo[i] = (uint16_t)pkts;
+}
+
 void tcp_conn_init(struct tcp_conn *c)
 {
     memset(c, 0, sizeof(*c));
@@ -620,8 +643,7 @@ bool tcp_conn_segment(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig,
     ev->peer_state_before = peer->state;
     ev->was_closed = tcp_conn_is_closed(c);
 
-    if (e->pkts < UINT32_MAX)
-        e->pkts++;
+    count_segment(c, r, i);
     /* Zeek's "c": any wrong checksum in the capture, offload artifact or
      * not. Unlike Zeek, the segment is still analysed. */
     if (p->tcp_csum == CSUM_BAD || p->tcp_csum == CSUM_PARTIAL) {
@@ -704,6 +726,9 @@ void tcp_conn_flip(struct tcp_conn *c, struct tcp_conn_cold *cold)
     struct tcp_endpoint tmp = c->ep[0];
     c->ep[0] = c->ep[1];
     c->ep[1] = tmp;
+    uint16_t tmp_pkts = c->pkts_lo[0];
+    c->pkts_lo[0] = c->pkts_lo[1];
+    c->pkts_lo[1] = tmp_pkts;
     if (cold != NULL) {
         struct tcp_endpoint_cold tmp_cold = cold->ep[0];
         cold->ep[0] = cold->ep[1];

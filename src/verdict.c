@@ -98,13 +98,13 @@ static const char *pick_hint(const char *service, const struct anomaly_set *set)
 }
 
 static void fill_endpoint(const struct flow_key *key, int side, const struct tcp_endpoint *e,
-                          const struct tcp_endpoint_cold *ec, const struct services *services,
-                          struct tv_endpoint_report *out)
+                          const struct tcp_endpoint_cold *ec, uint32_t pkts,
+                          const struct services *services, struct tv_endpoint_report *out)
 {
     out->family = key->family;
     memcpy(out->addr, key->addr[side], sizeof(out->addr));
     out->port = key->port[side];
-    out->pkts = e->pkts;
+    out->pkts = pkts;
     out->bytes = tcp_endpoint_size(e, ec);
     out->winsock = TV_WINSOCK_NONE;
     out->role = services_role(services, key->family, key->addr[side]);
@@ -152,9 +152,10 @@ void verdict_build(const struct flow_table *t, const struct flow *f, enum tv_end
     out->flow_id = flow_table_flow_id(t, f);
     out->first_us = flow_table_first_us(t, f);
     out->last_us = flow_table_last_us(t, f);
-    fill_endpoint(&key, orig, &f->conn.ep[0], &tcp_cold_or_zero(cold)->ep[0], services, &out->orig);
-    fill_endpoint(&key, !orig, &f->conn.ep[1], &tcp_cold_or_zero(cold)->ep[1], services,
-                  &out->resp);
+    fill_endpoint(&key, orig, &f->conn.ep[0], &tcp_cold_or_zero(cold)->ep[0],
+                  tcp_conn_pkts(&f->conn, cold, 0), services, &out->orig);
+    fill_endpoint(&key, !orig, &f->conn.ep[1], &tcp_cold_or_zero(cold)->ep[1],
+                  tcp_conn_pkts(&f->conn, cold, 1), services, &out->resp);
     out->service = services_name(services, out->resp.port);
     out->conn_state = tcp_conn_state_name(&f->conn, cold);
     history_str(&f->conn.history, cold != NULL ? &cold->history : NULL, buf->history);
