@@ -79,7 +79,7 @@ struct tv_role {
 };
 
 struct tv_config {
-    uint32_t max_flows;      /* flow table capacity */
+    uint32_t max_flows;      /* flow table capacity, at most 2^28 - 2 */
     bool evict_when_full;    /* true: evict the oldest idle flow; false: refuse */
     int64_t idle_timeout_us; /* an open flow silent this long ends idle_timeout */
     int64_t syn_timeout_us;  /* an unanswered connection attempt ends syn_timeout */
