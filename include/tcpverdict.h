@@ -79,7 +79,7 @@ struct tv_role {
 };
 
 struct tv_config {
-    uint32_t max_flows;      /* flow table capacity */
+    uint32_t max_flows;      /* flow table capacity, at most 2^28 - 2 */
     bool evict_when_full;    /* true: evict the oldest idle flow; false: refuse */
     int64_t idle_timeout_us; /* an open flow silent this long ends idle_timeout */
     int64_t syn_timeout_us;  /* an unanswered connection attempt ends syn_timeout */
@@ -174,6 +174,12 @@ struct tv_stats {
     uint64_t evictions;     /* flows ended early because the table was full */
     uint64_t refused_flows; /* packets not tracked: table full, eviction off */
     uint64_t max_concurrent_flows;
+    /* Records needed and none left, so that some flows were analysed only
+     * in part (their history ends in 'x'), or an anomaly occurrence went
+     * unrecorded (still counted in the flow's verdict level). Sized to the
+     * flow table, the pools run dry only in extreme cases. */
+    uint64_t cold_records_short;    /* a flow's record for what few flows need */
+    uint64_t anomaly_records_short; /* an anomaly's first occurrence */
 };
 
 struct tv_analyzer;

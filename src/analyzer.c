@@ -118,6 +118,14 @@ const struct tv_stats *tv_analyzer_stats(const struct tv_analyzer *a)
     return &a->stats;
 }
 
+/* The pools count their own shortfalls; the stats copy them after each
+ * call that can take records. */
+static void copy_pool_stats(struct tv_analyzer *a)
+{
+    a->stats.cold_records_short = flow_table_cold_exhausted(a->flows);
+    a->stats.anomaly_records_short = anomaly_pool_exhausted(a->anomalies);
+}
+
 uint64_t tv_analyzer_anomaly_flows(const struct tv_analyzer *a, size_t code)
 {
     return code < ANOMALY_COUNT ? a->anomaly_flows[code] : 0;
@@ -231,16 +239,23 @@ static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
     flow_table_remove(a->flows, f);
 }
 
+/* The flow's cold half of the connection, if it has one. */
+static const struct tcp_conn_cold *conn_cold(const struct tv_analyzer *a, const struct flow *f)
+{
+    const struct flow_cold *c = flow_table_cold_peek(a->flows, f);
+    return c != NULL ? &c->conn : NULL;
+}
+
 /* An attempt that ran out of time: the opener's SYNs went unanswered. The
  * anomaly dates from the attempt's first packet, not from the moment the
  * time-out was noticed. */
 static void end_attempt(struct tv_analyzer *a, struct flow *f)
 {
-    uint32_t syns = f->conn.ep[0].pkts;
+    uint32_t syns = tcp_conn_pkts(&f->conn, conn_cold(a, f), 0);
     struct flow_cold *c = flow_table_cold(a->flows, f);
     if (c != NULL)
         anomaly_note_n(a->anomalies, &c->anomalies, ANOMALY_SYN_TIMEOUT, true, syns ? syns : 1,
-                       f->flow_id, f->first_us);
+                       flow_table_flow_id(a->flows, f), flow_table_first_us(a->flows, f));
     else
         f->is_partial = 1;
     emit(a, f, TV_END_SYN_TIMEOUT);
@@ -259,7 +274,7 @@ static void report_interim(struct tv_analyzer *a)
             continue;
         for (struct flow *f = flow_table_oldest(a->flows, (enum flow_list)l); f != NULL;
              f = flow_table_next(a->flows, f)) {
-            if (a->now_us - f->first_us < a->cfg.interim_us)
+            if (a->now_us - flow_table_first_us(a->flows, f) < a->cfg.interim_us)
                 continue;
             struct verdict_buf buf;
             struct tv_verdict v;
@@ -278,14 +293,14 @@ static int64_t deadline(const struct tv_analyzer *a, const struct flow *f)
 {
     switch ((enum flow_list)f->list) {
     case FLOW_LIST_ATTEMPT:
-        return f->first_us + a->cfg.syn_timeout_us;
+        return flow_table_first_us(a->flows, f) + a->cfg.syn_timeout_us;
     case FLOW_LIST_CLOSED:
-        return f->last_us + a->cfg.linger_us;
+        return flow_table_last_us(a->flows, f) + a->cfg.linger_us;
     case FLOW_LIST_ACTIVE:
     case FLOW_LIST_COUNT:
         break;
     }
-    return f->last_us + a->cfg.idle_timeout_us;
+    return flow_table_last_us(a->flows, f) + a->cfg.idle_timeout_us;
 }
 
 static void expire(struct tv_analyzer *a, int64_t now_us)
@@ -308,7 +323,8 @@ static bool evict_one(struct tv_analyzer *a)
         struct flow *attempt = flow_table_oldest(a->flows, FLOW_LIST_ATTEMPT);
         struct flow *active = flow_table_oldest(a->flows, FLOW_LIST_ACTIVE);
         f = attempt;
-        if (f == NULL || (active != NULL && active->last_us < attempt->last_us))
+        if (f == NULL || (active != NULL && flow_table_last_us(a->flows, active) <
+                                                flow_table_last_us(a->flows, attempt)))
             f = active;
     }
     if (f == NULL)
@@ -332,15 +348,13 @@ static struct flow *new_flow(struct tv_analyzer *a, const struct flow_key *key, 
         a->stats.refused_flows++;
         return NULL;
     }
-    f->flow_id = a->pkt_no;
-    f->first_us = a->now_us;
-    f->last_us = a->now_us;
+    flow_table_start(a->flows, f, a->pkt_no, a->now_us);
     tcp_conn_init(&f->conn);
     f->orig_side = side != 0;
     if (tcp_conn_first_packet_flips(&p->tcp, services_is_server_port(&a->services, p->tcp.src_port),
                                     services_is_server_port(&a->services, p->tcp.dst_port))) {
         f->orig_side = side == 0;
-        history_flip(&f->conn.history);
+        history_flip(&f->conn.history, NULL); /* the first letter: kept in the flow */
     }
     if (flow_table_count(a->flows) > a->stats.max_concurrent_flows)
         a->stats.max_concurrent_flows = flow_table_count(a->flows);
@@ -411,12 +425,12 @@ static void track(struct tv_analyzer *a, const struct packet *p)
     }
 
     bool is_orig = side == f->orig_side;
-    int64_t idle_us = a->now_us - f->last_us;
+    int64_t idle_us = a->now_us - flow_table_last_us(a->flows, f);
     struct detect_ctx d = detect_ctx(a);
     if (is_new)
         detect_first_packet(&d, f, is_orig, p->tcp.flags);
 
-    int64_t conn_ms = (a->now_us - f->first_us) / 1000;
+    int64_t conn_ms = (a->now_us - flow_table_first_us(a->flows, f)) / 1000;
     uint32_t conn_ms32 = conn_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)conn_ms;
     struct tcp_event ev;
     struct flow_cold *cold = flow_table_cold_peek(a->flows, f);
@@ -434,7 +448,7 @@ static void track(struct tv_analyzer *a, const struct packet *p)
                              ((rst_bits & FLOW_F_RST_BY_ORIG) ? FLOW_F_RST_BY_RESP : 0) |
                              ((rst_bits & FLOW_F_RST_BY_RESP) ? FLOW_F_RST_BY_ORIG : 0));
     }
-    f->last_us = a->now_us;
+    flow_table_set_last_us(a->flows, f, a->now_us);
     detect_segment(&d, f, is_orig, p, &ev, idle_us, conn_ms32);
     schedule(a, f);
 }
@@ -466,6 +480,7 @@ void tv_analyzer_tick(struct tv_analyzer *a, int64_t now_us)
     /* A tick may also start the clock: analyzers sharing one input then
      * agree on when it began, whichever packets each one gets. */
     advance(a, now_us);
+    copy_pool_stats(a);
 }
 
 void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
@@ -483,8 +498,10 @@ void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
                                        : decode_packet(pkt->linktype, pkt->data, pkt->caplen,
                                                        pkt->wirelen, a->cfg.verify_checksums, &p);
     a->stats.decode[status]++;
-    if (status != TV_DECODE_OK)
+    if (status != TV_DECODE_OK) {
+        copy_pool_stats(a); /* advancing may have ended flows */
         return;
+    }
     a->stats.tcp_packets++;
     if (p.ip_csum == CSUM_BAD)
         a->stats.ip_checksum_bad++;
@@ -493,35 +510,24 @@ void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
     else if (p.tcp_csum == CSUM_UNVERIFIED && a->cfg.verify_checksums)
         a->stats.tcp_checksum_unverified++;
     track(a, &p);
+    copy_pool_stats(a);
 }
 
 void tv_analyzer_finish(struct tv_analyzer *a)
 {
-    uint32_t n = flow_table_count(a->flows);
-    if (n == 0)
-        return;
-    struct flow **all = malloc((size_t)n * sizeof(*all));
-    if (all == NULL) {
-        /* Out of memory at the very end: still one verdict per flow,
-         * in list order rather than flow order. */
-        struct flow *f;
-        for (int l = 0; l < FLOW_LIST_COUNT; l++)
-            while ((f = flow_table_oldest(a->flows, (enum flow_list)l)) != NULL)
-                emit(a, f, TV_END_OPEN);
-        return;
-    }
-    n = flow_table_all(a->flows, all);
-    for (uint32_t i = 0; i < n; i++) {
-        struct flow *f = all[i];
+    struct flow *next;
+    for (struct flow *f = flow_table_drain(a->flows); f != NULL; f = next) {
+        next = flow_table_drain_next(a->flows, f);
         /* No answer to the end of the input, with SYNs retried or for longer
          * than the classic initial retransmission time-out (RFC 1122
          * 4.2.3.1): a time-out, not merely an attempt cut off by the end of
          * the capture. */
         if (is_attempt(&f->conn) &&
-            (f->conn.ep[0].pkts > 1 || a->now_us - f->first_us > ATTEMPT_ANSWER_US))
+            (tcp_conn_pkts(&f->conn, conn_cold(a, f), 0) > 1 ||
+             a->now_us - flow_table_first_us(a->flows, f) > ATTEMPT_ANSWER_US))
             end_attempt(a, f);
         else
             emit(a, f, TV_END_OPEN);
     }
-    free(all);
+    copy_pool_stats(a);
 }

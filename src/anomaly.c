@@ -1,8 +1,8 @@
 /*
  * Anomaly table and per-flow anomaly records. See anomaly.h.
  *
- * Invariant: every record is either on exactly one flow's list, on the
- * free list, or at or above high_water (never used).
+ * Invariant: every record taken from the pool is on exactly one flow's
+ * list.
  */
 #include "anomaly.h"
 
@@ -42,10 +42,7 @@ struct anomaly_pool *anomaly_pool_create(uint32_t cap)
     struct anomaly_pool *pool = calloc(1, sizeof(*pool));
     if (pool == NULL)
         return NULL;
-    pool->cap = cap;
-    pool->free_head = ANOMALY_NONE;
-    /* calloc: pages are touched only as records are used. */
-    pool->recs = calloc(cap ? cap : 1, sizeof(*pool->recs));
+    pool->recs = slot_pool_create(cap, sizeof(struct anomaly_rec));
     if (pool->recs == NULL) {
         anomaly_pool_destroy(pool);
         return NULL;
@@ -57,20 +54,8 @@ void anomaly_pool_destroy(struct anomaly_pool *pool)
 {
     if (pool == NULL)
         return;
-    free(pool->recs);
+    slot_pool_destroy(pool->recs);
     free(pool);
-}
-
-static uint32_t pool_take(struct anomaly_pool *pool)
-{
-    if (pool->free_head != ANOMALY_NONE) {
-        uint32_t i = pool->free_head;
-        pool->free_head = pool->recs[i].next;
-        return i;
-    }
-    if (pool->high_water < pool->cap)
-        return pool->high_water++;
-    return ANOMALY_NONE;
 }
 
 void anomaly_note_n(struct anomaly_pool *pool, struct anomaly_set *set, enum anomaly_code code,
@@ -79,20 +64,18 @@ void anomaly_note_n(struct anomaly_pool *pool, struct anomaly_set *set, enum ano
     set->mask |= 1u << code;
     uint32_t *link = &set->head;
     while (*link != ANOMALY_NONE) {
-        struct anomaly_rec *r = &pool->recs[*link];
+        struct anomaly_rec *r = anomaly_rec_at(pool, *link);
         if (r->code == code && r->from_orig == from_orig) {
             r->count = n > UINT32_MAX - r->count ? UINT32_MAX : r->count + n;
             return;
         }
         link = &r->next;
     }
-    uint32_t i = pool_take(pool);
-    if (i == ANOMALY_NONE) {
-        pool->exhausted++;
+    uint32_t i = slot_pool_take(pool->recs); /* counts the shortfall itself */
+    if (i == ANOMALY_NONE)
         return;
-    }
     /* Appended at the tail: the list stays in order of first occurrence. */
-    pool->recs[i] = (struct anomaly_rec){
+    *anomaly_rec_at(pool, i) = (struct anomaly_rec){
         .first_pkt = pkt_no,
         .first_us = ts_us,
         .count = n,
@@ -113,8 +96,8 @@ void anomaly_note(struct anomaly_pool *pool, struct anomaly_set *set, enum anoma
 static void refresh_mask(const struct anomaly_pool *pool, struct anomaly_set *set)
 {
     set->mask = 0;
-    for (uint32_t i = set->head; i != ANOMALY_NONE; i = pool->recs[i].next)
-        set->mask |= 1u << pool->recs[i].code;
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = anomaly_rec_at(pool, i)->next)
+        set->mask |= 1u << anomaly_rec_at(pool, i)->code;
 }
 
 void anomaly_forget(struct anomaly_pool *pool, struct anomaly_set *set, enum anomaly_code code,
@@ -122,12 +105,11 @@ void anomaly_forget(struct anomaly_pool *pool, struct anomaly_set *set, enum ano
 {
     uint32_t *link = &set->head;
     while (*link != ANOMALY_NONE) {
-        struct anomaly_rec *r = &pool->recs[*link];
+        struct anomaly_rec *r = anomaly_rec_at(pool, *link);
         if (r->code == code && r->from_orig == from_orig) {
             uint32_t i = *link;
             *link = r->next;
-            r->next = pool->free_head;
-            pool->free_head = i;
+            slot_pool_put(pool->recs, i);
             break;
         }
         link = &r->next;
@@ -140,8 +122,8 @@ void anomaly_rename(struct anomaly_pool *pool, struct anomaly_set *set, enum ano
 {
     struct anomaly_rec *target = NULL;
     struct anomaly_rec *source = NULL;
-    for (uint32_t i = set->head; i != ANOMALY_NONE; i = pool->recs[i].next) {
-        struct anomaly_rec *r = &pool->recs[i];
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = anomaly_rec_at(pool, i)->next) {
+        struct anomaly_rec *r = anomaly_rec_at(pool, i);
         if (r->from_orig != from_orig)
             continue;
         if (r->code == from)
@@ -168,17 +150,16 @@ void anomaly_rename(struct anomaly_pool *pool, struct anomaly_set *set, enum ano
 
 void anomaly_set_flip(struct anomaly_pool *pool, struct anomaly_set *set)
 {
-    for (uint32_t i = set->head; i != ANOMALY_NONE; i = pool->recs[i].next)
-        pool->recs[i].from_orig = !pool->recs[i].from_orig;
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = anomaly_rec_at(pool, i)->next)
+        anomaly_rec_at(pool, i)->from_orig = !anomaly_rec_at(pool, i)->from_orig;
 }
 
 void anomaly_set_release(struct anomaly_pool *pool, struct anomaly_set *set)
 {
     uint32_t i = set->head;
     while (i != ANOMALY_NONE) {
-        uint32_t next = pool->recs[i].next;
-        pool->recs[i].next = pool->free_head;
-        pool->free_head = i;
+        uint32_t next = anomaly_rec_at(pool, i)->next;
+        slot_pool_put(pool->recs, i);
         i = next;
     }
     anomaly_set_init(set);

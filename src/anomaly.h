@@ -2,7 +2,7 @@
  * Anomaly codes (shared/design/verdicts.md) and the per-flow record of
  * which ones occurred: count, direction, first packet and time.
  *
- * Records live in a fixed pool allocated once, linked per flow, so the
+ * Records live in a fixed pool allocated once (a slot_pool), linked per flow, so the
  * memory for anomalies is bounded like the flow table. A flow with no
  * anomaly costs nothing here. When the pool runs dry the occurrence is
  * still reflected in the flow's mask (so its verdict level is right) and
@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "slot_pool.h"
 #include "tcpverdict.h"
 
 enum anomaly_code {
@@ -68,16 +69,25 @@ struct anomaly_set {
     uint32_t mask;
 };
 
+/* Records of struct anomaly_rec; ANOMALY_NONE is the pool's SLOT_NONE. */
 struct anomaly_pool {
-    struct anomaly_rec *recs; /* owned */
-    uint32_t cap;
-    uint32_t free_head;  /* recycled records */
-    uint32_t high_water; /* records never used yet start here */
-    uint64_t exhausted;  /* occurrences that found the pool empty */
+    struct slot_pool *recs; /* owned */
 };
 
+/* NULL when out of memory, or cap is 0 or ANOMALY_NONE. */
 struct anomaly_pool *anomaly_pool_create(uint32_t cap);
 void anomaly_pool_destroy(struct anomaly_pool *pool);
+
+static inline struct anomaly_rec *anomaly_rec_at(const struct anomaly_pool *pool, uint32_t i)
+{
+    return slot_pool_at(pool->recs, i);
+}
+
+/* Occurrences not recorded because the pool was empty. */
+static inline uint64_t anomaly_pool_exhausted(const struct anomaly_pool *pool)
+{
+    return pool->recs->exhausted_count;
+}
 
 static inline void anomaly_set_init(struct anomaly_set *set)
 {

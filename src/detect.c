@@ -59,8 +59,9 @@ static bool has_from(const struct detect_ctx *d, const struct flow *f, enum anom
     const struct anomaly_set *set = flow_table_anomalies(d->flows, f);
     if (!anomaly_set_has(set, code))
         return false;
-    for (uint32_t i = set->head; i != ANOMALY_NONE; i = d->pool->recs[i].next)
-        if (d->pool->recs[i].code == code && d->pool->recs[i].from_orig == from_orig)
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = anomaly_rec_at(d->pool, i)->next)
+        if (anomaly_rec_at(d->pool, i)->code == code &&
+            anomaly_rec_at(d->pool, i)->from_orig == from_orig)
             return true;
     return false;
 }
@@ -212,8 +213,8 @@ static void check_stall(struct detect_ctx *d, struct flow *f, uint32_t conn_ms, 
         const struct tcp_endpoint *e = &f->conn.ep[side];
         if (f->conn.ep[!side].state != TCP_STATE_INACTIVE && has_outstanding(e)) {
             if (at_end)
-                note_at(d, f, ANOMALY_STALL, side == 0, 1, f->flow_id,
-                        f->first_us + (int64_t)f->progress_ms * 1000);
+                note_at(d, f, ANOMALY_STALL, side == 0, 1, flow_table_flow_id(d->flows, f),
+                        flow_table_first_us(d->flows, f) + (int64_t)f->progress_ms * 1000);
             else
                 note(d, f, ANOMALY_STALL, side == 0);
             f->flags |= FLOW_F_STALLED;
@@ -297,7 +298,8 @@ static void settle_checksums(struct detect_ctx *d, struct flow *f)
         struct flow_key key;
         flow_table_key(d->flows, f, &key);
         int key_side = side == 0 ? f->orig_side : !f->orig_side;
-        bool every_packet = ec->csum_count >= 2 && ec->csum_count == f->conn.ep[side].pkts;
+        bool every_packet =
+            ec->csum_count >= 2 && ec->csum_count == tcp_conn_pkts(&f->conn, &c->conn, side);
         if (every_packet || offload_is_capture_host(d->offload, key.family, key.addr[key_side]))
             anomaly_rename(d->pool, &c->anomalies, ANOMALY_CHECKSUM_BAD, ANOMALY_CHECKSUM_OFFLOAD,
                            side == 0);
@@ -312,7 +314,7 @@ void detect_flow_end(struct detect_ctx *d, struct flow *f)
             anomaly_forget(d->pool, &cold(d, f)->anomalies, ANOMALY_RETRANSMISSION_GIVEUP,
                            side == 0);
     if (!has(d, f, ANOMALY_RETRANSMISSION_GIVEUP)) {
-        int64_t elapsed_ms = (d->now_us - f->first_us) / 1000;
+        int64_t elapsed_ms = (d->now_us - flow_table_first_us(d->flows, f)) / 1000;
         check_stall(d, f, elapsed_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed_ms, true);
     }
     settle_checksums(d, f);

@@ -3,9 +3,13 @@
  * Does not interpret TCP; tcp_state.c does. Never allocates after
  * creation. Invariant: every live flow is in exactly one bucket chain and
  * on exactly one time-out list, oldest first; free slots are on the free
- * chain (through hash_next) or at or above high_water.
+ * chain (through the hash link, with the previous-on-list link FLOW_FREE)
+ * or at or above high_water. While draining, the hash links chain the
+ * live flows in flow id
+ * order instead, and the buckets are no longer kept.
  *
- * Slots are indices, not pointers, so links cost 4 bytes. Memory is
+ * Slots are indices, not pointers, and links take 28 bits each, so the
+ * three links and the cold record's index fit in 14 bytes. Memory is
  * reserved with calloc, so pages are touched only as the table fills.
  *
  * Two pools hold what only some flows need: IPv6 addresses (32 bytes that
@@ -36,16 +40,56 @@ struct flow_table {
     uint32_t count;
     uint32_t free_head;
     uint32_t high_water;
+    int64_t epoch_us; /* the first flow's first packet: flows' times count from it */
+    bool has_epoch;
+    bool is_draining;
     struct list lists[FLOW_LIST_COUNT];
 };
 
-_Static_assert(sizeof(struct flow) <= 136, "struct flow: 136 bytes at most (bench/README)");
+enum { LINK_HASH = 0, LINK_PREV, LINK_NEXT };
+
+#define LINK_BITS 28
+#define LINK_MASK ((UINT32_C(1) << LINK_BITS) - 1)
+#define LINK_NONE LINK_MASK /* FLOW_NONE or SLOT_NONE, as stored */
+
+/* Marks a free slot in its previous-on-list link: never a slot index. */
+#define FLOW_FREE (LINK_NONE - 1)
+
+_Static_assert(FLOW_CAP_MAX <= FLOW_FREE, "slot indices, below FLOW_CAP_MAX, stay below the marks");
+_Static_assert(sizeof(struct flow) <= 108, "struct flow: 108 bytes at most (bench/README)");
+
+static uint32_t link_get(const struct flow *f, int which)
+{
+    uint32_t i = f->link[which] & LINK_MASK;
+    return i == LINK_NONE ? FLOW_NONE : i;
+}
+
+static void link_set(struct flow *f, int which, uint32_t i)
+{
+    f->link[which] = (f->link[which] & ~LINK_MASK) | (i == FLOW_NONE ? LINK_NONE : i);
+}
+
+static uint32_t cold_get(const struct flow *f)
+{
+    uint32_t i = f->cold_lo;
+    for (int k = 0; k < 3; k++)
+        i |= (f->link[k] >> LINK_BITS) << (16 + 4 * k);
+    return i == LINK_NONE ? SLOT_NONE : i;
+}
+
+static void cold_set(struct flow *f, uint32_t i)
+{
+    uint32_t stored = i == SLOT_NONE ? LINK_NONE : i;
+    f->cold_lo = (uint16_t)stored;
+    for (int k = 0; k < 3; k++)
+        f->link[k] = (f->link[k] & LINK_MASK) | (stored >> (16 + 4 * k) & 0xfu) << LINK_BITS;
+}
 
 typedef uint8_t ipv6_pair[2][16];
 
 struct flow_table *flow_table_create(uint32_t flow_cap)
 {
-    if (flow_cap == 0 || flow_cap >= FLOW_NONE / 2)
+    if (flow_cap == 0 || flow_cap > FLOW_CAP_MAX)
         return NULL;
     struct flow_table *t = calloc(1, sizeof(*t));
     if (t == NULL)
@@ -134,27 +178,30 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key)
         struct flow *f = &t->flows[i];
         if (has_key(t, f, key, hash))
             return f;
-        i = f->hash_next;
+        i = link_get(f, LINK_HASH);
     }
     return NULL;
 }
 
 struct flow_cold *flow_table_cold(struct flow_table *t, struct flow *f)
 {
-    if (f->cold == SLOT_NONE) {
-        f->cold = slot_pool_take(t->colds);
-        if (f->cold == SLOT_NONE)
+    uint32_t i = cold_get(f);
+    if (i == SLOT_NONE) {
+        i = slot_pool_take(t->colds);
+        if (i == SLOT_NONE)
             return NULL;
-        struct flow_cold *c = slot_pool_at(t->colds, f->cold);
+        cold_set(f, i);
+        struct flow_cold *c = slot_pool_at(t->colds, i);
         anomaly_set_init(&c->anomalies);
         return c;
     }
-    return slot_pool_at(t->colds, f->cold);
+    return slot_pool_at(t->colds, i);
 }
 
 struct flow_cold *flow_table_cold_peek(const struct flow_table *t, const struct flow *f)
 {
-    return f->cold == SLOT_NONE ? NULL : slot_pool_at(t->colds, f->cold);
+    uint32_t i = cold_get(f);
+    return i == SLOT_NONE ? NULL : slot_pool_at(t->colds, i);
 }
 
 const struct anomaly_set *flow_table_anomalies(const struct flow_table *t, const struct flow *f)
@@ -169,17 +216,100 @@ uint64_t flow_table_cold_exhausted(const struct flow_table *t)
     return t->colds->exhausted_count;
 }
 
+/* The low 48 bits of a value, as a flow keeps them. */
+static uint64_t join48(uint32_t lo, uint16_t mid)
+{
+    return (uint64_t)mid << 32 | lo;
+}
+
+/* Keeps v's low 48 bits in lo and mid; returns its bits 48..63. */
+static uint16_t split48(uint64_t v, uint32_t *lo, uint16_t *mid)
+{
+    *lo = (uint32_t)v;
+    *mid = (uint16_t)(v >> 32);
+    return (uint16_t)(v >> 48);
+}
+
+uint64_t flow_table_flow_id(const struct flow_table *t, const struct flow *f)
+{
+    uint64_t id = join48(f->flow_id_lo, f->flow_id_mid);
+    if (f->has_wide_id)
+        id |= (uint64_t)flow_table_cold_peek(t, f)->flow_id_hi << 48;
+    return id;
+}
+
+int64_t flow_table_first_us(const struct flow_table *t, const struct flow *f)
+{
+    uint64_t after = join48(f->first_after_lo, f->first_after_mid);
+    if (f->has_wide_first)
+        after |= (uint64_t)flow_table_cold_peek(t, f)->first_after_hi << 48;
+    /* Modulo 2^64, as it was stored: exact for any two times. */
+    return (int64_t)((uint64_t)t->epoch_us + after);
+}
+
+int64_t flow_table_last_us(const struct flow_table *t, const struct flow *f)
+{
+    uint64_t after = f->last_after_us;
+    if (f->has_wide_last)
+        after |= (uint64_t)flow_table_cold_peek(t, f)->last_after_hi << 32;
+    return (int64_t)((uint64_t)flow_table_first_us(t, f) + after);
+}
+
+/* The cold record for a value's high bits; NULL, and the flow partial,
+ * when none is left. */
+static struct flow_cold *wide_cold(struct flow_table *t, struct flow *f)
+{
+    struct flow_cold *c = flow_table_cold(t, f);
+    if (c == NULL)
+        f->is_partial = 1;
+    return c;
+}
+
+void flow_table_start(struct flow_table *t, struct flow *f, uint64_t flow_id, int64_t ts_us)
+{
+    if (!t->has_epoch) {
+        t->epoch_us = ts_us;
+        t->has_epoch = true;
+    }
+    uint16_t id_hi = split48(flow_id, &f->flow_id_lo, &f->flow_id_mid);
+    struct flow_cold *c = id_hi != 0 ? wide_cold(t, f) : NULL;
+    f->has_wide_id = c != NULL;
+    if (c != NULL)
+        c->flow_id_hi = id_hi;
+    uint64_t after = (uint64_t)ts_us - (uint64_t)t->epoch_us;
+    uint16_t after_hi = split48(after, &f->first_after_lo, &f->first_after_mid);
+    c = after_hi != 0 ? wide_cold(t, f) : NULL;
+    f->has_wide_first = c != NULL;
+    if (c != NULL)
+        c->first_after_hi = after_hi;
+    f->last_after_us = 0;
+    f->has_wide_last = 0;
+}
+
+void flow_table_set_last_us(struct flow_table *t, struct flow *f, int64_t ts_us)
+{
+    uint64_t after = (uint64_t)ts_us - (uint64_t)flow_table_first_us(t, f);
+    f->last_after_us = (uint32_t)after;
+    if (after >> 32 == 0 && !f->has_wide_last)
+        return;
+    struct flow_cold *c = wide_cold(t, f);
+    if (c != NULL) {
+        c->last_after_hi = (uint32_t)(after >> 32);
+        f->has_wide_last = 1;
+    }
+}
+
 static void list_append(struct flow_table *t, uint32_t i, enum flow_list which)
 {
     struct list *l = &t->lists[which];
     struct flow *f = &t->flows[i];
     f->list = (unsigned)which & 3u;
-    f->list_prev = l->tail;
-    f->list_next = FLOW_NONE;
+    link_set(f, LINK_PREV, l->tail);
+    link_set(f, LINK_NEXT, FLOW_NONE);
     if (l->tail == FLOW_NONE)
         l->head = i;
     else
-        t->flows[l->tail].list_next = i;
+        link_set(&t->flows[l->tail], LINK_NEXT, i);
     l->tail = i;
 }
 
@@ -187,14 +317,16 @@ static void list_unlink(struct flow_table *t, uint32_t i)
 {
     struct flow *f = &t->flows[i];
     struct list *l = &t->lists[f->list];
-    if (f->list_prev == FLOW_NONE)
-        l->head = f->list_next;
+    uint32_t prev = link_get(f, LINK_PREV);
+    uint32_t next = link_get(f, LINK_NEXT);
+    if (prev == FLOW_NONE)
+        l->head = next;
     else
-        t->flows[f->list_prev].list_next = f->list_next;
-    if (f->list_next == FLOW_NONE)
-        l->tail = f->list_prev;
+        link_set(&t->flows[prev], LINK_NEXT, next);
+    if (next == FLOW_NONE)
+        l->tail = prev;
     else
-        t->flows[f->list_next].list_prev = f->list_prev;
+        link_set(&t->flows[next], LINK_PREV, prev);
 }
 
 struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
@@ -215,13 +347,13 @@ struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
     uint32_t i;
     if (t->free_head != FLOW_NONE) {
         i = t->free_head;
-        t->free_head = t->flows[i].hash_next;
+        t->free_head = link_get(&t->flows[i], LINK_HASH);
     } else {
         i = t->high_water++;
     }
     struct flow *f = &t->flows[i];
     memset(f, 0, sizeof(*f));
-    f->cold = SLOT_NONE;
+    cold_set(f, SLOT_NONE);
     f->port[0] = key->port[0];
     f->port[1] = key->port[1];
     if (addr_rec != SLOT_NONE) {
@@ -233,7 +365,7 @@ struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
         memcpy(&f->addr[1], key->addr[1], 4);
     }
     uint32_t *bucket = &t->buckets[hash & t->bucket_mask];
-    f->hash_next = *bucket - 1;
+    link_set(f, LINK_HASH, *bucket - 1);
     *bucket = i + 1;
     list_append(t, i, list);
     t->count++;
@@ -246,29 +378,36 @@ void flow_table_remove(struct flow_table *t, struct flow *f)
     struct flow_key key;
     flow_table_key(t, f, &key);
     uint32_t *bucket = &t->buckets[flow_key_hash(&key) & t->bucket_mask];
-    if (*bucket - 1 == i) {
-        *bucket = f->hash_next + 1;
+    if (t->is_draining) {
+        /* Chains are gone; once every flow has left, every bucket that
+         * had one has been emptied here, and lookups work again. */
+        *bucket = 0;
+    } else if (*bucket - 1 == i) {
+        *bucket = link_get(f, LINK_HASH) + 1;
     } else {
-        uint32_t *link = &t->flows[*bucket - 1].hash_next;
-        while (*link != i)
-            link = &t->flows[*link].hash_next;
-        *link = f->hash_next;
+        struct flow *before = &t->flows[*bucket - 1];
+        while (link_get(before, LINK_HASH) != i)
+            before = &t->flows[link_get(before, LINK_HASH)];
+        link_set(before, LINK_HASH, link_get(f, LINK_HASH));
     }
     list_unlink(t, i);
     if (f->is_ipv6)
         slot_pool_put(t->ipv6_addrs, f->addr[0]);
-    if (f->cold != SLOT_NONE)
-        slot_pool_put(t->colds, f->cold);
-    f->cold = SLOT_NONE;
-    f->hash_next = t->free_head;
+    if (cold_get(f) != SLOT_NONE)
+        slot_pool_put(t->colds, cold_get(f));
+    cold_set(f, SLOT_NONE);
+    link_set(f, LINK_PREV, FLOW_FREE);
+    link_set(f, LINK_HASH, t->free_head);
     t->free_head = i;
     t->count--;
+    if (t->count == 0)
+        t->is_draining = false;
 }
 
 void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list)
 {
     uint32_t i = index_of(t, f);
-    if (f->list == list && f->list_next == FLOW_NONE)
+    if (f->list == list && link_get(f, LINK_NEXT) == FLOW_NONE)
         return; /* already the newest */
     list_unlink(t, i);
     list_append(t, i, list);
@@ -282,22 +421,96 @@ struct flow *flow_table_oldest(struct flow_table *t, enum flow_list list)
 
 struct flow *flow_table_next(struct flow_table *t, const struct flow *f)
 {
-    return f->list_next == FLOW_NONE ? NULL : &t->flows[f->list_next];
+    uint32_t next = link_get(f, LINK_NEXT);
+    return next == FLOW_NONE ? NULL : &t->flows[next];
 }
 
-static int compare_flow_id(const void *a, const void *b)
+static uint64_t id_at(const struct flow_table *t, uint32_t i)
 {
-    const struct flow *fa = *(const struct flow *const *)a;
-    const struct flow *fb = *(const struct flow *const *)b;
-    return (fa->flow_id > fb->flow_id) - (fa->flow_id < fb->flow_id);
+    const struct flow *f = &t->flows[i];
+    if (f->has_wide_id)
+        return flow_table_flow_id(t, f);
+    return join48(f->flow_id_lo, f->flow_id_mid);
 }
 
-uint32_t flow_table_all(struct flow_table *t, struct flow **out)
+/* Merges two chains sorted by flow id into one. */
+static uint32_t merge(struct flow_table *t, uint32_t a, uint32_t b)
 {
-    uint32_t n = 0;
-    for (int l = 0; l < FLOW_LIST_COUNT; l++)
-        for (uint32_t i = t->lists[l].head; i != FLOW_NONE; i = t->flows[i].list_next)
-            out[n++] = &t->flows[i];
-    qsort(out, n, sizeof(*out), compare_flow_id);
-    return n;
+    uint32_t head = FLOW_NONE;
+    struct flow *tail = NULL; /* the merged chain's last flow */
+    while (a != FLOW_NONE && b != FLOW_NONE) {
+        uint32_t *take = id_at(t, a) < id_at(t, b) ? &a : &b;
+        if (tail == NULL)
+            head = *take;
+        else
+            link_set(tail, LINK_HASH, *take);
+        tail = &t->flows[*take];
+        *take = link_get(tail, LINK_HASH);
+    }
+    uint32_t rest = a != FLOW_NONE ? a : b;
+    if (tail == NULL)
+        return rest;
+    link_set(tail, LINK_HASH, rest);
+    return head;
+}
+
+/*
+ * Sorts a chain by flow id in place: a merge sort of the ascending runs
+ * already in it, combined like the digits of a binary counter, so a chain
+ * of slots taken in arrival order (the common case) costs one pass and any
+ * order at most n log n comparisons.
+ */
+static uint32_t sort_chain(struct flow_table *t, uint32_t head)
+{
+    uint32_t bins[33]; /* bins[k]: 2^k runs merged, or FLOW_NONE; 2^32 runs at most */
+    for (size_t k = 0; k < sizeof(bins) / sizeof(bins[0]); k++)
+        bins[k] = FLOW_NONE;
+    uint32_t i = head;
+    while (i != FLOW_NONE) {
+        uint32_t run = i;
+        uint32_t next;
+        while ((next = link_get(&t->flows[i], LINK_HASH)) != FLOW_NONE &&
+               id_at(t, i) < id_at(t, next))
+            i = next;
+        link_set(&t->flows[i], LINK_HASH, FLOW_NONE);
+        i = next;
+        size_t k = 0;
+        while (bins[k] != FLOW_NONE) {
+            run = merge(t, bins[k], run);
+            bins[k++] = FLOW_NONE;
+        }
+        bins[k] = run;
+    }
+    uint32_t sorted = FLOW_NONE;
+    for (size_t k = 0; k < sizeof(bins) / sizeof(bins[0]); k++)
+        if (bins[k] != FLOW_NONE)
+            sorted = merge(t, bins[k], sorted);
+    return sorted;
+}
+
+struct flow *flow_table_drain(struct flow_table *t)
+{
+    /* Slot order first: slots are mostly taken in arrival order. */
+    uint32_t head = FLOW_NONE;
+    struct flow *tail = NULL;
+    for (uint32_t i = 0; i < t->high_water; i++) {
+        if (link_get(&t->flows[i], LINK_PREV) == FLOW_FREE)
+            continue;
+        if (tail == NULL)
+            head = i;
+        else
+            link_set(tail, LINK_HASH, i);
+        tail = &t->flows[i];
+    }
+    if (tail != NULL)
+        link_set(tail, LINK_HASH, FLOW_NONE);
+    t->is_draining = t->count > 0;
+    head = sort_chain(t, head);
+    return head == FLOW_NONE ? NULL : &t->flows[head];
+}
+
+struct flow *flow_table_drain_next(struct flow_table *t, const struct flow *f)
+{
+    uint32_t next = link_get(f, LINK_HASH);
+    return next == FLOW_NONE ? NULL : &t->flows[next];
 }

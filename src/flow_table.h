@@ -18,6 +18,9 @@
 
 #define FLOW_NONE UINT32_MAX
 
+/* Flows a table can hold at most: slot links are 28 bits. */
+#define FLOW_CAP_MAX ((UINT32_C(1) << 28) - 2)
+
 /* Time-out lists; each has one rule for its deadline (see analyzer.c). */
 enum flow_list {
     FLOW_LIST_ATTEMPT = 0, /* connection attempt not yet answered */
@@ -39,31 +42,44 @@ struct flow_cold {
     uint32_t strict_drops; /* firewall views, see detect.c */
     uint32_t loose_drops;
     uint16_t attempt; /* refused attempts on this 5-tuple before this flow */
+    /* High bits of the flow's id and times, for the rare flow whose values
+     * do not fit the bits kept in struct flow (has_wide_*). */
+    uint16_t flow_id_hi;     /* bits 48..63 */
+    uint16_t first_after_hi; /* bits 48..63 */
+    uint32_t last_after_hi;  /* bits 32..63 */
 };
 
 /*
  * A tracked flow. The key is kept compact: IPv4 addresses inline, IPv6
  * addresses in a record of the table's address pool (flow_table_key()
- * gives the whole key back).
+ * gives the whole key back). The id and times keep the low bits that
+ * nearly every flow needs, the rest in the cold record: read them with
+ * the accessors below. The links are the table's (flow_table.c).
  */
 struct flow {
-    uint32_t hash_next;
-    uint32_t list_prev;
-    uint32_t list_next;
-    uint32_t cold;    /* record in the cold pool, or SLOT_NONE */
+    /* 28-bit slot links: [0] next in the hash chain, [1] previous and [2]
+     * next on the time-out list; their top 4 bits hold bits 16..27 of the
+     * cold record's index, cold_lo the rest. */
+    uint32_t link[3];
     uint32_t addr[2]; /* IPv4: the key's addresses, as on the wire;
                          IPv6: [0] address record, [1] the key's hash */
     uint16_t port[2];
-    uint32_t progress_ms; /* last time either side's data was newly acked, ms
-                             after first_us: stalls are measured from it */
-    uint64_t flow_id;     /* input position of the flow's first packet */
-    int64_t first_us;
-    int64_t last_us;
+    uint32_t progress_ms;     /* last time either side's data was newly acked, ms
+                                 after the first packet: stalls are measured from it */
+    uint32_t last_after_us;   /* last packet, µs after the first: bits 0..31 */
+    uint32_t flow_id_lo;      /* input position of the first packet: bits 0..31 */
+    uint32_t first_after_lo;  /* first packet, µs after the table's epoch: bits 0..31 */
+    uint16_t first_after_mid; /* bits 32..47 */
+    uint16_t flow_id_mid;     /* bits 32..47 */
+    uint16_t cold_lo;
     uint8_t list : 2;      /* enum flow_list */
     uint8_t orig_side : 1; /* key side (0 or 1) of the originator */
     uint8_t is_ipv6 : 1;
-    uint8_t is_partial : 1; /* a cold record was needed and none was left */
-    uint8_t flags;          /* FLOW_F_* */
+    uint8_t is_partial : 1;  /* a cold record was needed and none was left */
+    uint8_t has_wide_id : 1; /* the flow id's high bits are in the cold record */
+    uint8_t has_wide_first : 1;
+    uint8_t has_wide_last : 1;
+    uint8_t flags; /* FLOW_F_* */
     struct tcp_conn conn;
 };
 
@@ -80,6 +96,7 @@ enum {
 
 struct flow_table;
 
+/* NULL when out of memory, or flow_cap is 0 or above FLOW_CAP_MAX. */
 struct flow_table *flow_table_create(uint32_t flow_cap);
 void flow_table_destroy(struct flow_table *t);
 
@@ -105,6 +122,27 @@ const struct anomaly_set *flow_table_anomalies(const struct flow_table *t, const
 
 uint64_t flow_table_cold_exhausted(const struct flow_table *t);
 
+/*
+ * Starts f's id and times: its first packet is input position flow_id, at
+ * ts_us. Exact for any values; the rare id past 2^48, or first packet
+ * outside 2^48 µs (about 8.9 years) after the table's first one, needs the
+ * cold record. When none is left the flow is marked partial.
+ */
+void flow_table_start(struct flow_table *t, struct flow *f, uint64_t flow_id, int64_t ts_us);
+
+/* The input position of the flow's first packet. */
+uint64_t flow_table_flow_id(const struct flow_table *t, const struct flow *f);
+
+/* The time of the flow's first packet. */
+int64_t flow_table_first_us(const struct flow_table *t, const struct flow *f);
+
+/* The time of the flow's last packet, and setting it. Exact for any time;
+ * one more than 2^32 µs (about 71 minutes) after the flow's first packet,
+ * or before it, needs the cold record. When none is left the flow is
+ * marked partial. */
+int64_t flow_table_last_us(const struct flow_table *t, const struct flow *f);
+void flow_table_set_last_us(struct flow_table *t, struct flow *f, int64_t ts_us);
+
 /* Adds a zeroed flow for key at the tail of `list`; NULL when full. */
 struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
                                enum flow_list list);
@@ -122,8 +160,14 @@ struct flow *flow_table_oldest(struct flow_table *t, enum flow_list list);
 /* The flow after f on its list, or NULL. */
 struct flow *flow_table_next(struct flow_table *t, const struct flow *f);
 
-/* Fills out[] (room for flow_table_count()) with every live flow, ordered
- * by flow_id; returns how many. */
-uint32_t flow_table_all(struct flow_table *t, struct flow **out);
+/*
+ * Ends lookups, to take every flow out in flow id order without memory
+ * beyond the table's own: returns the first flow, and flow_table_drain_next()
+ * each next one. Only flow_table_remove() and the accessors may be used on
+ * the table after this; removing a flow does not disturb the order of the
+ * rest, provided its successor was fetched before.
+ */
+struct flow *flow_table_drain(struct flow_table *t);
+struct flow *flow_table_drain_next(struct flow_table *t, const struct flow *f);
 
 #endif

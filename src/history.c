@@ -23,6 +23,33 @@ static const char alphabet[] = "shadfrcgtwiq";
 #define FLIP_CODE  15u
 #define OTHER_CODE 31u /* a letter outside the alphabet: shown as '?' */
 
+/* struct history's 64 bits: HISTORY_INLINE letters, then the length, then
+ * the seen bits of the originator and of the responder. */
+#define LEN_POS   (HISTORY_INLINE * HISTORY_LETTER_BITS)
+#define LEN_BITS  5
+#define SEEN_POS  (LEN_POS + LEN_BITS)
+#define SEEN_BITS 7
+
+_Static_assert(HISTORY_CAP < 1u << LEN_BITS, "history length fits its field");
+_Static_assert(HIST_MULTI_FLAG < 1u << SEEN_BITS, "seen bits fit their field");
+_Static_assert(SEEN_POS + 2 * SEEN_BITS <= 8 * sizeof(struct history), "history fits 64 bits");
+
+static unsigned get_bits(const uint8_t *bytes, unsigned pos, unsigned n)
+{
+    unsigned v = 0;
+    for (unsigned b = 0; b < n; b++, pos++)
+        v |= (unsigned)(bytes[pos / 8] >> (pos % 8) & 1u) << b;
+    return v;
+}
+
+static void put_bits(uint8_t *bytes, unsigned pos, unsigned n, unsigned v)
+{
+    for (unsigned b = 0; b < n; b++, pos++) {
+        uint8_t bit = (uint8_t)(1u << (pos % 8));
+        bytes[pos / 8] = (uint8_t)((v >> b & 1u) ? bytes[pos / 8] | bit : bytes[pos / 8] & ~bit);
+    }
+}
+
 static unsigned code_of(char letter, bool upper)
 {
     if (letter == '^')
@@ -33,21 +60,40 @@ static unsigned code_of(char letter, bool upper)
     return (unsigned)(at - alphabet) + 1 + (upper ? UPPER_CODE : 0);
 }
 
-static void put_code(struct history *h, unsigned code)
+unsigned history_len(const struct history *h)
 {
-    unsigned bit = (unsigned)h->len * HISTORY_LETTER_BITS;
-    for (unsigned b = 0; b < HISTORY_LETTER_BITS; b++, bit++)
-        if (code & (1u << b))
-            h->packed[bit / 8] = (uint8_t)(h->packed[bit / 8] | 1u << (bit % 8));
-    h->len++;
+    return get_bits(h->bits, LEN_POS, LEN_BITS);
 }
 
-char history_letter(const struct history *h, unsigned i)
+bool history_needs_more(const struct history *h)
 {
-    unsigned bit = i * HISTORY_LETTER_BITS;
+    unsigned len = history_len(h);
+    return len >= HISTORY_INLINE && len < HISTORY_CAP;
+}
+
+static void put_code(struct history *h, struct history_more *more, unsigned code)
+{
+    unsigned len = history_len(h);
+    if (len >= HISTORY_CAP)
+        return;
+    if (len < HISTORY_INLINE)
+        put_bits(h->bits, len * HISTORY_LETTER_BITS, HISTORY_LETTER_BITS, code);
+    else if (more != NULL)
+        put_bits(more->packed, (len - HISTORY_INLINE) * HISTORY_LETTER_BITS, HISTORY_LETTER_BITS,
+                 code);
+    else
+        return;
+    put_bits(h->bits, LEN_POS, LEN_BITS, len + 1);
+}
+
+char history_letter(const struct history *h, const struct history_more *more, unsigned i)
+{
     unsigned code = 0;
-    for (unsigned b = 0; b < HISTORY_LETTER_BITS; b++, bit++)
-        code |= (unsigned)(h->packed[bit / 8] >> (bit % 8) & 1u) << b;
+    if (i < HISTORY_INLINE)
+        code = get_bits(h->bits, i * HISTORY_LETTER_BITS, HISTORY_LETTER_BITS);
+    else if (more != NULL)
+        code =
+            get_bits(more->packed, (i - HISTORY_INLINE) * HISTORY_LETTER_BITS, HISTORY_LETTER_BITS);
     if (code == FLIP_CODE)
         return '^';
     if (code == OTHER_CODE || code == 0)
@@ -61,44 +107,39 @@ void history_init(struct history *h)
     memset(h, 0, sizeof(*h));
 }
 
-void history_add(struct history *h, char letter, bool upper)
+void history_add(struct history *h, struct history_more *more, char letter, bool upper)
 {
-    if (h->len >= HISTORY_CAP)
-        return;
-    put_code(h, code_of(letter, upper));
+    put_code(h, more, code_of(letter, upper));
 }
 
-bool history_check(struct history *h, unsigned mask, char letter, bool is_orig)
+bool history_seen(struct history *h, unsigned mask, bool is_orig)
 {
-    uint8_t *seen = &h->seen[is_orig ? 0 : 1];
-    if (*seen & mask)
+    unsigned pos = SEEN_POS + (is_orig ? 0 : SEEN_BITS);
+    unsigned seen = get_bits(h->bits, pos, SEEN_BITS);
+    if (seen & mask)
         return true;
-    *seen = (uint8_t)(*seen | mask);
-    history_add(h, letter, is_orig);
+    put_bits(h->bits, pos, SEEN_BITS, seen | mask);
     return false;
 }
 
-bool history_scaled(struct history *h, char letter, bool is_orig, uint32_t count)
+bool history_is_scale_step(uint32_t count)
 {
     /* Letters at 1, 10, 100, ... events: the count says the order of magnitude. */
     uint32_t threshold = 1;
     while (threshold < count && threshold <= UINT32_MAX / 10)
         threshold *= 10;
-    if (threshold != count)
-        return false;
-    history_add(h, letter, is_orig);
-    return true;
+    return threshold == count;
 }
 
-void history_flip(struct history *h)
+void history_flip(struct history *h, struct history_more *more)
 {
-    if (h->len < HISTORY_CAP)
-        put_code(h, FLIP_CODE);
+    put_code(h, more, FLIP_CODE);
 }
 
-void history_str(const struct history *h, char *buf)
+void history_str(const struct history *h, const struct history_more *more, char *buf)
 {
-    for (unsigned i = 0; i < h->len; i++)
-        buf[i] = history_letter(h, i);
-    buf[h->len] = '\0';
+    unsigned len = history_len(h);
+    for (unsigned i = 0; i < len; i++)
+        buf[i] = history_letter(h, more, i);
+    buf[len] = '\0';
 }

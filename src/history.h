@@ -17,45 +17,64 @@
 
 /* Letters recorded at most once per direction: one bit each per side. */
 enum history_once {
-    HIST_SYN = 0x001, /* SYN and SYN+ACK share it, as in Zeek */
-    HIST_ACK = 0x004,
-    HIST_DATA = 0x008,
-    HIST_FIN = 0x010,
-    HIST_RST = 0x020,
-    HIST_FIN_RST = 0x040,
-    HIST_MULTI_FLAG = 0x080,
+    HIST_SYN = 0x01, /* SYN and SYN+ACK share it, as in Zeek */
+    HIST_ACK = 0x02,
+    HIST_DATA = 0x04,
+    HIST_FIN = 0x08,
+    HIST_RST = 0x10,
+    HIST_FIN_RST = 0x20,
+    HIST_MULTI_FLAG = 0x40,
 };
 
 /* Letters are stored in 5 bits each: the alphabet has 25 letters. */
 #define HISTORY_LETTER_BITS 5
 
+/* Letters kept in struct history itself: all that nearly every connection
+ * needs. The rest go to a struct history_more, which the caller keeps only
+ * for connections that need one. */
+#define HISTORY_INLINE 9
+
+/* The first letters, the length and the seen bits of both sides, packed
+ * into 64 bits (history.c has the layout). */
 struct history {
-    uint8_t packed[(HISTORY_CAP * HISTORY_LETTER_BITS + 7) / 8];
-    uint8_t len;
-    uint8_t seen[2]; /* enum history_once bits, by side: [0] orig, [1] resp */
+    uint8_t bits[8];
+};
+
+struct history_more {
+    uint8_t packed[((HISTORY_CAP - HISTORY_INLINE) * HISTORY_LETTER_BITS + 7) / 8];
 };
 
 void history_init(struct history *h);
 
-/* Appends a letter; `upper` selects the originator's case. */
-void history_add(struct history *h, char letter, bool upper);
+unsigned history_len(const struct history *h);
 
-/* Records `letter` the first time `mask` is seen for this side. Returns true
- * if the mask had been seen before (the letter was not added). */
-bool history_check(struct history *h, unsigned mask, char letter, bool is_orig);
+/* Would the next letter go to a struct history_more? */
+bool history_needs_more(const struct history *h);
 
-/* Logarithmic letters: adds the letter when count (already incremented)
- * reaches 1, 10, 100, ... Returns true if a letter was added. */
-bool history_scaled(struct history *h, char letter, bool is_orig, uint32_t count);
+/* Appends a letter; `upper` selects the originator's case. A letter that
+ * needs `more` when it is NULL is dropped: the caller could not keep it
+ * and must report the history as partial. */
+void history_add(struct history *h, struct history_more *more, char letter, bool upper);
 
-/* Marks a role flip ('^'). As in Zeek, the seen bits stay with the role
- * (orig/resp), not with the host that earned them. */
-void history_flip(struct history *h);
+/* Marks `mask` seen for this side; returns true if it had been seen before.
+ * The once-per-direction letter is the caller's to add when this returns
+ * false. */
+bool history_seen(struct history *h, unsigned mask, bool is_orig);
 
-/* The i-th letter (i < len). */
-char history_letter(const struct history *h, unsigned i);
+/* Logarithmic letters: is an event count (already incremented) one that
+ * earns a letter? True at 1, 10, 100, ... */
+bool history_is_scale_step(uint32_t count);
 
-/* Copies the history as a NUL-terminated string into buf (HISTORY_CAP + 1). */
-void history_str(const struct history *h, char *buf);
+/* Marks a role flip ('^'), as history_add does a letter. As in Zeek, the
+ * seen bits stay with the role (orig/resp), not with the host that earned
+ * them. */
+void history_flip(struct history *h, struct history_more *more);
+
+/* The i-th letter (i < history_len()); more may be NULL if i < HISTORY_INLINE. */
+char history_letter(const struct history *h, const struct history_more *more, unsigned i);
+
+/* Copies the history as a NUL-terminated string into buf (HISTORY_CAP + 1);
+ * more may be NULL if the history needs none. */
+void history_str(const struct history *h, const struct history_more *more, char *buf);
 
 #endif

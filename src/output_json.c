@@ -503,6 +503,11 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     json_add_u64(&rec, root, "evictions", st->evictions);
     json_add_u64(&rec, root, "refused_flows", st->refused_flows);
     json_add_u64(&rec, root, "max_concurrent_flows", st->max_concurrent_flows);
+    /* Added to the contract: records needed when their pool was empty. */
+    struct json_object *short_of = json_new_object(&rec);
+    json_add_u64(&rec, short_of, "cold", st->cold_records_short);
+    json_add_u64(&rec, short_of, "anomaly", st->anomaly_records_short);
+    json_add(&rec, root, "records_short", short_of);
     json_add_u64(&rec, root, "input_errors", capture->input_errors);
     if (capture->has_kernel_drops) {
         json_add_u64(&rec, root, "kernel_drops", capture->kernel_drops);

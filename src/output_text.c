@@ -367,6 +367,10 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
                  "  flow table       %" PRIu64 " at most at once, %" PRIu64 " evicted, %" PRIu64
                  " packets refused\n",
                  st->max_concurrent_flows, st->evictions, st->refused_flows);
+    text_appendf(text,
+                 "  records short    %" PRIu64 " cold, %" PRIu64
+                 " anomaly (needed when their pool was empty)\n",
+                 st->cold_records_short, st->anomaly_records_short);
     if (capture->has_kernel_drops)
         text_appendf(text,
                      "  drops            %" PRIu64 " by the kernel, %" PRIu64

@@ -406,6 +406,8 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
             stats->flows_by_end[e] += st->flows_by_end[e];
         stats->evictions += st->evictions;
         stats->refused_flows += st->refused_flows;
+        stats->cold_records_short += st->cold_records_short;
+        stats->anomaly_records_short += st->anomaly_records_short;
         /* Peaks of different workers need not coincide: the sum is an
          * upper bound, exact with one worker. */
         stats->max_concurrent_flows += st->max_concurrent_flows;

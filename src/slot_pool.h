@@ -1,10 +1,11 @@
 /*
  * Slot pool: a fixed number of fixed-size records, taken and returned one
  * at a time, for state that only some flows need (IPv6 addresses, the cold
- * half of a connection). Never allocates after creation; memory comes from
- * calloc, so pages are touched only as records are first used, and a freed
- * record is reused before a new one is touched. Invariant: every record is
- * taken, on the free chain, or at or above high_water (never used).
+ * half of a connection, anomaly records). Never allocates after creation;
+ * memory comes from calloc, so pages are touched only as records are first
+ * used, and a freed record is reused before a new one is touched.
+ * Invariant: every record is taken, on the free chain, or at or above
+ * high_water (never used).
  */
 #ifndef TV_SLOT_POOL_H
 #define TV_SLOT_POOL_H

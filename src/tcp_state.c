@@ -74,6 +74,57 @@ static void set_cold_seq(struct tcp_cold_ref *r, int i, size_t field_off, uint16
         memcpy((unsigned char *)ec + field_off, &value, sizeof(value));
 }
 
+/* Appends a history letter, taking the cold half when the letter goes
+ * past the ones the connection keeps inline. */
+static void add_letter(struct tcp_conn *c, struct tcp_cold_ref *r, char letter, bool is_orig)
+{
+    if (history_needs_more(&c->history) && r->cold == NULL)
+        r->cold = r->take(r->ctx);
+    history_add(&c->history, r->cold != NULL ? &r->cold->history : NULL, letter, is_orig);
+}
+
+/* A once-per-direction letter: added the first time mask is seen from this
+ * side. Returns true if it had been seen before. */
+static bool check_letter(struct tcp_conn *c, struct tcp_cold_ref *r, unsigned mask, char letter,
+                         bool is_orig)
+{
+    if (history_seen(&c->history, mask, is_orig))
+        return true;
+    add_letter(c, r, letter, is_orig);
+    return false;
+}
+
+/* A logarithmic letter for an event count, already incremented. */
+static void scaled_letter(struct tcp_conn *c, struct tcp_cold_ref *r, char letter, bool is_orig,
+                          uint32_t count)
+{
+    if (history_is_scale_step(count))
+        add_letter(c, r, letter, is_orig);
+}
+
+uint32_t tcp_conn_pkts(const struct tcp_conn *c, const struct tcp_conn_cold *cold, int i)
+{
+    return (uint32_t)tcp_cold_or_zero(cold)->ep[i].pkts_hi << 16 | c->pkts_lo[i];
+}
+
+/* One more segment from side i. Past 65,535 the count needs the cold half;
+ * without one it stays at 65,535 (the caller, which take told, reports the
+ * connection as partial). */
+static void count_segment(struct tcp_conn *c, struct tcp_cold_ref *r, int i)
+{
+    uint32_t pkts = tcp_conn_pkts(c, r->cold, i);
+    if (pkts == UINT32_MAX)
+        return;
+    pkts++;
+    if (pkts > UINT16_MAX) {
+        struct tcp_endpoint_cold *ec = cold_ep(r, i);
+        if (ec == NULL)
+            return;
+        ec->pkts_hi = (uint16_t)(pkts >> 16);
+    }
+    c->pkts_lo[i] = (uint16_t)pkts;
+}
+
 void tcp_conn_init(struct tcp_conn *c)
 {
     memset(c, 0, sizeof(*c));
@@ -296,7 +347,7 @@ static int32_t update_last_seq(struct tcp_conn *c, struct tcp_cold_ref *r, bool 
             ec->rxmit_count++;
         if (ec->rxmit_streak < 7)
             ec->rxmit_streak++;
-        history_scaled(&c->history, 'T', is_orig, ec->rxmit_count);
+        scaled_letter(c, r, 'T', is_orig, ec->rxmit_count);
     }
     return delta;
 }
@@ -307,7 +358,6 @@ static void update_history(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_o
 {
     int i = is_orig ? 0 : 1;
     struct tcp_endpoint *e = &c->ep[i];
-    struct history *h = &c->history;
     bool syn = flags & TCP_FLAG_SYN;
     bool fin = flags & TCP_FLAG_FIN;
     bool rst = flags & TCP_FLAG_RST;
@@ -315,40 +365,40 @@ static void update_history(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_o
 
     if (control_count > 1) {
         if (fin && rst)
-            history_check(h, HIST_FIN_RST, 'I', is_orig);
+            check_letter(c, r, HIST_FIN_RST, 'I', is_orig);
         else
-            history_check(h, HIST_MULTI_FLAG, 'Q', is_orig);
+            check_letter(c, r, HIST_MULTI_FLAG, 'Q', is_orig);
         return;
     }
     if (syn) {
         char letter = (flags & TCP_FLAG_ACK) ? 'H' : 'S';
         /* SYN and SYN+ACK share one seen bit; a repeat counts only with a
          * new sequence number. */
-        if (history_check(h, HIST_SYN, letter, is_orig) &&
+        if (check_letter(c, r, HIST_SYN, letter, is_orig) &&
             (uint16_t)rel_seq != cold_peek(r, i)->hist_syn_seq)
-            history_add(h, letter, is_orig);
+            add_letter(c, r, letter, is_orig);
         set_cold_seq(r, i, offsetof(struct tcp_endpoint_cold, hist_syn_seq), (uint16_t)rel_seq);
         return;
     }
     if (fin) {
         /* A FIN's sequence number is that of the byte after its data. */
-        if (history_check(h, HIST_FIN, 'F', is_orig) &&
+        if (check_letter(c, r, HIST_FIN, 'F', is_orig) &&
             (uint16_t)(rel_seq + len) != e->hist_fin_seq)
-            history_add(h, 'F', is_orig);
+            add_letter(c, r, 'F', is_orig);
         e->hist_fin_seq = (uint16_t)(rel_seq + len);
         return;
     }
     if (rst) {
-        if (history_check(h, HIST_RST, 'R', is_orig) &&
+        if (check_letter(c, r, HIST_RST, 'R', is_orig) &&
             (uint16_t)rel_seq != cold_peek(r, i)->hist_rst_seq)
-            history_add(h, 'R', is_orig);
+            add_letter(c, r, 'R', is_orig);
         set_cold_seq(r, i, offsetof(struct tcp_endpoint_cold, hist_rst_seq), (uint16_t)rel_seq);
         return;
     }
     if (len > 0)
-        history_check(h, HIST_DATA, 'D', is_orig);
+        check_letter(c, r, HIST_DATA, 'D', is_orig);
     else if (flags & TCP_FLAG_ACK)
-        history_check(h, HIST_ACK, 'A', is_orig);
+        check_letter(c, r, HIST_ACK, 'A', is_orig);
 }
 
 /*
@@ -369,7 +419,7 @@ static void note_window(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig
         return;
     if (ec->win0_count < UINT16_MAX)
         ec->win0_count++;
-    history_scaled(&c->history, 'W', is_orig, ec->win0_count);
+    scaled_letter(c, r, 'W', is_orig, ec->win0_count);
 }
 
 static void note_syn_options(struct tcp_endpoint *e, struct tcp_endpoint *peer,
@@ -411,7 +461,7 @@ static bool note_ack_gap(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_ori
             return beyond;
         if (ec->gap_count < UINT16_MAX)
             ec->gap_count++;
-        history_scaled(&c->history, 'G', !is_orig, ec->gap_count);
+        scaled_letter(c, r, 'G', !is_orig, ec->gap_count);
     }
     return beyond;
 }
@@ -593,8 +643,7 @@ bool tcp_conn_segment(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig,
     ev->peer_state_before = peer->state;
     ev->was_closed = tcp_conn_is_closed(c);
 
-    if (e->pkts < UINT32_MAX)
-        e->pkts++;
+    count_segment(c, r, i);
     /* Zeek's "c": any wrong checksum in the capture, offload artifact or
      * not. Unlike Zeek, the segment is still analysed. */
     if (p->tcp_csum == CSUM_BAD || p->tcp_csum == CSUM_PARTIAL) {
@@ -602,7 +651,7 @@ bool tcp_conn_segment(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig,
         if (ec != NULL && ec->csum_count < UINT16_MAX)
             ec->csum_count++;
         if (ec != NULL)
-            history_scaled(&c->history, 'C', is_orig, ec->csum_count);
+            scaled_letter(c, r, 'C', is_orig, ec->csum_count);
     }
 
     /* RFC 9293 3.4: SYN and FIN occupy sequence space; a RST's payload
@@ -664,8 +713,11 @@ bool tcp_conn_segment(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig,
 
     if (t.do_close)
         e->did_close = 1;
-    if (t.flip)
+    if (t.flip) {
+        if (history_needs_more(&c->history) && r->cold == NULL)
+            r->cold = r->take(r->ctx); /* for the flip's letter */
         tcp_conn_flip(c, r->cold);
+    }
     return t.flip;
 }
 
@@ -674,12 +726,15 @@ void tcp_conn_flip(struct tcp_conn *c, struct tcp_conn_cold *cold)
     struct tcp_endpoint tmp = c->ep[0];
     c->ep[0] = c->ep[1];
     c->ep[1] = tmp;
+    uint16_t tmp_pkts = c->pkts_lo[0];
+    c->pkts_lo[0] = c->pkts_lo[1];
+    c->pkts_lo[1] = tmp_pkts;
     if (cold != NULL) {
         struct tcp_endpoint_cold tmp_cold = cold->ep[0];
         cold->ep[0] = cold->ep[1];
         cold->ep[1] = tmp_cold;
     }
-    history_flip(&c->history);
+    history_flip(&c->history, cold != NULL ? &cold->history : NULL);
 }
 
 bool tcp_conn_is_closed(const struct tcp_conn *c)
@@ -717,15 +772,16 @@ static bool is_inactive(const struct tcp_endpoint *e)
 
 /* "^?S[^HAFGIQ]*R.*": a SYN (possibly after a flip) and a RST with nothing
  * between them that shows an answer or an established exchange. */
-static bool history_is_syn_then_rst(const struct history *h)
+static bool history_is_syn_then_rst(const struct history *h, const struct history_more *more)
 {
+    unsigned len = history_len(h);
     unsigned i = 0;
-    if (i < h->len && history_letter(h, i) == '^')
+    if (i < len && history_letter(h, more, i) == '^')
         i++;
-    if (i >= h->len || history_letter(h, i) != 'S')
+    if (i >= len || history_letter(h, more, i) != 'S')
         return false;
-    for (i++; i < h->len; i++) {
-        char l = history_letter(h, i);
+    for (i++; i < len; i++) {
+        char l = history_letter(h, more, i);
         if (l == 'R')
             return true;
         if (l == 'H' || l == 'A' || l == 'F' || l == 'G' || l == 'I' || l == 'Q')
@@ -751,7 +807,7 @@ const char *tcp_conn_state_name(const struct tcp_conn *c, const struct tcp_conn_
     }
     if (o->state == TCP_STATE_RESET) {
         if (is_inactive(r))
-            return history_is_syn_then_rst(&c->history) ? "RSTOS0" : "OTH";
+            return history_is_syn_then_rst(&c->history, &cold->history) ? "RSTOS0" : "OTH";
         return "RSTO";
     }
     if (o->state == TCP_STATE_CLOSED && r->state == TCP_STATE_CLOSED)

@@ -32,7 +32,6 @@ struct tcp_endpoint {
     uint32_t last_seq;   /* one past the highest sequence sent */
     uint32_t ack_seq;    /* highest sequence of ours the peer acknowledged */
     uint32_t contig_seq; /* our data seen without a hole up to here */
-    uint32_t pkts;
     /* Low 16 bits of the relative sequence of the last FIN end: enough to
      * tell a repeat from a new one (a history letter), and wrong only for
      * repeats exactly a multiple of 64 KiB apart. The SYN's and RST's are
@@ -65,6 +64,7 @@ struct tcp_endpoint_cold {
     uint16_t win0_count;   /* zero-window advertisements (saturating) */
     uint16_t gap_count;    /* content gaps (saturating) */
     uint16_t ooo_count;    /* holes filled soon after they opened: reordering */
+    uint16_t pkts_hi;      /* bits 16..31 of tcp_conn's pkts_lo */
     uint8_t seq_wraps;     /* times last_seq wrapped past 2^32 (saturating) */
     uint8_t has_hole : 1;
     uint8_t rxmit_streak : 3; /* retransmissions since the peer last acked
@@ -89,11 +89,16 @@ struct tcp_event {
 
 struct tcp_conn {
     struct tcp_endpoint ep[2]; /* [0] originator, [1] responder */
+    /* Segments each side sent, saturating at 2^32 - 1 (tcp_conn_pkts()):
+     * bits 0..15, the rest in the cold half, which only a connection of
+     * 65,536 segments or more needs for them. */
+    uint16_t pkts_lo[2];
     struct history history;
 };
 
 struct tcp_conn_cold {
     struct tcp_endpoint_cold ep[2]; /* [0] originator, [1] responder */
+    struct history_more history;    /* letters after the first HISTORY_INLINE */
 };
 
 /*
@@ -145,6 +150,9 @@ bool tcp_conn_is_reuse(const struct tcp_conn *c, const struct tcp_segment *seg);
 bool tcp_conn_is_closed(const struct tcp_conn *c);
 
 const char *tcp_conn_state_name(const struct tcp_conn *c, const struct tcp_conn_cold *cold);
+
+/* Segments side i sent; cold may be NULL. */
+uint32_t tcp_conn_pkts(const struct tcp_conn *c, const struct tcp_conn_cold *cold, int i);
 
 /* Payload bytes of one side counted in sequence space, as Zeek's size;
  * ec is that side's cold half (tcp_cold_or_zero). */

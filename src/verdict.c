@@ -98,13 +98,13 @@ static const char *pick_hint(const char *service, const struct anomaly_set *set)
 }
 
 static void fill_endpoint(const struct flow_key *key, int side, const struct tcp_endpoint *e,
-                          const struct tcp_endpoint_cold *ec, const struct services *services,
-                          struct tv_endpoint_report *out)
+                          const struct tcp_endpoint_cold *ec, uint32_t pkts,
+                          const struct services *services, struct tv_endpoint_report *out)
 {
     out->family = key->family;
     memcpy(out->addr, key->addr[side], sizeof(out->addr));
     out->port = key->port[side];
-    out->pkts = e->pkts;
+    out->pkts = pkts;
     out->bytes = tcp_endpoint_size(e, ec);
     out->winsock = TV_WINSOCK_NONE;
     out->role = services_role(services, key->family, key->addr[side]);
@@ -128,8 +128,8 @@ static void assign_winsock(const struct flow *f, const struct anomaly_set *set,
     else if (f->flags & FLOW_F_RST_BY_RESP)
         v->orig.winsock = TV_WINSOCK_ECONNRESET;
     /* A side whose retransmissions expired aborted the connection itself. */
-    for (uint32_t i = set->head; i != ANOMALY_NONE; i = pool->recs[i].next) {
-        const struct anomaly_rec *r = &pool->recs[i];
+    for (uint32_t i = set->head; i != ANOMALY_NONE; i = anomaly_rec_at(pool, i)->next) {
+        const struct anomaly_rec *r = anomaly_rec_at(pool, i);
         if (r->code != ANOMALY_RETRANSMISSION_GIVEUP)
             continue;
         struct tv_endpoint_report *side = r->from_orig ? &v->orig : &v->resp;
@@ -149,15 +149,16 @@ void verdict_build(const struct flow_table *t, const struct flow *f, enum tv_end
     const struct tcp_conn_cold *cold = c != NULL ? &c->conn : NULL;
     const struct anomaly_set *set = flow_table_anomalies(t, f);
     int orig = f->orig_side;
-    out->flow_id = f->flow_id;
-    out->first_us = f->first_us;
-    out->last_us = f->last_us;
-    fill_endpoint(&key, orig, &f->conn.ep[0], &tcp_cold_or_zero(cold)->ep[0], services, &out->orig);
-    fill_endpoint(&key, !orig, &f->conn.ep[1], &tcp_cold_or_zero(cold)->ep[1], services,
-                  &out->resp);
+    out->flow_id = flow_table_flow_id(t, f);
+    out->first_us = flow_table_first_us(t, f);
+    out->last_us = flow_table_last_us(t, f);
+    fill_endpoint(&key, orig, &f->conn.ep[0], &tcp_cold_or_zero(cold)->ep[0],
+                  tcp_conn_pkts(&f->conn, cold, 0), services, &out->orig);
+    fill_endpoint(&key, !orig, &f->conn.ep[1], &tcp_cold_or_zero(cold)->ep[1],
+                  tcp_conn_pkts(&f->conn, cold, 1), services, &out->resp);
     out->service = services_name(services, out->resp.port);
     out->conn_state = tcp_conn_state_name(&f->conn, cold);
-    history_str(&f->conn.history, buf->history);
+    history_str(&f->conn.history, cold != NULL ? &cold->history : NULL, buf->history);
     if (f->is_partial) {
         size_t len = strlen(buf->history);
         buf->history[len] = 'x';
@@ -169,8 +170,8 @@ void verdict_build(const struct flow_table *t, const struct flow *f, enum tv_end
 
     size_t n = 0;
     for (uint32_t i = set->head; i != ANOMALY_NONE && n < 2 * ANOMALY_COUNT;
-         i = pool->recs[i].next) {
-        const struct anomaly_rec *r = &pool->recs[i];
+         i = anomaly_rec_at(pool, i)->next) {
+        const struct anomaly_rec *r = anomaly_rec_at(pool, i);
         buf->anomalies[n++] = (struct tv_anomaly_report){
             .code = anomaly_info[r->code].name,
             .level = anomaly_info[r->code].level,

@@ -29,6 +29,8 @@ struct seen {
     uint64_t strict_drops;
     uint64_t loose_drops;
     uint64_t flow_id;
+    int64_t first_us;
+    int64_t last_us;
     char anomalies[160]; /* "code:dir:count " ... */
     bool has_hint;
     uint64_t first_anomaly_pkt;
@@ -60,6 +62,8 @@ static void on_verdict(const struct tv_verdict *v, void *ctx)
     s->strict_drops = v->strict_drops;
     s->loose_drops = v->loose_drops;
     s->flow_id = v->flow_id;
+    s->first_us = v->first_us;
+    s->last_us = v->last_us;
     s->has_hint = v->hint != NULL;
     s->first_anomaly_pkt = v->anomaly_count ? v->anomalies[0].first_pkt : 0;
     s->interim = v->interim;
@@ -155,6 +159,44 @@ START_TEST(test_graceful_flow_is_ok_and_ends_fin)
 }
 END_TEST
 
+START_TEST(test_flow_of_hours_with_a_huge_packet_number_keeps_exact_times_and_id)
+{
+    const int64_t half_hour_us = INT64_C(1800) * 1000000;
+    start(100, 8530);
+    int64_t first_us = now_us;
+    handshake();
+    for (int i = 0; i < 6; i++) { /* three hours, well past 2^32 µs */
+        now_us += half_hour_us;
+        feed(CLIENT, PSH | ACK, 10);
+        feed(SERVER, ACK, 0);
+    }
+    int64_t last_us = now_us;
+    conversation_send(&conv, CLIENT, FIN | ACK, 0);
+    struct tv_packet p = {.linktype = LINK_ETHERNET,
+                          .ts_us = last_us,
+                          .number = UINT64_MAX - 1, /* past 48 bits */
+                          .data = conv.frame,
+                          .caplen = (uint32_t)conv.frame_len,
+                          .wirelen = (uint32_t)conv.frame_len};
+    tv_analyzer_packet(an, &p);
+    conversation_init(&conv, "10.0.0.6", 50124, "10.0.0.9", 8530);
+    p.number = UINT64_MAX;
+    conversation_send(&conv, CLIENT, SYN, 0);
+    p.data = conv.frame;
+    p.caplen = p.wirelen = (uint32_t)conv.frame_len;
+    tv_analyzer_packet(an, &p);
+    finish();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_uint_eq(seen[0].flow_id, 1);
+    ck_assert_int_eq(seen[0].first_us, first_us);
+    ck_assert_int_eq(seen[0].last_us, last_us);
+    ck_assert_str_eq(seen[0].history, "ShADaF");
+    ck_assert_uint_eq(seen[1].flow_id, UINT64_MAX);
+    ck_assert_int_eq(seen[1].first_us, last_us);
+    ck_assert_str_eq(seen[1].history, "S");
+}
+END_TEST
+
 START_TEST(test_each_refused_retry_is_a_flow_counting_attempts)
 {
     start(100, 6050);
@@ -172,6 +214,25 @@ START_TEST(test_each_refused_retry_is_a_flow_counting_attempts)
         ck_assert_str_eq(seen[i].anomalies, "rst_refused:resp:1 ");
         ck_assert(seen[i].has_hint); /* Arcserve agent not listening */
     }
+}
+END_TEST
+
+START_TEST(test_anomaly_pool_shortfall_is_reported_and_the_level_kept)
+{
+    start(1, 8530); /* two anomaly records for the one flow the table holds */
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, RST | ACK, 0);
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, PSH | ACK, 100); /* a third finding: no record left */
+    feed(SERVER, PSH | ACK, 100);
+    const struct tv_stats *st = tv_analyzer_stats(an);
+    ck_assert_uint_eq(st->anomaly_records_short, 2);
+    ck_assert_uint_eq(st->cold_records_short, 0);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].anomalies, "rst_abort:resp:1 orphan_after_rst:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_FAIL);
 }
 END_TEST
 
@@ -757,6 +818,8 @@ int main(void)
     Suite *s = suite_create("analyzer");
     TCase *tc = tcase_create("verdicts");
     tcase_add_test(tc, test_graceful_flow_is_ok_and_ends_fin);
+    tcase_add_test(tc, test_anomaly_pool_shortfall_is_reported_and_the_level_kept);
+    tcase_add_test(tc, test_flow_of_hours_with_a_huge_packet_number_keeps_exact_times_and_id);
     tcase_add_test(tc, test_each_refused_retry_is_a_flow_counting_attempts);
     tcase_add_test(tc, test_segments_after_rst_are_orphans_a_strict_firewall_drops);
     tcase_add_test(tc, test_unanswered_syns_time_out);

@@ -74,19 +74,144 @@ START_TEST(test_touch_moves_a_flow_to_the_back_of_its_list)
 }
 END_TEST
 
-START_TEST(test_all_lists_flows_in_flow_id_order)
+/* An empty table takes n flows and finds each of them, and no other. */
+static void fill_and_find(struct flow_table *t, uint32_t n)
 {
-    struct flow_table *t = flow_table_create(16);
-    for (uint32_t i = 0; i < 10; i++) {
+    for (uint32_t i = 0; i < n; i++) {
+        struct flow_key k = key_for(i);
+        ck_assert_ptr_null(flow_table_lookup(t, &k));
+        ck_assert_ptr_nonnull(flow_table_insert(t, &k, FLOW_LIST_ACTIVE));
+        ck_assert_ptr_nonnull(flow_table_lookup(t, &k));
+    }
+}
+
+START_TEST(test_drain_gives_flows_in_flow_id_order_and_then_lookups_work_again)
+{
+    enum { CAP = 64, N = 50 };
+    struct flow_table *t = flow_table_create(CAP);
+    /* Ids in a scrambled order, some past 48 bits, and slots reused out of
+     * order: several runs for the merge. */
+    for (uint32_t i = 0; i < N; i++) {
         struct flow_key k = key_for(i);
         struct flow *f = flow_table_insert(t, &k, (enum flow_list)(i % FLOW_LIST_COUNT));
-        f->flow_id = 100 - i;
+        uint64_t id = (uint64_t)(i * 37 % N) + 1;
+        flow_table_start(t, f, i % 7 == 0 ? id << 50 : id, 0);
     }
-    struct flow *all[16];
-    uint32_t n = flow_table_all(t, all);
-    ck_assert_uint_eq(n, 10);
-    for (uint32_t i = 1; i < n; i++)
-        ck_assert_uint_lt(all[i - 1]->flow_id, all[i]->flow_id);
+    for (uint32_t i = 0; i < N; i += 3) {
+        struct flow_key k = key_for(i);
+        flow_table_remove(t, flow_table_lookup(t, &k));
+        struct flow_key k2 = key_for(1000 + i);
+        flow_table_start(t, flow_table_insert(t, &k2, FLOW_LIST_ACTIVE), 5000 + i, 0);
+    }
+    uint32_t live = flow_table_count(t);
+    uint64_t prev = 0;
+    uint32_t n = 0;
+    struct flow *next;
+    for (struct flow *f = flow_table_drain(t); f != NULL; f = next) {
+        next = flow_table_drain_next(t, f);
+        uint64_t id = flow_table_flow_id(t, f);
+        ck_assert_uint_gt(id, prev);
+        prev = id;
+        n++;
+        flow_table_remove(t, f);
+    }
+    ck_assert_uint_eq(n, live);
+    ck_assert_uint_eq(flow_table_count(t), 0);
+    fill_and_find(t, CAP);
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_drain_of_an_empty_table_gives_nothing)
+{
+    struct flow_table *t = flow_table_create(4);
+    ck_assert_ptr_null(flow_table_drain(t));
+    fill_and_find(t, 4);
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_flow_ids_past_48_bits_are_kept_exactly_in_the_cold_record)
+{
+    struct flow_table *t = flow_table_create(4);
+    struct flow_key a = key_for(1), b = key_for(2);
+    struct flow *fa = flow_table_insert(t, &a, FLOW_LIST_ACTIVE);
+    struct flow *fb = flow_table_insert(t, &b, FLOW_LIST_ACTIVE);
+    flow_table_start(t, fa, (UINT64_C(1) << 48) - 1, 7);
+    flow_table_start(t, fb, UINT64_MAX - 2, 7);
+    ck_assert_uint_eq(flow_table_flow_id(t, fa), (UINT64_C(1) << 48) - 1);
+    ck_assert_ptr_null(flow_table_cold_peek(t, fa)); /* fits: no record */
+    ck_assert_uint_eq(flow_table_flow_id(t, fb), UINT64_MAX - 2);
+    ck_assert_ptr_nonnull(flow_table_cold_peek(t, fb));
+    ck_assert(!fb->is_partial);
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_first_times_far_from_the_tables_first_are_kept_exactly)
+{
+    const int64_t epoch_us = INT64_C(1767225600000000);
+    const int64_t range_us = INT64_C(1) << 48; /* about 8.9 years */
+    struct flow_table *t = flow_table_create(4);
+    struct flow *f[4];
+    for (uint32_t i = 0; i < 4; i++) {
+        struct flow_key k = key_for(i);
+        f[i] = flow_table_insert(t, &k, FLOW_LIST_ACTIVE);
+    }
+    flow_table_start(t, f[0], 1, epoch_us);
+    flow_table_start(t, f[1], 2, epoch_us + range_us - 1);
+    flow_table_start(t, f[2], 3, epoch_us + range_us);
+    flow_table_start(t, f[3], 4, epoch_us - 1); /* before the table's first */
+    ck_assert_int_eq(flow_table_first_us(t, f[0]), epoch_us);
+    ck_assert_int_eq(flow_table_first_us(t, f[1]), epoch_us + range_us - 1);
+    ck_assert_ptr_null(flow_table_cold_peek(t, f[1]));
+    ck_assert_int_eq(flow_table_first_us(t, f[2]), epoch_us + range_us);
+    ck_assert_ptr_nonnull(flow_table_cold_peek(t, f[2]));
+    ck_assert_int_eq(flow_table_first_us(t, f[3]), epoch_us - 1);
+    ck_assert_int_eq(flow_table_last_us(t, f[3]), epoch_us - 1);
+    flow_table_set_last_us(t, f[3], INT64_MAX);
+    ck_assert_int_eq(flow_table_last_us(t, f[3]), INT64_MAX);
+    for (uint32_t i = 0; i < 4; i++)
+        ck_assert(!f[i]->is_partial);
+    flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_cap_is_bounded_by_the_link_width)
+{
+    ck_assert_ptr_null(flow_table_create(FLOW_CAP_MAX + 1));
+    ck_assert_ptr_null(flow_table_create(UINT32_MAX));
+}
+END_TEST
+
+START_TEST(test_last_times_out_of_the_inline_range_are_kept_exactly)
+{
+    const int64_t first_us = INT64_C(1767225600000000);
+    const int64_t range_us = INT64_C(1) << 32;
+    struct flow_table *t = flow_table_create(4);
+    struct flow_key a = key_for(1), b = key_for(2);
+    struct flow *fa = flow_table_insert(t, &a, FLOW_LIST_ACTIVE);
+    struct flow *fb = flow_table_insert(t, &b, FLOW_LIST_ACTIVE);
+    flow_table_start(t, fa, 1, first_us);
+    flow_table_start(t, fb, 2, first_us);
+    ck_assert_int_eq(flow_table_last_us(t, fa), first_us);
+    ck_assert_int_eq(flow_table_first_us(t, fa), first_us);
+
+    flow_table_set_last_us(t, fa, first_us + range_us - 1); /* the last inline one */
+    ck_assert_int_eq(flow_table_last_us(t, fa), first_us + range_us - 1);
+    ck_assert_ptr_null(flow_table_cold_peek(t, fa));
+    flow_table_set_last_us(t, fa, first_us + range_us); /* a flow of over 71 minutes */
+    ck_assert_int_eq(flow_table_last_us(t, fa), first_us + range_us);
+    ck_assert_ptr_nonnull(flow_table_cold_peek(t, fa));
+    flow_table_set_last_us(t, fa, first_us + 3 * range_us + 5);
+    ck_assert_int_eq(flow_table_last_us(t, fa), first_us + 3 * range_us + 5);
+    flow_table_set_last_us(t, fa, first_us + 10); /* back in range: still exact */
+    ck_assert_int_eq(flow_table_last_us(t, fa), first_us + 10);
+
+    flow_table_set_last_us(t, fb, first_us - 1); /* before the first packet */
+    ck_assert_int_eq(flow_table_last_us(t, fb), first_us - 1);
+    ck_assert_int_eq(flow_table_first_us(t, fb), first_us);
+    ck_assert(!fa->is_partial && !fb->is_partial);
     flow_table_destroy(t);
 }
 END_TEST
@@ -213,7 +338,12 @@ int main(void)
     tcase_add_test(tc, test_inserted_flow_is_found_and_removed_flow_is_not);
     tcase_add_test(tc, test_table_refuses_beyond_its_cap_and_reuses_freed_slots);
     tcase_add_test(tc, test_touch_moves_a_flow_to_the_back_of_its_list);
-    tcase_add_test(tc, test_all_lists_flows_in_flow_id_order);
+    tcase_add_test(tc, test_drain_gives_flows_in_flow_id_order_and_then_lookups_work_again);
+    tcase_add_test(tc, test_drain_of_an_empty_table_gives_nothing);
+    tcase_add_test(tc, test_flow_ids_past_48_bits_are_kept_exactly_in_the_cold_record);
+    tcase_add_test(tc, test_last_times_out_of_the_inline_range_are_kept_exactly);
+    tcase_add_test(tc, test_first_times_far_from_the_tables_first_are_kept_exactly);
+    tcase_add_test(tc, test_cap_is_bounded_by_the_link_width);
     tcase_add_test(tc, test_many_colliding_inserts_and_removes_keep_the_table_consistent);
     tcase_add_test(tc, test_zero_cap_is_refused);
     tcase_add_test(tc, test_compact_keys_give_back_the_whole_key);

@@ -80,7 +80,7 @@ static void send_at(int from, uint8_t flags, uint32_t len, uint32_t seq)
 
 static const char *history(void)
 {
-    history_str(&fx.conn.history, fx.history);
+    history_str(&fx.conn.history, fx.cold.cold != NULL ? &fx.cold.cold->history : NULL, fx.history);
     return fx.history;
 }
 
@@ -314,6 +314,8 @@ START_TEST(test_synack_before_syn_flips_roles)
     tcp_conn_segment(&fx.conn, &fx.cold, true, p, fx.ms, &fx.ev);
     ck_assert_str_eq(history(), "Hs^A");
     ck_assert_str_eq(state_name(), "S1");
+    ck_assert_uint_eq(tcp_conn_pkts(&fx.conn, fx.cold.cold, 0), 2); /* the counts flipped too */
+    ck_assert_uint_eq(tcp_conn_pkts(&fx.conn, fx.cold.cold, 1), 1);
 }
 END_TEST
 
@@ -402,12 +404,77 @@ START_TEST(test_tracker_survives_when_no_cold_half_is_left)
 }
 END_TEST
 
+/* Ten letters, none of which needs the cold half for anything else. */
+static void ten_letters(void)
+{
+    handshake();
+    send_seg(CLIENT, PSH | ACK, 100);
+    send_seg(SERVER, ACK, 0);
+    send_seg(SERVER, PSH | ACK, 300);
+    send_seg(CLIENT, SYN | FIN, 0);
+    send_seg(SERVER, SYN | FIN, 0);
+    send_seg(CLIENT, FIN | RST, 0);
+    ck_assert_uint_eq(history_len(&fx.conn.history), HISTORY_INLINE);
+    ck_assert_int_eq(fx.cold_takes, 0);
+    send_seg(SERVER, FIN | RST, 0);
+}
+
+START_TEST(test_history_past_the_inline_letters_goes_to_the_cold_half)
+{
+    ten_letters();
+    ck_assert_int_eq(fx.cold_takes, 1);
+    ck_assert_str_eq(history(), "ShADadQqIi");
+}
+END_TEST
+
+START_TEST(test_history_past_the_inline_letters_is_dropped_without_a_cold_half)
+{
+    fx.cold_left = false;
+    ten_letters();
+    ck_assert_int_eq(fx.cold_takes, 1); /* the caller was told */
+    ck_assert_str_eq(history(), "ShADadQqI");
+}
+END_TEST
+
+START_TEST(test_segment_counts_past_16_bits_go_to_the_cold_half)
+{
+    handshake(); /* two from the client */
+    for (uint32_t n = 2; n < UINT16_MAX; n++)
+        send_seg(CLIENT, ACK, 0);
+    ck_assert_uint_eq(tcp_conn_pkts(&fx.conn, fx.cold.cold, 0), UINT16_MAX);
+    ck_assert_int_eq(fx.cold_takes, 0);
+    send_seg(CLIENT, ACK, 0);
+    ck_assert_int_eq(fx.cold_takes, 1);
+    ck_assert_uint_eq(tcp_conn_pkts(&fx.conn, fx.cold.cold, 0), UINT16_MAX + 1u);
+    for (int n = 0; n < 4; n++)
+        send_seg(CLIENT, ACK, 0);
+    ck_assert_uint_eq(tcp_conn_pkts(&fx.conn, fx.cold.cold, 0), UINT16_MAX + 5u);
+    ck_assert_uint_eq(tcp_conn_pkts(&fx.conn, fx.cold.cold, 1), 1);
+    ck_assert_str_eq(history(), "ShA");
+}
+END_TEST
+
+START_TEST(test_segment_count_stays_at_16_bits_without_a_cold_half)
+{
+    fx.cold_left = false;
+    handshake();
+    for (uint32_t n = 2; n < UINT16_MAX + 10u; n++)
+        send_seg(CLIENT, ACK, 0);
+    ck_assert_int_ge(fx.cold_takes, 1); /* the caller was told */
+    ck_assert_uint_eq(tcp_conn_pkts(&fx.conn, NULL, 0), UINT16_MAX);
+}
+END_TEST
+
 static Suite *tcp_state_suite(void)
 {
     Suite *s = suite_create("tcp_state");
     TCase *tc = tcase_create("zeek");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_graceful_close_is_sf);
+    tcase_add_test(tc, test_segment_counts_past_16_bits_go_to_the_cold_half);
+    tcase_add_test(tc, test_segment_count_stays_at_16_bits_without_a_cold_half);
+    tcase_add_test(tc, test_history_past_the_inline_letters_goes_to_the_cold_half);
+    tcase_add_test(tc, test_history_past_the_inline_letters_is_dropped_without_a_cold_half);
     tcase_add_test(tc, test_unanswered_syn_is_s0);
     tcase_add_test(tc, test_retransmitted_syn_adds_no_letter);
     tcase_add_test(tc, test_syn_answered_by_rst_is_rej);
