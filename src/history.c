@@ -30,24 +30,36 @@ static const char alphabet[] = "shadfrcgtwiq";
 #define SEEN_POS  (LEN_POS + LEN_BITS)
 #define SEEN_BITS 7
 
+_Static_assert(HISTORY_LETTER_BITS <= 8 && LEN_BITS <= 8 && SEEN_BITS <= 8,
+               "a field spans at most two bytes (get_bits, put_bits)");
 _Static_assert(HISTORY_CAP < 1u << LEN_BITS, "history length fits its field");
 _Static_assert(HIST_MULTI_FLAG < 1u << SEEN_BITS, "seen bits fit their field");
 _Static_assert(SEEN_POS + 2 * SEEN_BITS <= 8 * sizeof(struct history), "history fits 64 bits");
 
+/* Fields are at most 8 bits wide, so one spans at most two bytes; the
+ * second is read or written only when the field reaches into it. */
 static unsigned get_bits(const uint8_t *bytes, unsigned pos, unsigned n)
 {
-    unsigned v = 0;
-    for (unsigned b = 0; b < n; b++, pos++)
-        v |= (unsigned)(bytes[pos / 8] >> (pos % 8) & 1u) << b;
-    return v;
+    unsigned at = pos / 8;
+    unsigned shift = pos % 8;
+    unsigned v = (unsigned)bytes[at] >> shift;
+    if (shift + n > 8)
+        v |= (unsigned)bytes[at + 1] << (8 - shift);
+    return v & ((1u << n) - 1);
 }
 
 static void put_bits(uint8_t *bytes, unsigned pos, unsigned n, unsigned v)
 {
-    for (unsigned b = 0; b < n; b++, pos++) {
-        uint8_t bit = (uint8_t)(1u << (pos % 8));
-        bytes[pos / 8] = (uint8_t)((v >> b & 1u) ? bytes[pos / 8] | bit : bytes[pos / 8] & ~bit);
-    }
+    unsigned at = pos / 8;
+    unsigned shift = pos % 8;
+    unsigned mask = ((1u << n) - 1) << shift;
+    unsigned word = bytes[at];
+    if (shift + n > 8)
+        word |= (unsigned)bytes[at + 1] << 8;
+    word = (word & ~mask) | ((v << shift) & mask);
+    bytes[at] = (uint8_t)word;
+    if (shift + n > 8)
+        bytes[at + 1] = (uint8_t)(word >> 8);
 }
 
 static unsigned code_of(char letter, bool upper)
