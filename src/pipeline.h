@@ -64,7 +64,9 @@ void pipeline_destroy(struct pipeline *pl);
  * blocked, so signals reach the capture thread. */
 enum pipeline_status pipeline_start(struct pipeline *pl);
 
-/* Capture thread: one packet, copied into a slot before returning. */
+/* Capture thread: one packet, copied into a slot before returning, or,
+ * when its bytes are stable (packet->is_data_stable), passed by reference
+ * with their sum (the checksum then costs the worker only the headers). */
 void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet);
 
 /* Capture thread: no more packets for now; publishes what is batched so
