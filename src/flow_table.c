@@ -5,8 +5,7 @@
  * on exactly one time-out list, oldest first; free slots are on the free
  * chain (through the hash link, with the previous-on-list link FLOW_FREE)
  * or at or above high_water. While draining, the hash links chain the
- * live flows in flow id
- * order instead, and the buckets are no longer kept.
+ * live flows in flow id order instead, and the buckets are no longer kept.
  *
  * Slots are indices, not pointers, and links take 28 bits each, so the
  * three links and the cold record's index fit in 14 bytes. Memory is
