@@ -663,6 +663,27 @@ START_TEST(test_outstanding_data_without_progress_is_a_stall)
 }
 END_TEST
 
+/* Zeek's TCP_Reassembler counts a side that closed from ESTABLISHED as
+ * clean: a gap the peer's ack reveals after that side's FIN is recorded. */
+START_TEST(test_gap_revealed_after_a_fin_from_established_is_recorded)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, ACK, 0);
+    feed(SERVER, PSH | ACK, 100);
+    conv.next_seq[SERVER] += 500; /* the server sent 500 more, not captured */
+    feed(SERVER, FIN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+    feed(CLIENT, FIN | ACK, 0);
+    feed(SERVER, ACK, 0);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].conn_state, "SF");
+    ck_assert_str_eq(seen[0].history, "ShADadfgF");
+}
+END_TEST
+
 START_TEST(test_partial_sum_checksums_are_offload_and_infer_the_capture_host)
 {
     start(100, 8530);
@@ -844,6 +865,7 @@ int main(void)
     tcase_add_test(tc, test_retransmissions_never_acked_are_a_giveup);
     tcase_add_test(tc, test_retransmissions_finally_acked_are_no_giveup);
     tcase_add_test(tc, test_outstanding_data_without_progress_is_a_stall);
+    tcase_add_test(tc, test_gap_revealed_after_a_fin_from_established_is_recorded);
     tcase_add_test(tc, test_partial_sum_checksums_are_offload_and_infer_the_capture_host);
     tcase_add_test(tc, test_one_corrupted_segment_is_checksum_bad);
     tcase_add_test(tc, test_every_packet_bad_from_one_side_is_offload);
