@@ -684,6 +684,23 @@ START_TEST(test_gap_revealed_after_a_fin_from_established_is_recorded)
 }
 END_TEST
 
+/* Data sent after an acceptable RST is never outstanding: the orphans of
+ * a reset flow are no stall, however long the flow lingers. */
+START_TEST(test_orphans_after_a_reset_are_not_a_stall)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, RST | ACK, 0);
+    for (int i = 0; i < 3; i++)
+        feed(CLIENT, PSH | ACK, 100);
+    tv_analyzer_tick(an, now_us + INT64_C(70) * 1000000); /* the linger ends */
+    ck_assert_int_eq(seen_count, 1);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "rst_abort:resp:1 orphan_after_rst:orig:3 ");
+}
+END_TEST
+
 START_TEST(test_partial_sum_checksums_are_offload_and_infer_the_capture_host)
 {
     start(100, 8530);
@@ -866,6 +883,7 @@ int main(void)
     tcase_add_test(tc, test_retransmissions_finally_acked_are_no_giveup);
     tcase_add_test(tc, test_outstanding_data_without_progress_is_a_stall);
     tcase_add_test(tc, test_gap_revealed_after_a_fin_from_established_is_recorded);
+    tcase_add_test(tc, test_orphans_after_a_reset_are_not_a_stall);
     tcase_add_test(tc, test_partial_sum_checksums_are_offload_and_infer_the_capture_host);
     tcase_add_test(tc, test_one_corrupted_segment_is_checksum_bad);
     tcase_add_test(tc, test_every_packet_bad_from_one_side_is_offload);
