@@ -172,13 +172,17 @@ static bool is_attempt(const struct tcp_conn *c)
            c->ep[1].state == TCP_STATE_INACTIVE;
 }
 
-/* Finished as Zeek's expiry sees it: both sides closed, a reset, or one
- * side closed while the other never spoke. Only then does linger apply. */
+/* Finished as Zeek sees it: both sides closed, a reset, or one side
+ * closed while the other never spoke, at the time of that close (Zeek
+ * then deletes the connection tcp_close_delay later, whatever follows) or
+ * still. Only then does linger apply. */
 static bool is_finished(const struct tcp_conn *c)
 {
     const struct tcp_endpoint *o = &c->ep[0];
     const struct tcp_endpoint *r = &c->ep[1];
     if (o->state == TCP_STATE_RESET || r->state == TCP_STATE_RESET)
+        return true;
+    if (o->close_complete || r->close_complete)
         return true;
     if (o->did_close && r->did_close)
         return true;

@@ -721,8 +721,13 @@ bool tcp_conn_segment(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig,
     if ((f & TCP_FLAG_SYN) && !(f & TCP_FLAG_ACK) && ev->state_before == TCP_STATE_SYN_SENT)
         ev->is_syn_retry = true;
 
-    if (t.do_close)
+    if (t.do_close && !e->did_close) {
+        /* Decided once, at the first close: a peer that speaks only
+         * afterwards does not reopen the connection. */
         e->did_close = 1;
+        e->close_complete =
+            e->state == TCP_STATE_RESET || peer->did_close || peer->state == TCP_STATE_INACTIVE;
+    }
     if (t.flip) {
         if (history_needs_more(&c->history) && r->cold == NULL)
             r->cold = r->take(r->ctx); /* for the flip's letter */

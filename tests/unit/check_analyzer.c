@@ -684,6 +684,34 @@ START_TEST(test_gap_revealed_after_a_fin_from_established_is_recorded)
 }
 END_TEST
 
+/* Zeek decides at a FIN whether the close is complete: with a peer that
+ * never spoke it is, and the connection goes away tcp_close_delay (5 s)
+ * later; an ack from the peer does not reopen it, and segments after that
+ * start connections of their own. */
+START_TEST(test_fin_to_a_silent_peer_completes_the_close)
+{
+    struct tv_config cfg;
+    tv_config_default(&cfg);
+    cfg.linger_us = INT64_C(5) * 1000000;
+    start_with(&cfg, 8530);
+    now_us += INT64_C(20) * 1000000; /* past the grace: not a capture cut */
+    feed(SERVER, FIN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+    now_us += INT64_C(8) * 1000000;
+    feed(CLIENT, RST, 0);
+    now_us += INT64_C(8) * 1000000;
+    feed(SERVER, RST, 0);
+    finish();
+    ck_assert_int_eq(seen_count, 3);
+    ck_assert_str_eq(seen[0].conn_state, "SHR");
+    ck_assert_str_eq(seen[0].history, "^fA");
+    ck_assert_str_eq(seen[1].conn_state, "OTH");
+    ck_assert_str_eq(seen[1].history, "R");
+    ck_assert_str_eq(seen[2].conn_state, "RSTRH");
+    ck_assert_str_eq(seen[2].history, "^r");
+}
+END_TEST
+
 /* Data sent after an acceptable RST is never outstanding: the orphans of
  * a reset flow are no stall, however long the flow lingers. */
 START_TEST(test_orphans_after_a_reset_are_not_a_stall)
@@ -883,6 +911,7 @@ int main(void)
     tcase_add_test(tc, test_retransmissions_finally_acked_are_no_giveup);
     tcase_add_test(tc, test_outstanding_data_without_progress_is_a_stall);
     tcase_add_test(tc, test_gap_revealed_after_a_fin_from_established_is_recorded);
+    tcase_add_test(tc, test_fin_to_a_silent_peer_completes_the_close);
     tcase_add_test(tc, test_orphans_after_a_reset_are_not_a_stall);
     tcase_add_test(tc, test_partial_sum_checksums_are_offload_and_infer_the_capture_host);
     tcase_add_test(tc, test_one_corrupted_segment_is_checksum_bad);
