@@ -284,6 +284,17 @@ void detect_segment(struct detect_ctx *d, struct flow *f, bool is_orig, const st
     }
 }
 
+/* Many firewalls drop fragments: the path problem this tool looks for. */
+void detect_ip_fragmented(struct detect_ctx *d, struct flow *f, bool is_orig)
+{
+    note(d, f, ANOMALY_IP_FRAGMENTED, is_orig);
+}
+
+void detect_ip_fragment_overlap(struct detect_ctx *d, struct flow *f, bool is_orig)
+{
+    note(d, f, ANOMALY_IP_FRAGMENT_OVERLAP, is_orig);
+}
+
 /*
  * Bad checksums on every packet one side sent are that host's offload
  * writing junk rather than the partial sum (offloads.md), not damage; so

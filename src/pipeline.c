@@ -47,6 +47,8 @@
  * (or fills it) within a fraction of a millisecond: a longer sleep would
  * leave the thread that is not waiting idle as well. */
 #define PIPELINE_FILE_SLEEP_MAX_NS 50000L
+/* Datagrams whose fragments the capture thread can route at once. */
+#define PIPELINE_FRAG_ROUTES 256u
 
 struct worker {
     struct pipeline *pl;          /* borrowed: the owner */
@@ -59,6 +61,19 @@ struct worker {
     /* Capture thread only. */
     size_t reserved; /* slots writable from the ring's head */
     size_t filled;   /* of those, written and not yet committed */
+};
+
+/* Where the fragments of one IP datagram go: to the worker of the TCP
+ * flow that its first fragment names by its ports, so that the worker
+ * reassembling them is the one tracking the flow. */
+struct frag_route {
+    uint32_t id;
+    uint8_t family;
+    uint8_t protocol;
+    bool is_set;
+    uint16_t worker;
+    uint8_t src[16];
+    uint8_t dst[16];
 };
 
 struct pipeline {
@@ -77,6 +92,7 @@ struct pipeline {
                          acquire make it visible to every worker */
     bool is_started;
     bool is_finished;
+    struct frag_route frag_routes[PIPELINE_FRAG_ROUTES]; /* direct-mapped */
 };
 
 /* Sleeps a little longer each call; *wait_ns starts at 0. */
@@ -251,16 +267,54 @@ enum pipeline_status pipeline_start(struct pipeline *pl)
     return status;
 }
 
+/* Capture thread: worker for an IP fragment. The first fragment names the
+ * flow; the others follow it. Fragments that come before their first one,
+ * or whose route another datagram took over, go to worker 0. */
+static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p)
+{
+    const struct ip_fragment *fr = &p->frag;
+    uint32_t h = fr->id * 2654435761u ^ (uint32_t)fr->protocol << 8 ^ p->family;
+    for (size_t i = 0; i < 16; i++)
+        h = (h ^ p->src_addr[i] ^ p->dst_addr[i]) * 16777619u;
+    struct frag_route *route = &pl->frag_routes[h % PIPELINE_FRAG_ROUTES];
+    if (fr->offset == 0 && fr->protocol == 6 && cursor_remaining(&fr->data) >= 4) {
+        struct packet named = *p;
+        struct cursor ports = fr->data;
+        named.tcp.src_port = cursor_be16(&ports);
+        named.tcp.dst_port = cursor_be16(&ports);
+        struct flow_key key;
+        flow_key_from_packet(&named, &key);
+        *route = (struct frag_route){
+            .id = fr->id,
+            .family = p->family,
+            .protocol = fr->protocol,
+            .is_set = true,
+            .worker = (uint16_t)(flow_key_hash(&key) % pl->worker_count),
+        };
+        memcpy(route->src, p->src_addr, 16);
+        memcpy(route->dst, p->dst_addr, 16);
+        return route->worker;
+    }
+    if (route->is_set && route->id == fr->id && route->family == p->family &&
+        route->protocol == fr->protocol && memcmp(route->src, p->src_addr, 16) == 0 &&
+        memcmp(route->dst, p->dst_addr, 16) == 0)
+        return route->worker;
+    return 0;
+}
+
 /* Capture thread: worker for a packet. Both directions of a TCP flow hash
- * alike; anything that is not a TCP segment goes to worker 0, which counts
- * it as the single analyzer would. */
-static size_t pipeline_shard(const struct pipeline *pl, const struct tv_packet *packet)
+ * alike; anything that is not a TCP segment or its fragment goes to worker
+ * 0, which counts it as the single analyzer would. */
+static size_t pipeline_shard(struct pipeline *pl, const struct tv_packet *packet)
 {
     if (pl->worker_count == 1)
         return 0;
     struct packet p;
-    if (decode_packet(packet->linktype, packet->data, packet->caplen, packet->wirelen, false, &p) !=
-        TV_DECODE_OK)
+    enum tv_decode_status status =
+        decode_packet(packet->linktype, packet->data, packet->caplen, packet->wirelen, false, &p);
+    if (status == TV_DECODE_FRAGMENT)
+        return pipeline_frag_shard(pl, &p);
+    if (status != TV_DECODE_OK)
         return 0;
     struct flow_key key;
     flow_key_from_packet(&p, &key);
@@ -408,6 +462,14 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
         stats->refused_flows += st->refused_flows;
         stats->cold_records_short += st->cold_records_short;
         stats->anomaly_records_short += st->anomaly_records_short;
+        stats->ip_fragments += st->ip_fragments;
+        stats->ip_frag_reassembled += st->ip_frag_reassembled;
+        stats->ip_frag_timed_out += st->ip_frag_timed_out;
+        stats->ip_frag_memcap_drops += st->ip_frag_memcap_drops;
+        stats->ip_frag_overlaps += st->ip_frag_overlaps;
+        stats->ip_frag_duplicates += st->ip_frag_duplicates;
+        stats->ip_frag_malformed += st->ip_frag_malformed;
+        stats->ip_frag_incomplete += st->ip_frag_incomplete;
         /* Peaks of different workers need not coincide: the sum is an
          * upper bound, exact with one worker. */
         stats->max_concurrent_flows += st->max_concurrent_flows;

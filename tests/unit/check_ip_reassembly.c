@@ -34,12 +34,6 @@ static struct ip_reassembly *ra;
 static struct ip_datagram dgram;
 static int64_t now_us;
 
-static void put16(uint8_t *at, uint32_t v)
-{
-    at[0] = (uint8_t)(v >> 8);
-    at[1] = (uint8_t)v;
-}
-
 static void build_whole(const char *src, const char *dst, uint32_t data_len)
 {
     static uint8_t data[PAYLOAD_LEN];
@@ -81,35 +75,10 @@ static void teardown(void)
     ra = NULL;
 }
 
-/* Cuts [off, off + len) of the IP payload into a fragment frame; caplen
- * below the frame's length cuts the capture. Returns the frame length. */
 static size_t cut(uint32_t off, uint32_t len, bool more, uint32_t id)
 {
-    size_t n;
-    if (!is_v6) {
-        memcpy(frag_buf, whole, ETH_LEN + ip_header_len);
-        memcpy(frag_buf + ETH_LEN + ip_header_len, whole + ETH_LEN + ip_header_len + off, len);
-        uint8_t *ip = frag_buf + ETH_LEN;
-        put16(ip + 2, ip_header_len + len);
-        put16(ip + 4, id);
-        put16(ip + 6, (more ? 0x2000u : 0) | off / 8);
-        put16(ip + 10, 0);
-        put16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, ip_header_len)));
-        n = ETH_LEN + ip_header_len + len;
-    } else {
-        memcpy(frag_buf, whole, ETH_LEN + IP6_LEN);
-        uint8_t *ip = frag_buf + ETH_LEN;
-        uint8_t *fh = ip + IP6_LEN;
-        fh[0] = ip[6]; /* the upper layer: TCP */
-        fh[1] = 0;
-        ip[6] = 44;
-        put16(fh + 2, off | (more ? 1u : 0));
-        put16(fh + 4, id >> 16);
-        put16(fh + 6, id & 0xffff);
-        memcpy(fh + FRAG_HDR_LEN, whole + ETH_LEN + IP6_LEN + off, len);
-        put16(ip + 4, FRAG_HDR_LEN + len);
-        n = ETH_LEN + IP6_LEN + FRAG_HDR_LEN + len;
-    }
+    size_t n = pb_fragment(whole, off, len, more, id, frag_buf, sizeof(frag_buf));
+    ck_assert_uint_gt(n, 0);
     return n;
 }
 
