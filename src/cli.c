@@ -127,7 +127,7 @@ static const struct cli_seconds_option cli_seconds_options[] = {
     {OPT_STALL, "stall", offsetof(struct tv_config, stall_us), false,
      "outstanding data with no progress this long is a stall"},
     {OPT_FRAG_TIMEOUT, "frag-timeout", offsetof(struct tv_config, frag_timeout_us), false,
-     "IP fragments not reassembled this long after the first are given up"},
+     "an IP datagram incomplete this long is given up"},
 };
 
 #define CLI_SECONDS_OPTION_COUNT (sizeof(cli_seconds_options) / sizeof(cli_seconds_options[0]))
