@@ -276,7 +276,7 @@ expect_begin() {
 	shift 3
 	EXPECT="$WORK/$name.expect"
 	{
-		echo "# $name: recorded by capture-samples/record.sh on Linux $KERNEL"
+		echo "# $name: ${ORIGIN:-recorded by capture-samples/record.sh on Linux $KERNEL}"
 		echo "sample name=$name pcap=$name.pcap flows=$flows capture_host=$host"
 		if (($# > 0)); then
 			echo "args $*"
