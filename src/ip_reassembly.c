@@ -183,7 +183,7 @@ static bool make_room(struct ip_reassembly *r, struct datagram *keep, size_t ext
 {
     while (r->mem + extra > r->memcap) {
         struct datagram *victim = r->oldest;
-        if (victim == keep)
+        if (victim != NULL && victim == keep)
             victim = victim->newer;
         if (victim == NULL)
             return false;
