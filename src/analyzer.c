@@ -527,9 +527,12 @@ static void take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt,
             return;
         }
     }
+    /* The fragment's own time where it is behind the clock: a fragment a
+     * pipeline held back for its flow's worker keeps the time it came. */
+    int64_t ts_us = pkt->ts_us < a->now_us ? pkt->ts_us : a->now_us;
     struct ip_datagram dg;
     enum ip_reassembly_result result =
-        ip_reassembly_add(a->frags, p, pkt->linktype, pkt->data, a->now_us, &dg);
+        ip_reassembly_add(a->frags, p, pkt->linktype, pkt->data, ts_us, &dg);
     copy_frag_stats(a);
     if (result == IP_REASSEMBLY_OVERLAP && p->frag.protocol == 6)
         note_overlap(a, p, &dg);

@@ -47,8 +47,12 @@
  * (or fills it) within a fraction of a millisecond: a longer sleep would
  * leave the thread that is not waiting idle as well. */
 #define PIPELINE_FILE_SLEEP_MAX_NS 50000L
-/* Datagrams whose fragments the capture thread can route at once. */
+/* Datagrams whose fragments the capture thread can route at once, and
+ * datagrams whose fragments it can hold until their first one comes. */
 #define PIPELINE_FRAG_ROUTES 256u
+#define PIPELINE_FRAG_HOLDS  256u
+/* shard(): the packet was held, not handed to a worker yet. */
+#define PIPELINE_HELD SIZE_MAX
 
 struct worker {
     struct pipeline *pl;          /* borrowed: the owner */
@@ -76,6 +80,33 @@ struct frag_route {
     uint8_t dst[16];
 };
 
+/* A fragment held back: a copy, with the time and number it came with. */
+struct held_frag {
+    struct held_frag *next;
+    int64_t ts_us;
+    uint64_t number;
+    uint32_t caplen;
+    uint32_t wirelen;
+    int linktype;
+    uint8_t data[];
+};
+
+/* The fragments of one datagram that came before its first fragment, which
+ * alone names the flow and so the worker: held in order until it comes,
+ * or until the reassembly timeout, when they go to worker 0. */
+struct frag_hold {
+    struct frag_hold *next; /* oldest first */
+    uint32_t id;
+    uint8_t family;
+    uint8_t protocol;
+    uint8_t src[16];
+    uint8_t dst[16];
+    int64_t first_us;
+    size_t bytes;
+    struct held_frag *head; /* owned */
+    struct held_frag *tail;
+};
+
 struct pipeline {
     struct pipeline_options opt; /* verdict_ctx borrowed */
     struct tv_config config;     /* each worker's share */
@@ -93,6 +124,9 @@ struct pipeline {
     bool is_started;
     bool is_finished;
     struct frag_route frag_routes[PIPELINE_FRAG_ROUTES]; /* direct-mapped */
+    struct frag_hold *holds;                             /* owned */
+    size_t hold_count;
+    size_t held_bytes; /* at most config.frag_memcap */
 };
 
 /* Sleeps a little longer each call; *wait_ns starts at 0. */
@@ -145,11 +179,26 @@ struct pipeline *pipeline_create(const struct pipeline_options *opt, enum pipeli
     return pl;
 }
 
+static void frag_hold_free(struct frag_hold *h)
+{
+    struct held_frag *next;
+    for (struct held_frag *f = h->head; f != NULL; f = next) {
+        next = f->next;
+        free(f);
+    }
+    free(h);
+}
+
 void pipeline_destroy(struct pipeline *pl)
 {
     if (pl == NULL)
         return;
     pipeline_finish(pl);
+    struct frag_hold *next;
+    for (struct frag_hold *h = pl->holds; h != NULL; h = next) {
+        next = h->next;
+        frag_hold_free(h);
+    }
     for (size_t i = 0; i < pl->worker_count; i++) {
         tv_analyzer_destroy(pl->workers[i].analyzer);
         ring_destroy(pl->workers[i].ring);
@@ -267,11 +316,80 @@ enum pipeline_status pipeline_start(struct pipeline *pl)
     return status;
 }
 
-/* Capture thread: worker for an IP fragment. The first fragment names the
- * flow; the others follow it. Fragments that come before their first one,
- * or whose route another datagram took over, go to worker 0. */
-static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p)
+static void frag_hold_release(struct pipeline *pl, struct frag_hold *h, size_t i);
+static void frag_holds_expire(struct pipeline *pl);
+
+static bool frag_hold_is(const struct frag_hold *h, const struct packet *p)
 {
+    return h->id == p->frag.id && h->family == p->family && h->protocol == p->frag.protocol &&
+           memcmp(h->src, p->src_addr, 16) == 0 && memcmp(h->dst, p->dst_addr, 16) == 0;
+}
+
+/* Keeps a copy of a fragment that came before its first one; returns false
+ * (the caller sends it to worker 0) if there is no room even after the
+ * oldest held fragments went to worker 0. */
+static bool frag_hold_add(struct pipeline *pl, const struct packet *p,
+                          const struct tv_packet *packet, uint64_t number)
+{
+    size_t size = sizeof(struct held_frag) + packet->caplen;
+    struct frag_hold *h = pl->holds;
+    while (h != NULL && !frag_hold_is(h, p))
+        h = h->next;
+    while (pl->holds != NULL && (pl->held_bytes + size > pl->config.frag_memcap ||
+                                 (h == NULL && pl->hold_count == PIPELINE_FRAG_HOLDS))) {
+        if (pl->holds == h)
+            h = NULL;
+        frag_hold_release(pl, pl->holds, 0);
+    }
+    if (size > pl->config.frag_memcap)
+        return false;
+    struct held_frag *f = malloc(size);
+    if (f == NULL)
+        return false;
+    if (h == NULL) {
+        h = calloc(1, sizeof(*h));
+        if (h == NULL) {
+            free(f);
+            return false;
+        }
+        h->id = p->frag.id;
+        h->family = p->family;
+        h->protocol = p->frag.protocol;
+        memcpy(h->src, p->src_addr, 16);
+        memcpy(h->dst, p->dst_addr, 16);
+        h->first_us = pl->now_us;
+        struct frag_hold **link = &pl->holds;
+        while (*link != NULL)
+            link = &(*link)->next;
+        *link = h;
+        pl->hold_count++;
+    }
+    *f = (struct held_frag){
+        .ts_us = pl->now_us,
+        .number = number,
+        .caplen = packet->caplen,
+        .wirelen = packet->wirelen,
+        .linktype = packet->linktype,
+    };
+    memcpy(f->data, packet->data, packet->caplen);
+    if (h->tail != NULL)
+        h->tail->next = f;
+    else
+        h->head = f;
+    h->tail = f;
+    h->bytes += size;
+    pl->held_bytes += size;
+    return true;
+}
+
+/* Capture thread: worker for an IP fragment. The first fragment names the
+ * flow; the others follow it, and those that came before it are held until
+ * it comes. Fragments of no TCP datagram, and those whose route another
+ * datagram took over, go to worker 0. */
+static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p,
+                                  const struct tv_packet *packet, uint64_t number)
+{
+    frag_holds_expire(pl);
     const struct ip_fragment *fr = &p->frag;
     uint32_t h = fr->id * 2654435761u ^ (uint32_t)fr->protocol << 8 ^ p->family;
     for (size_t i = 0; i < 16; i++)
@@ -293,19 +411,26 @@ static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p)
         };
         memcpy(route->src, p->src_addr, 16);
         memcpy(route->dst, p->dst_addr, 16);
+        for (struct frag_hold *held = pl->holds; held != NULL; held = held->next)
+            if (frag_hold_is(held, p)) {
+                frag_hold_release(pl, held, route->worker);
+                break;
+            }
         return route->worker;
     }
     if (route->is_set && route->id == fr->id && route->family == p->family &&
         route->protocol == fr->protocol && memcmp(route->src, p->src_addr, 16) == 0 &&
         memcmp(route->dst, p->dst_addr, 16) == 0)
         return route->worker;
+    if (fr->protocol == 6 && fr->offset != 0 && frag_hold_add(pl, p, packet, number))
+        return PIPELINE_HELD;
     return 0;
 }
 
 /* Capture thread: worker for a packet. Both directions of a TCP flow hash
  * alike; anything that is not a TCP segment or its fragment goes to worker
  * 0, which counts it as the single analyzer would. */
-static size_t pipeline_shard(struct pipeline *pl, const struct tv_packet *packet)
+static size_t pipeline_shard(struct pipeline *pl, const struct tv_packet *packet, uint64_t number)
 {
     if (pl->worker_count == 1)
         return 0;
@@ -313,7 +438,7 @@ static size_t pipeline_shard(struct pipeline *pl, const struct tv_packet *packet
     enum tv_decode_status status =
         decode_packet(packet->linktype, packet->data, packet->caplen, packet->wirelen, false, &p);
     if (status == TV_DECODE_FRAGMENT)
-        return pipeline_frag_shard(pl, &p);
+        return pipeline_frag_shard(pl, &p, packet, number);
     if (status != TV_DECODE_OK)
         return 0;
     struct flow_key key;
@@ -349,13 +474,10 @@ static struct ring_slot *pipeline_slot(struct worker *w, bool may_wait)
     return ring_reserved_slot(w->ring, w->filled);
 }
 
-void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
+/* Capture thread: hands one packet to w, as of packet time ts_us. */
+static void pipeline_put(struct pipeline *pl, struct worker *w, const struct tv_packet *packet,
+                         int64_t ts_us, uint64_t number)
 {
-    pl->packet_count++;
-    if (packet->ts_us > pl->now_us || pl->packet_count == 1)
-        pl->now_us = packet->ts_us;
-
-    struct worker *w = &pl->workers[pipeline_shard(pl, packet)];
     struct ring_slot *slot = pipeline_slot(w, !pl->opt.is_live);
     if (slot == NULL) {
         pl->ring_drops++;
@@ -371,8 +493,8 @@ void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
         pl->is_started = true;
     }
     slot->kind = RING_SLOT_PACKET;
-    slot->ts_us = pl->now_us;
-    slot->number = packet->number != 0 ? packet->number : pl->packet_count;
+    slot->ts_us = ts_us;
+    slot->number = number;
     slot->caplen = caplen;
     slot->wirelen = packet->wirelen;
     slot->linktype = packet->linktype;
@@ -392,6 +514,46 @@ void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
         pipeline_commit(w);
 }
 
+/* Hands h's fragments to worker i, in the order they came, and frees h. */
+static void frag_hold_release(struct pipeline *pl, struct frag_hold *h, size_t i)
+{
+    struct frag_hold **link = &pl->holds;
+    while (*link != h)
+        link = &(*link)->next;
+    *link = h->next;
+    pl->hold_count--;
+    pl->held_bytes -= h->bytes;
+    for (struct held_frag *f = h->head; f != NULL; f = f->next) {
+        struct tv_packet packet = {
+            .linktype = f->linktype,
+            .data = f->data,
+            .caplen = f->caplen,
+            .wirelen = f->wirelen,
+        };
+        pipeline_put(pl, &pl->workers[i], &packet, f->ts_us, f->number);
+    }
+    frag_hold_free(h);
+}
+
+/* Held fragments whose datagram's time ran out go to worker 0, where they
+ * time out as they would have with one worker. */
+static void frag_holds_expire(struct pipeline *pl)
+{
+    while (pl->holds != NULL && pl->now_us - pl->holds->first_us > pl->config.frag_timeout_us)
+        frag_hold_release(pl, pl->holds, 0);
+}
+
+void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
+{
+    pl->packet_count++;
+    if (packet->ts_us > pl->now_us || pl->packet_count == 1)
+        pl->now_us = packet->ts_us;
+    uint64_t number = packet->number != 0 ? packet->number : pl->packet_count;
+    size_t i = pipeline_shard(pl, packet, number);
+    if (i != PIPELINE_HELD)
+        pipeline_put(pl, &pl->workers[i], packet, pl->now_us, number);
+}
+
 void pipeline_flush(struct pipeline *pl)
 {
     for (size_t i = 0; i < pl->worker_count; i++)
@@ -403,6 +565,9 @@ void pipeline_finish(struct pipeline *pl)
     if (pl->is_finished)
         return;
     pl->is_finished = true;
+    /* Fragments still held never met their first one: worker 0 counts them. */
+    while (pl->holds != NULL && pl->workers[0].is_running)
+        frag_hold_release(pl, pl->holds, 0);
     for (size_t i = 0; i < pl->worker_count; i++) {
         struct worker *w = &pl->workers[i];
         if (!w->is_running)

@@ -1,10 +1,10 @@
 """Captures built with scapy for record.sh, whose truth is known by construction.
 
-  craft.py fragment --pcap IN --out OUT --src ADDR --sport PORT --size N
+  craft.py fragment --pcap IN --out OUT --src ADDR --sport PORT --size N [--reverse]
       copies a recorded capture, cutting every data segment ADDR:PORT sent
       that is longer than N bytes into IP fragments of N data bytes (IPv4
-      or IPv6, as a sender with a smaller MTU would), in order, each with
-      the segment's timestamp.
+      or IPv6, as a sender with a smaller MTU would), in order (or last
+      first, as some paths deliver them), each with the segment's timestamp.
   craft.py build CASE --out OUT
       writes the capture of one crafted case (see CASES).
 
@@ -45,6 +45,8 @@ def cmd_fragment(a):
             del head.plen
             whole = head / IPv6ExtHdrFragment(id=ident, nh=6) / upper
             pieces = fragment6(whole, a.size + 40 + 8)
+        if a.reverse:
+            pieces = list(pieces)[::-1]
         for p in pieces:
             frame = eth / p
             frame.time = pkt.time
@@ -209,6 +211,7 @@ def main():
         f.add_argument(name, required=True)
     f.add_argument("--sport", type=int, required=True)
     f.add_argument("--size", type=int, required=True)
+    f.add_argument("--reverse", action="store_true")
     b = sub.add_parser("build")
     b.add_argument("case", choices=sorted(CASES))
     b.add_argument("--out", required=True)
