@@ -55,11 +55,7 @@ struct datagram {
     struct datagram *older; /* age list: oldest first */
     struct datagram *newer;
     uint32_t hash;
-    uint32_t id;
-    uint8_t family;
-    uint8_t protocol;
-    uint8_t src[16];
-    uint8_t dst[16];
+    struct ip_frag_key key;
     int64_t first_us;
     uint32_t total_len; /* data length, known once the last fragment came */
     bool has_last;
@@ -128,31 +124,46 @@ void ip_reassembly_destroy(struct ip_reassembly *r)
     free(r);
 }
 
-/* FNV-1a over the key: fragments are rare, and the table only needs to
- * spread datagrams in progress. */
-static uint32_t key_hash(uint8_t family, const uint8_t *src, const uint8_t *dst, uint32_t id,
-                         uint8_t protocol)
+void ip_frag_key_of(const struct packet *p, struct ip_frag_key *key)
+{
+    memset(key, 0, sizeof(*key));
+    memcpy(key->src, p->src_addr, 16);
+    memcpy(key->dst, p->dst_addr, 16);
+    key->id = p->frag.id;
+    key->family = p->family;
+    key->protocol = p->frag.protocol;
+}
+
+bool ip_frag_key_eq(const struct ip_frag_key *a, const struct ip_frag_key *b)
+{
+    return a->id == b->id && a->family == b->family && a->protocol == b->protocol &&
+           memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
+}
+
+/* FNV-1a: fragments are rare, and a table of them only needs to spread
+ * the datagrams in progress. */
+uint32_t ip_frag_key_hash(const struct ip_frag_key *key)
 {
     uint32_t h = 2166136261u;
-    size_t addr_len = family == 6 ? 16 : 4;
-    uint8_t fixed[6] = {
-        family,     protocol, (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8),
-        (uint8_t)id};
+    const uint8_t fixed[6] = {key->family,
+                              key->protocol,
+                              (uint8_t)(key->id >> 24),
+                              (uint8_t)(key->id >> 16),
+                              (uint8_t)(key->id >> 8),
+                              (uint8_t)key->id};
     for (size_t i = 0; i < sizeof(fixed); i++)
         h = (h ^ fixed[i]) * 16777619u;
-    for (size_t i = 0; i < addr_len; i++)
-        h = (h ^ src[i]) * 16777619u;
-    for (size_t i = 0; i < addr_len; i++)
-        h = (h ^ dst[i]) * 16777619u;
+    for (size_t i = 0; i < 16; i++)
+        h = (h ^ key->src[i]) * 16777619u;
+    for (size_t i = 0; i < 16; i++)
+        h = (h ^ key->dst[i]) * 16777619u;
     return h;
 }
 
-static struct datagram *find(struct ip_reassembly *r, const struct packet *p, uint32_t hash)
+static struct datagram *find(struct ip_reassembly *r, const struct ip_frag_key *key, uint32_t hash)
 {
     for (struct datagram *g = r->buckets[hash & (BUCKET_COUNT - 1)]; g != NULL; g = g->bucket_next)
-        if (g->hash == hash && g->id == p->frag.id && g->family == p->family &&
-            g->protocol == p->frag.protocol && memcmp(g->src, p->src_addr, 16) == 0 &&
-            memcmp(g->dst, p->dst_addr, 16) == 0)
+        if (g->hash == hash && ip_frag_key_eq(&g->key, key))
             return g;
     return NULL;
 }
@@ -210,8 +221,8 @@ static bool grow(struct ip_reassembly *r, struct datagram *g, void **buf, size_t
     return true;
 }
 
-static struct datagram *create(struct ip_reassembly *r, const struct packet *p, uint32_t hash,
-                               int64_t ts_us)
+static struct datagram *create(struct ip_reassembly *r, const struct ip_frag_key *key,
+                               uint32_t hash, int64_t ts_us)
 {
     if (!make_room(r, NULL, sizeof(struct datagram)))
         return NULL;
@@ -219,11 +230,7 @@ static struct datagram *create(struct ip_reassembly *r, const struct packet *p, 
     if (g == NULL)
         return NULL;
     g->hash = hash;
-    g->id = p->frag.id;
-    g->family = p->family;
-    g->protocol = p->frag.protocol;
-    memcpy(g->src, p->src_addr, 16);
-    memcpy(g->dst, p->dst_addr, 16);
+    g->key = *key;
     g->first_us = ts_us;
     g->cut_at = UINT32_MAX;
     g->mem = sizeof(*g);
@@ -377,7 +384,7 @@ static bool rebuild(struct ip_reassembly *r, const struct datagram *g, struct ip
     memcpy(r->out + g->head_len, g->data, g->total_len);
     uint8_t *ip = r->out + g->link_len;
     uint32_t header_len = g->head_len - g->link_len;
-    if (g->family == 4) {
+    if (g->key.family == 4) {
         put_be16(ip + 2, header_len + g->total_len);
         put_be16(ip + 6, 0); /* no fragment bits: DF was clear anyway */
         put_be16(ip + 10, 0);
@@ -452,11 +459,13 @@ enum ip_reassembly_result ip_reassembly_add(struct ip_reassembly *r, const struc
         return IP_REASSEMBLY_MALFORMED;
     }
 
-    uint32_t hash = key_hash(p->family, p->src_addr, p->dst_addr, fr->id, fr->protocol);
-    struct datagram *g = find(r, p, hash);
+    struct ip_frag_key key;
+    ip_frag_key_of(p, &key);
+    uint32_t hash = ip_frag_key_hash(&key);
+    struct datagram *g = find(r, &key, hash);
     bool is_new = g == NULL;
     if (is_new) {
-        g = create(r, p, hash, ts_us);
+        g = create(r, &key, hash, ts_us);
         if (g == NULL) {
             r->stats.memcap_drops++;
             return IP_REASSEMBLY_MEMCAP;
@@ -528,7 +537,7 @@ enum ip_reassembly_result ip_reassembly_add(struct ip_reassembly *r, const struc
      * field (here with the IPv6 fragment header kept). */
     uint32_t header_len = g->head_len - g->link_len;
     uint32_t length_field =
-        g->family == 4 ? header_len + g->total_len : header_len - IPV6_FIXED_LEN + g->total_len;
+        g->key.family == 4 ? header_len + g->total_len : header_len - IPV6_FIXED_LEN + g->total_len;
     if (length_field > DATAGRAM_MAX) {
         r->stats.malformed++;
         drop(r, g);

@@ -21,6 +21,21 @@
 #define IP_REASSEMBLY_MEMCAP_DEFAULT     ((size_t)4 << 20)
 #define IP_REASSEMBLY_TIMEOUT_US_DEFAULT (INT64_C(30) * 1000000)
 
+/* What names the fragments of one datagram: addresses, identification and
+ * protocol (RFC 791 3.2, RFC 8200 4.5), as Linux keys its queues. */
+struct ip_frag_key {
+    uint8_t src[16];
+    uint8_t dst[16];
+    uint32_t id;
+    uint8_t family;
+    uint8_t protocol;
+};
+
+/* The key of fragment p (decoded with TV_DECODE_FRAGMENT). */
+void ip_frag_key_of(const struct packet *p, struct ip_frag_key *key);
+bool ip_frag_key_eq(const struct ip_frag_key *a, const struct ip_frag_key *b);
+uint32_t ip_frag_key_hash(const struct ip_frag_key *key);
+
 struct ip_reassembly_stats {
     uint64_t fragments;    /* fragments offered */
     uint64_t reassembled;  /* datagrams completed */

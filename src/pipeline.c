@@ -28,6 +28,7 @@
 
 #include "decode.h"
 #include "flow_key.h"
+#include "ip_reassembly.h"
 #include "ring.h"
 #include "banned.h"
 
@@ -71,13 +72,9 @@ struct worker {
  * flow that its first fragment names by its ports, so that the worker
  * reassembling them is the one tracking the flow. */
 struct frag_route {
-    uint32_t id;
-    uint8_t family;
-    uint8_t protocol;
+    struct ip_frag_key key;
     bool is_set;
     uint16_t worker;
-    uint8_t src[16];
-    uint8_t dst[16];
 };
 
 /* A fragment held back: a copy, with the time and number it came with. */
@@ -96,11 +93,7 @@ struct held_frag {
  * or until the reassembly timeout, when they go to worker 0. */
 struct frag_hold {
     struct frag_hold *next; /* oldest first */
-    uint32_t id;
-    uint8_t family;
-    uint8_t protocol;
-    uint8_t src[16];
-    uint8_t dst[16];
+    struct ip_frag_key key;
     int64_t first_us;
     size_t bytes;
     struct held_frag *head; /* owned */
@@ -319,21 +312,15 @@ enum pipeline_status pipeline_start(struct pipeline *pl)
 static void frag_hold_release(struct pipeline *pl, struct frag_hold *h, size_t i);
 static void frag_holds_expire(struct pipeline *pl);
 
-static bool frag_hold_is(const struct frag_hold *h, const struct packet *p)
-{
-    return h->id == p->frag.id && h->family == p->family && h->protocol == p->frag.protocol &&
-           memcmp(h->src, p->src_addr, 16) == 0 && memcmp(h->dst, p->dst_addr, 16) == 0;
-}
-
 /* Keeps a copy of a fragment that came before its first one; returns false
  * (the caller sends it to worker 0) if there is no room even after the
  * oldest held fragments went to worker 0. */
-static bool frag_hold_add(struct pipeline *pl, const struct packet *p,
+static bool frag_hold_add(struct pipeline *pl, const struct ip_frag_key *key,
                           const struct tv_packet *packet, uint64_t number)
 {
     size_t size = sizeof(struct held_frag) + packet->caplen;
     struct frag_hold *h = pl->holds;
-    while (h != NULL && !frag_hold_is(h, p))
+    while (h != NULL && !ip_frag_key_eq(&h->key, key))
         h = h->next;
     while (pl->holds != NULL && (pl->held_bytes + size > pl->config.frag_memcap ||
                                  (h == NULL && pl->hold_count == PIPELINE_FRAG_HOLDS))) {
@@ -352,11 +339,7 @@ static bool frag_hold_add(struct pipeline *pl, const struct packet *p,
             free(f);
             return false;
         }
-        h->id = p->frag.id;
-        h->family = p->family;
-        h->protocol = p->frag.protocol;
-        memcpy(h->src, p->src_addr, 16);
-        memcpy(h->dst, p->dst_addr, 16);
+        h->key = *key;
         h->first_us = pl->now_us;
         struct frag_hold **link = &pl->holds;
         while (*link != NULL)
@@ -391,38 +374,31 @@ static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p,
 {
     frag_holds_expire(pl);
     const struct ip_fragment *fr = &p->frag;
-    uint32_t h = fr->id * 2654435761u ^ (uint32_t)fr->protocol << 8 ^ p->family;
-    for (size_t i = 0; i < 16; i++)
-        h = (h ^ p->src_addr[i] ^ p->dst_addr[i]) * 16777619u;
-    struct frag_route *route = &pl->frag_routes[h % PIPELINE_FRAG_ROUTES];
+    struct ip_frag_key key;
+    ip_frag_key_of(p, &key);
+    struct frag_route *route = &pl->frag_routes[ip_frag_key_hash(&key) % PIPELINE_FRAG_ROUTES];
     if (fr->offset == 0 && fr->protocol == 6 && cursor_remaining(&fr->data) >= 4) {
         struct packet named = *p;
         struct cursor ports = fr->data;
         named.tcp.src_port = cursor_be16(&ports);
         named.tcp.dst_port = cursor_be16(&ports);
-        struct flow_key key;
-        flow_key_from_packet(&named, &key);
+        struct flow_key flow;
+        flow_key_from_packet(&named, &flow);
         *route = (struct frag_route){
-            .id = fr->id,
-            .family = p->family,
-            .protocol = fr->protocol,
+            .key = key,
             .is_set = true,
-            .worker = (uint16_t)(flow_key_hash(&key) % pl->worker_count),
+            .worker = (uint16_t)(flow_key_hash(&flow) % pl->worker_count),
         };
-        memcpy(route->src, p->src_addr, 16);
-        memcpy(route->dst, p->dst_addr, 16);
-        for (struct frag_hold *held = pl->holds; held != NULL; held = held->next)
-            if (frag_hold_is(held, p)) {
-                frag_hold_release(pl, held, route->worker);
+        for (struct frag_hold *h = pl->holds; h != NULL; h = h->next)
+            if (ip_frag_key_eq(&h->key, &key)) {
+                frag_hold_release(pl, h, route->worker);
                 break;
             }
         return route->worker;
     }
-    if (route->is_set && route->id == fr->id && route->family == p->family &&
-        route->protocol == fr->protocol && memcmp(route->src, p->src_addr, 16) == 0 &&
-        memcmp(route->dst, p->dst_addr, 16) == 0)
+    if (route->is_set && ip_frag_key_eq(&route->key, &key))
         return route->worker;
-    if (fr->protocol == 6 && fr->offset != 0 && frag_hold_add(pl, p, packet, number))
+    if (fr->protocol == 6 && fr->offset != 0 && frag_hold_add(pl, &key, packet, number))
         return PIPELINE_HELD;
     return 0;
 }
