@@ -516,15 +516,16 @@ static void note_overlap(struct tv_analyzer *a, const struct packet *p,
     detect_ip_fragment_overlap(&d, f, side == f->orig_side);
 }
 
-static void take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt,
-                          const struct packet *p)
+/* Hands a fragment to the reassembler. Returns true if it completed a TCP
+ * segment, which is then in *p (the fragment no longer). */
+static bool take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt, struct packet *p)
 {
     a->stats.ip_fragments++;
     if (a->frags == NULL) {
         a->frags = ip_reassembly_create((size_t)a->cfg.frag_memcap, a->cfg.frag_timeout_us);
         if (a->frags == NULL) {
             a->stats.ip_frag_memcap_drops++;
-            return;
+            return false;
         }
     }
     /* The fragment's own time where it is behind the clock: a fragment a
@@ -537,14 +538,13 @@ static void take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt,
     if (result == IP_REASSEMBLY_OVERLAP && p->frag.protocol == 6)
         note_overlap(a, p, &dg);
     if (result != IP_REASSEMBLY_DONE)
-        return;
-    struct packet whole;
-    if (decode_packet(dg.linktype, dg.frame, dg.caplen, dg.wirelen, a->cfg.verify_checksums,
-                      &whole) != TV_DECODE_OK)
-        return; /* not TCP, or broken inside: the fragments were counted */
+        return false;
+    if (decode_packet(dg.linktype, dg.frame, dg.caplen, dg.wirelen, a->cfg.verify_checksums, p) !=
+        TV_DECODE_OK)
+        return false; /* not TCP, or broken inside: the fragments were counted */
     if (dg.has_bad_ip_csum && a->cfg.verify_checksums)
-        whole.ip_csum = CSUM_BAD; /* the header rebuilt for it is right; a fragment's was not */
-    analyse(a, &whole, true);
+        p->ip_csum = CSUM_BAD; /* the header rebuilt for it is right; a fragment's was not */
+    return true;
 }
 
 /* Moves packet time forward (never back) and ends the flows it passes. */
@@ -596,13 +596,17 @@ void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
                                        : decode_packet(pkt->linktype, pkt->data, pkt->caplen,
                                                        pkt->wirelen, a->cfg.verify_checksums, &p);
     a->stats.decode[status]++;
+    /* One call of analyse(), so that the path of whole packets stays
+     * as the compiler would lay it out without fragments. */
+    bool is_reassembled = false;
     if (status != TV_DECODE_OK) {
-        if (status == TV_DECODE_FRAGMENT)
-            take_fragment(a, pkt, &p);
-        copy_pool_stats(a); /* advancing may have ended flows */
-        return;
+        if (status != TV_DECODE_FRAGMENT || !take_fragment(a, pkt, &p)) {
+            copy_pool_stats(a); /* advancing may have ended flows */
+            return;
+        }
+        is_reassembled = true;
     }
-    analyse(a, &p, false);
+    analyse(a, &p, is_reassembled);
     copy_pool_stats(a);
 }
 

@@ -403,13 +403,11 @@ static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p,
     return 0;
 }
 
-/* Capture thread: worker for a packet. Both directions of a TCP flow hash
- * alike; anything that is not a TCP segment or its fragment goes to worker
- * 0, which counts it as the single analyzer would. */
+/* Capture thread: worker for a packet, with more than one. Both directions
+ * of a TCP flow hash alike; anything that is not a TCP segment or its
+ * fragment goes to worker 0, which counts it as the single analyzer would. */
 static size_t pipeline_shard(struct pipeline *pl, const struct tv_packet *packet, uint64_t number)
 {
-    if (pl->worker_count == 1)
-        return 0;
     struct packet p;
     enum tv_decode_status status =
         decode_packet(packet->linktype, packet->data, packet->caplen, packet->wirelen, false, &p);
@@ -451,8 +449,8 @@ static struct ring_slot *pipeline_slot(struct worker *w, bool may_wait)
 }
 
 /* Capture thread: hands one packet to w, as of packet time ts_us. */
-static void pipeline_put(struct pipeline *pl, struct worker *w, const struct tv_packet *packet,
-                         int64_t ts_us, uint64_t number)
+static inline void pipeline_put(struct pipeline *pl, struct worker *w,
+                                const struct tv_packet *packet, int64_t ts_us, uint64_t number)
 {
     struct ring_slot *slot = pipeline_slot(w, !pl->opt.is_live);
     if (slot == NULL) {
@@ -525,9 +523,10 @@ void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
     if (packet->ts_us > pl->now_us || pl->packet_count == 1)
         pl->now_us = packet->ts_us;
     uint64_t number = packet->number != 0 ? packet->number : pl->packet_count;
-    size_t i = pipeline_shard(pl, packet, number);
-    if (i != PIPELINE_HELD)
-        pipeline_put(pl, &pl->workers[i], packet, pl->now_us, number);
+    size_t i = 0;
+    if (pl->worker_count > 1 && (i = pipeline_shard(pl, packet, number)) == PIPELINE_HELD)
+        return;
+    pipeline_put(pl, &pl->workers[i], packet, pl->now_us, number);
 }
 
 void pipeline_flush(struct pipeline *pl)
