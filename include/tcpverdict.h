@@ -95,6 +95,9 @@ struct tv_config {
     size_t role_count;
     bool have_capture_host;      /* capture_host says where the capture was taken */
     struct tv_role capture_host; /* its name is not used */
+    uint64_t frag_memcap;        /* bytes IP fragments awaiting reassembly may hold */
+    int64_t frag_timeout_us;     /* an incomplete datagram is given up this long after
+                                    its first fragment */
 };
 
 void tv_config_default(struct tv_config *cfg);
@@ -151,7 +154,7 @@ enum tv_decode_status {
     TV_DECODE_BAD_IP_VERSION,
     TV_DECODE_BAD_IP_HEADER_LEN, /* IHL < 5 or beyond the packet */
     TV_DECODE_BAD_IP_TOTAL_LEN,  /* total length shorter than the headers */
-    TV_DECODE_FRAGMENT,          /* skipped: IP fragment, not reassembled */
+    TV_DECODE_FRAGMENT,          /* an IP fragment, handed to reassembly */
     TV_DECODE_NOT_TCP,           /* skipped: UDP, ICMP, ... */
     TV_DECODE_BAD_TCP_OFFSET,    /* data offset < 5 or beyond the segment */
     TV_DECODE_BAD_EXT_HEADER,    /* malformed IPv6 extension header chain */
@@ -180,6 +183,16 @@ struct tv_stats {
      * flow table, the pools run dry only in extreme cases. */
     uint64_t cold_records_short;    /* a flow's record for what few flows need */
     uint64_t anomaly_records_short; /* an anomaly's first occurrence */
+    /* IP fragments (each also counted in decode[TV_DECODE_FRAGMENT]) and
+     * what became of their datagrams. */
+    uint64_t ip_fragments;
+    uint64_t ip_frag_reassembled;  /* datagrams completed, then analysed */
+    uint64_t ip_frag_timed_out;    /* incomplete when frag_timeout_us ran out */
+    uint64_t ip_frag_memcap_drops; /* dropped to stay within frag_memcap */
+    uint64_t ip_frag_overlaps;     /* discarded: their fragments overlapped */
+    uint64_t ip_frag_duplicates;   /* fragments repeating bytes already held, dropped */
+    uint64_t ip_frag_malformed;    /* fragments or datagrams discarded as inconsistent */
+    uint64_t ip_frag_incomplete;   /* still incomplete at the end of input */
 };
 
 struct tv_analyzer;

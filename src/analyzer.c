@@ -12,6 +12,12 @@
  *   closed list:  last packet + linger (late segments are charged to the
  *                 closed flow; a new SYN ends the linger at once)
  * Each list is appended in deadline order, so only its head needs checking.
+ *
+ * IP fragments go to a reassembler made when the first one comes, so that
+ * captures without fragments pay nothing for it; a datagram it completes
+ * is analysed like a packet that came whole, as of the fragment that
+ * completed it. Its time-outs are checked as fragments arrive, on ticks and
+ * at the end, never on the path of whole packets.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@
 #include "detect.h"
 #include "flow_key.h"
 #include "flow_table.h"
+#include "ip_reassembly.h"
 #include "offload.h"
 #include "services.h"
 #include "tcp_state.h"
@@ -40,6 +47,7 @@ struct tv_analyzer {
     void *ctx;
     struct flow_table *flows;       /* owned */
     struct anomaly_pool *anomalies; /* owned */
+    struct ip_reassembly *frags;    /* owned; made at the first fragment */
     struct services services;
     struct offload offload;
     struct tv_stats stats;
@@ -66,6 +74,8 @@ void tv_config_default(struct tv_config *cfg)
         .rst_idle_us = 60 * US_PER_S,
         .stall_us = 30 * US_PER_S,
         .verify_checksums = true,
+        .frag_memcap = IP_REASSEMBLY_MEMCAP_DEFAULT,
+        .frag_timeout_us = IP_REASSEMBLY_TIMEOUT_US_DEFAULT,
     };
 }
 
@@ -74,7 +84,9 @@ struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_f
 {
     if (cfg == NULL || on_verdict == NULL || cfg->max_flows == 0 || cfg->idle_timeout_us <= 0 ||
         cfg->syn_timeout_us <= 0 || cfg->linger_us < 0 || cfg->grace_us < 0 ||
-        cfg->rst_idle_us <= 0 || cfg->stall_us <= 0 || cfg->interim_us < 0)
+        cfg->rst_idle_us <= 0 || cfg->stall_us <= 0 || cfg->interim_us < 0 ||
+        cfg->frag_memcap == 0 || (uint64_t)(size_t)cfg->frag_memcap != cfg->frag_memcap ||
+        cfg->frag_timeout_us <= 0)
         return NULL;
     struct tv_analyzer *a = calloc(1, sizeof(*a));
     if (a == NULL)
@@ -108,6 +120,7 @@ void tv_analyzer_destroy(struct tv_analyzer *a)
         return;
     flow_table_destroy(a->flows);
     anomaly_pool_destroy(a->anomalies);
+    ip_reassembly_destroy(a->frags);
     free(a->service_names);
     free(a->service_flows);
     free(a);
@@ -172,13 +185,17 @@ static bool is_attempt(const struct tcp_conn *c)
            c->ep[1].state == TCP_STATE_INACTIVE;
 }
 
-/* Finished as Zeek's expiry sees it: both sides closed, a reset, or one
- * side closed while the other never spoke. Only then does linger apply. */
+/* Finished as Zeek sees it: both sides closed, a reset, or one side
+ * closed while the other never spoke, at the time of that close (Zeek
+ * then deletes the connection tcp_close_delay later, whatever follows) or
+ * still. Only then does linger apply. */
 static bool is_finished(const struct tcp_conn *c)
 {
     const struct tcp_endpoint *o = &c->ep[0];
     const struct tcp_endpoint *r = &c->ep[1];
     if (o->state == TCP_STATE_RESET || r->state == TCP_STATE_RESET)
+        return true;
+    if (o->close_complete || r->close_complete)
         return true;
     if (o->did_close && r->did_close)
         return true;
@@ -391,7 +408,7 @@ static struct tcp_conn_cold *take_cold(void *ctx)
     return &c->conn;
 }
 
-static void track(struct tv_analyzer *a, const struct packet *p)
+static void track(struct tv_analyzer *a, const struct packet *p, bool is_reassembled)
 {
     struct flow_key key;
     int side = flow_key_from_packet(p, &key);
@@ -450,7 +467,84 @@ static void track(struct tv_analyzer *a, const struct packet *p)
     }
     flow_table_set_last_us(a->flows, f, a->now_us);
     detect_segment(&d, f, is_orig, p, &ev, idle_us, conn_ms32);
+    if (is_reassembled)
+        detect_ip_fragmented(&d, f, is_orig);
     schedule(a, f);
+}
+
+/* A TCP segment, whole or reassembled: counted, then tracked. */
+static void analyse(struct tv_analyzer *a, const struct packet *p, bool is_reassembled)
+{
+    a->stats.tcp_packets++;
+    if (p->ip_csum == CSUM_BAD)
+        a->stats.ip_checksum_bad++;
+    if (p->tcp_csum == CSUM_BAD || p->tcp_csum == CSUM_PARTIAL)
+        a->stats.tcp_checksum_bad++;
+    else if (p->tcp_csum == CSUM_UNVERIFIED && a->cfg.verify_checksums)
+        a->stats.tcp_checksum_unverified++;
+    track(a, p, is_reassembled);
+}
+
+static void copy_frag_stats(struct tv_analyzer *a)
+{
+    const struct ip_reassembly_stats *s = ip_reassembly_stats(a->frags);
+    a->stats.ip_frag_reassembled = s->reassembled;
+    a->stats.ip_frag_timed_out = s->timed_out;
+    a->stats.ip_frag_memcap_drops = s->memcap_drops;
+    a->stats.ip_frag_overlaps = s->overlaps;
+    a->stats.ip_frag_duplicates = s->duplicates;
+    a->stats.ip_frag_malformed = s->malformed;
+    a->stats.ip_frag_incomplete = s->incomplete;
+}
+
+/* Overlapping fragments discarded a datagram: the flow it belonged to, if
+ * its first fragment named the ports and the flow is known, is told. */
+static void note_overlap(struct tv_analyzer *a, const struct packet *p,
+                         const struct ip_datagram *dg)
+{
+    if (!dg->has_ports)
+        return;
+    struct packet named = *p;
+    named.tcp.src_port = dg->src_port;
+    named.tcp.dst_port = dg->dst_port;
+    struct flow_key key;
+    int side = flow_key_from_packet(&named, &key);
+    struct flow *f = flow_table_lookup(a->flows, &key);
+    if (f == NULL)
+        return;
+    struct detect_ctx d = detect_ctx(a);
+    detect_ip_fragment_overlap(&d, f, side == f->orig_side);
+}
+
+/* Hands a fragment to the reassembler. Returns true if it completed a TCP
+ * segment, which is then in *p (the fragment no longer). */
+static bool take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt, struct packet *p)
+{
+    a->stats.ip_fragments++;
+    if (a->frags == NULL) {
+        a->frags = ip_reassembly_create((size_t)a->cfg.frag_memcap, a->cfg.frag_timeout_us);
+        if (a->frags == NULL) {
+            a->stats.ip_frag_memcap_drops++;
+            return false;
+        }
+    }
+    /* The fragment's own time where it is behind the clock: a fragment a
+     * pipeline held back for its flow's worker keeps the time it came. */
+    int64_t ts_us = pkt->ts_us < a->now_us ? pkt->ts_us : a->now_us;
+    struct ip_datagram dg;
+    enum ip_reassembly_result result =
+        ip_reassembly_add(a->frags, p, pkt->linktype, pkt->data, ts_us, &dg);
+    copy_frag_stats(a);
+    if (result == IP_REASSEMBLY_OVERLAP && p->frag.protocol == 6)
+        note_overlap(a, p, &dg);
+    if (result != IP_REASSEMBLY_DONE)
+        return false;
+    if (decode_packet(dg.linktype, dg.frame, dg.caplen, dg.wirelen, a->cfg.verify_checksums, p) !=
+        TV_DECODE_OK)
+        return false; /* not TCP, or broken inside: the fragments were counted */
+    if (dg.has_bad_ip_csum && a->cfg.verify_checksums)
+        p->ip_csum = CSUM_BAD; /* the header rebuilt for it is right; a fragment's was not */
+    return true;
 }
 
 /* Moves packet time forward (never back) and ends the flows it passes. */
@@ -480,6 +574,10 @@ void tv_analyzer_tick(struct tv_analyzer *a, int64_t now_us)
     /* A tick may also start the clock: analyzers sharing one input then
      * agree on when it began, whichever packets each one gets. */
     advance(a, now_us);
+    if (a->frags != NULL) {
+        ip_reassembly_expire(a->frags, a->now_us);
+        copy_frag_stats(a);
+    }
     copy_pool_stats(a);
 }
 
@@ -498,23 +596,27 @@ void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
                                        : decode_packet(pkt->linktype, pkt->data, pkt->caplen,
                                                        pkt->wirelen, a->cfg.verify_checksums, &p);
     a->stats.decode[status]++;
+    /* One call of analyse(), so that the path of whole packets stays
+     * as the compiler would lay it out without fragments. */
+    bool is_reassembled = false;
     if (status != TV_DECODE_OK) {
-        copy_pool_stats(a); /* advancing may have ended flows */
-        return;
+        if (status != TV_DECODE_FRAGMENT || !take_fragment(a, pkt, &p)) {
+            copy_pool_stats(a); /* advancing may have ended flows */
+            return;
+        }
+        is_reassembled = true;
     }
-    a->stats.tcp_packets++;
-    if (p.ip_csum == CSUM_BAD)
-        a->stats.ip_checksum_bad++;
-    if (p.tcp_csum == CSUM_BAD || p.tcp_csum == CSUM_PARTIAL)
-        a->stats.tcp_checksum_bad++;
-    else if (p.tcp_csum == CSUM_UNVERIFIED && a->cfg.verify_checksums)
-        a->stats.tcp_checksum_unverified++;
-    track(a, &p);
+    analyse(a, &p, is_reassembled);
     copy_pool_stats(a);
 }
 
 void tv_analyzer_finish(struct tv_analyzer *a)
 {
+    if (a->frags != NULL) {
+        ip_reassembly_expire(a->frags, a->now_us);
+        ip_reassembly_finish(a->frags);
+        copy_frag_stats(a);
+    }
     struct flow *next;
     for (struct flow *f = flow_table_drain(a->flows); f != NULL; f = next) {
         next = flow_table_drain_next(a->flows, f);

@@ -35,6 +35,8 @@ const struct anomaly_info anomaly_info[ANOMALY_COUNT] = {
     [ANOMALY_REORDERING] = {"reordering", TV_LEVEL_WARN},
     [ANOMALY_ACK_UNSEEN] = {"ack_unseen", TV_LEVEL_WARN},
     [ANOMALY_TRUNCATED] = {"truncated", TV_LEVEL_NOTICE},
+    [ANOMALY_IP_FRAGMENTED] = {"ip_fragmented", TV_LEVEL_NOTICE},
+    [ANOMALY_IP_FRAGMENT_OVERLAP] = {"ip_fragment_overlap", TV_LEVEL_WARN},
 };
 
 struct anomaly_pool *anomaly_pool_create(uint32_t cap)

@@ -42,6 +42,10 @@
  * its workers, so a smaller ring is enough. */
 #define CLI_RING_SLOTS_LIVE 4096u
 #define CLI_RING_SLOTS_FILE 1024u
+/* Bytes fragments awaiting reassembly may hold, per analysis thread:
+ * 64 KiB holds one largest datagram; 1 GiB is far past any real need. */
+#define CLI_FRAG_MEMCAP_MIN 65536u
+#define CLI_FRAG_MEMCAP_CAP 1073741824u
 /* Service and role names: printable, no spaces, at most this long. */
 #define CLI_NAME_CAP 64
 
@@ -65,6 +69,8 @@ enum {
     OPT_ROLE,
     OPT_SERVICES_FILE,
     OPT_CAPTURE_HOST,
+    OPT_FRAG_MEMCAP,
+    OPT_FRAG_TIMEOUT,
 };
 
 static const struct option cli_long_options[] = {
@@ -87,6 +93,8 @@ static const struct option cli_long_options[] = {
     {"role", required_argument, NULL, OPT_ROLE},
     {"services-file", required_argument, NULL, OPT_SERVICES_FILE},
     {"capture-host", required_argument, NULL, OPT_CAPTURE_HOST},
+    {"frag-memcap", required_argument, NULL, OPT_FRAG_MEMCAP},
+    {"frag-timeout", required_argument, NULL, OPT_FRAG_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -118,6 +126,8 @@ static const struct cli_seconds_option cli_seconds_options[] = {
      "a RST after this much silence is rst_after_idle"},
     {OPT_STALL, "stall", offsetof(struct tv_config, stall_us), false,
      "outstanding data with no progress this long is a stall"},
+    {OPT_FRAG_TIMEOUT, "frag-timeout", offsetof(struct tv_config, frag_timeout_us), false,
+     "an IP datagram incomplete this long is given up"},
 };
 
 #define CLI_SECONDS_OPTION_COUNT (sizeof(cli_seconds_options) / sizeof(cli_seconds_options[0]))
@@ -582,6 +592,12 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
             return CLI_ERROR;
         opt->config.max_flows = (uint32_t)n;
         return CLI_OK;
+    case OPT_FRAG_MEMCAP:
+        if (cli_parse_count("--frag-memcap", arg, CLI_FRAG_MEMCAP_MIN, CLI_FRAG_MEMCAP_CAP, &n) !=
+            CLI_OK)
+            return CLI_ERROR;
+        opt->config.frag_memcap = n;
+        return CLI_OK;
     case OPT_NO_CHECKSUMS:
         opt->config.verify_checksums = false;
         return CLI_OK;
@@ -750,6 +766,11 @@ void cli_usage(FILE *out)
             "  --capture-host ADDR the capture was taken on ADDR (default: inferred)\n",
             CLI_SECONDS_CAP, interim, CLI_RING_SLOTS_MIN, CLI_RING_SLOTS_CAP, CLI_RING_SLOTS_LIVE,
             CLI_RING_SLOTS_FILE);
+    fprintf(out,
+            "  --frag-memcap BYTES IP fragments awaiting reassembly hold at most this much\n"
+            "                      per analysis thread; the oldest datagrams are dropped\n"
+            "                      first (%u to %u; default: %" PRIu64 ")\n",
+            CLI_FRAG_MEMCAP_MIN, CLI_FRAG_MEMCAP_CAP, cfg.frag_memcap);
     fprintf(out,
             "  --no-checksums      do not verify IP and TCP checksums (default: %s)\n"
             "  -h, --help          this help\n"

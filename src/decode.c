@@ -13,6 +13,7 @@
  */
 #include "decode.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "banned.h"
@@ -596,8 +597,18 @@ static enum tv_decode_status decode_ipv4(struct decoder *d, struct cursor *c, un
     layer_skip(&ip, header_len);
 
     /* RFC 791 3.2: MF set or a nonzero offset means a fragment. */
-    if ((frag & 0x2000) || (frag & 0x1fff))
+    if ((frag & 0x2000) || (frag & 0x1fff)) {
+        p->frag = (struct ip_fragment){
+            .id = ip_id,
+            .offset = (uint32_t)(frag & 0x1fff) * 8,
+            .data_len = ip.claimed_len,
+            .protocol = proto,
+            .more_fragments = (frag & 0x2000) != 0,
+            .header = cursor_make(cursor_ptr(&header_start), header_len),
+            .data = ip.c,
+        };
         return TV_DECODE_FRAGMENT;
+    }
     return decode_ip_payload(d, &ip, proto, p->src_addr, p->dst_addr, depth);
 }
 
@@ -668,7 +679,8 @@ static enum tv_decode_status scan_routing(struct cursor hdr, uint8_t hdr_ext_len
  * header. On return *proto is that header's number and l spans it.
  */
 static enum tv_decode_status walk_ext_headers(struct layer *l, uint8_t *proto,
-                                              struct ipv6_pseudo *ps)
+                                              struct ipv6_pseudo *ps, struct packet *p,
+                                              const uint8_t *ip_start)
 {
     for (unsigned count = 0;; count++) {
         uint8_t next = *proto;
@@ -708,8 +720,18 @@ static enum tv_decode_status walk_ext_headers(struct layer *l, uint8_t *proto,
             uint16_t offset_flags = cursor_be16(&hdr);
             /* RFC 8200 4.5 / RFC 6946: offset 0 with M clear is an atomic
              * fragment, the whole packet; anything else is a piece. */
-            if (offset_flags & 0xfff9)
+            if (offset_flags & 0xfff9) {
+                p->frag = (struct ip_fragment){
+                    .id = cursor_be32(&hdr),
+                    .offset = offset_flags & 0xfff8u,
+                    .data_len = l->claimed_len,
+                    .protocol = next_header,
+                    .more_fragments = (offset_flags & 1u) != 0,
+                    .header = cursor_make(ip_start, (size_t)(cursor_ptr(&l->c) - ip_start)),
+                    .data = l->c,
+                };
                 return TV_DECODE_FRAGMENT;
+            }
         } else if (next == IPPROTO_NUM_ROUTING) {
             status = scan_routing(hdr, hdr_ext_len, ps);
         } else if (next == IPPROTO_NUM_DSTOPTS) {
@@ -725,6 +747,7 @@ static enum tv_decode_status walk_ext_headers(struct layer *l, uint8_t *proto,
 static enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, unsigned depth)
 {
     struct packet *p = d->out;
+    const uint8_t *ip_start = cursor_ptr(c);
     p->l2_len = (uint32_t)(cursor_ptr(c) - d->frame);
     if (!cursor_has(c, 1))
         return TV_DECODE_TRUNCATED;
@@ -758,7 +781,7 @@ static enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, un
     p->ip_len = claimed > UINT32_MAX - IPV6_HEADER_LEN ? UINT32_MAX : claimed + IPV6_HEADER_LEN;
 
     struct layer ip = layer_claim(d, &rest, claimed);
-    enum tv_decode_status status = walk_ext_headers(&ip, &proto, &ps);
+    enum tv_decode_status status = walk_ext_headers(&ip, &proto, &ps, p, ip_start);
     if (status != TV_DECODE_OK)
         return status;
     return decode_ip_payload(d, &ip, proto, ps.src, ps.dst, depth);
@@ -769,7 +792,7 @@ static enum tv_decode_status decode_frame(struct decoder *d, int linktype, const
 {
     static const uint8_t empty[1];
     struct packet *out = d->out;
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, offsetof(struct packet, frag)); /* frag is set where it applies */
     out->tcp_csum = CSUM_UNVERIFIED;
     out->ip_csum = CSUM_UNVERIFIED;
     if (data == NULL) {

@@ -75,6 +75,22 @@ struct tcp_segment {
     struct cursor payload; /* captured payload bytes only (may be short) */
 };
 
+/*
+ * An IP fragment, as decode_packet() found it on TV_DECODE_FRAGMENT; not
+ * set (not even cleared) for other statuses, so that whole packets pay
+ * nothing for it. ip_reassembly.c puts fragments together.
+ */
+struct ip_fragment {
+    uint32_t id;          /* IPv4 identification, or the IPv6 fragment header's */
+    uint32_t offset;      /* of the data in the original datagram, bytes */
+    uint32_t data_len;    /* the data's length as the headers claim it */
+    uint8_t protocol;     /* the upper-layer protocol of the datagram */
+    bool more_fragments;  /* MF / M flag */
+    struct cursor header; /* IPv4: its header; IPv6: the fixed header through the
+                             end of the fragment header */
+    struct cursor data;   /* the data as captured (may be short of data_len) */
+};
+
 struct packet {
     uint8_t family;       /* 4 or 6 */
     uint8_t src_addr[16]; /* IPv4 in the first 4 bytes, rest zero */
@@ -90,6 +106,7 @@ struct packet {
     uint32_t payload_len; /* TCP payload by the IP length: what the sender sent */
     bool truncated;       /* capture cut the packet (snap length) */
     struct tcp_segment tcp;
+    struct ip_fragment frag; /* last: see struct ip_fragment */
 };
 
 /*

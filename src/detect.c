@@ -277,9 +277,22 @@ void detect_segment(struct detect_ctx *d, struct flow *f, bool is_orig, const st
             anomaly_forget(d->pool, &cold(d, f)->anomalies, ANOMALY_RETRANSMISSION_GIVEUP,
                            !is_orig);
         f->progress_ms = conn_ms;
-    } else {
+    } else if (!was_reset) {
+        /* After an acceptable RST nothing is outstanding: what the
+         * sender still sends is orphaned, not waiting for an ack. */
         check_stall(d, f, conn_ms, false);
     }
+}
+
+/* Many firewalls drop fragments: the path problem this tool looks for. */
+void detect_ip_fragmented(struct detect_ctx *d, struct flow *f, bool is_orig)
+{
+    note(d, f, ANOMALY_IP_FRAGMENTED, is_orig);
+}
+
+void detect_ip_fragment_overlap(struct detect_ctx *d, struct flow *f, bool is_orig)
+{
+    note(d, f, ANOMALY_IP_FRAGMENT_OVERLAP, is_orig);
 }
 
 /*
@@ -313,7 +326,9 @@ void detect_flow_end(struct detect_ctx *d, struct flow *f)
             !has_outstanding(&f->conn.ep[side]))
             anomaly_forget(d->pool, &cold(d, f)->anomalies, ANOMALY_RETRANSMISSION_GIVEUP,
                            side == 0);
-    if (!has(d, f, ANOMALY_RETRANSMISSION_GIVEUP)) {
+    /* A reset flow's stall, if any, showed by the RST: what follows it
+     * and the linger are no time waiting for an ack. */
+    if (!has(d, f, ANOMALY_RETRANSMISSION_GIVEUP) && !(f->flags & FLOW_F_RST_SEEN)) {
         int64_t elapsed_ms = (d->now_us - flow_table_first_us(d->flows, f)) / 1000;
         check_stall(d, f, elapsed_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed_ms, true);
     }

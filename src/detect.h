@@ -36,6 +36,12 @@ void detect_first_packet(struct detect_ctx *d, struct flow *f, bool is_orig, uin
 void detect_segment(struct detect_ctx *d, struct flow *f, bool is_orig, const struct packet *p,
                     const struct tcp_event *ev, int64_t idle_us, uint32_t conn_ms);
 
+/* The segment just tracked came as IP fragments, reassembled. */
+void detect_ip_fragmented(struct detect_ctx *d, struct flow *f, bool is_orig);
+
+/* Fragments of a datagram this side sent overlapped, and it was discarded. */
+void detect_ip_fragment_overlap(struct detect_ctx *d, struct flow *f, bool is_orig);
+
 /* Findings that only the end of a flow settles (give-ups, stalls, how
  * consistent its bad checksums were). */
 void detect_flow_end(struct detect_ctx *d, struct flow *f);

@@ -518,6 +518,18 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     json_add_u64(&rec, checksums, "tcp_unverified", st->tcp_checksum_unverified);
     json_add(&rec, root, "checksums", checksums);
 
+    /* Added to the contract: IP fragments and what became of them. */
+    struct json_object *frags = json_new_object(&rec);
+    json_add_u64(&rec, frags, "seen", st->ip_fragments);
+    json_add_u64(&rec, frags, "reassembled", st->ip_frag_reassembled);
+    json_add_u64(&rec, frags, "timed_out", st->ip_frag_timed_out);
+    json_add_u64(&rec, frags, "memcap_drops", st->ip_frag_memcap_drops);
+    json_add_u64(&rec, frags, "overlaps", st->ip_frag_overlaps);
+    json_add_u64(&rec, frags, "duplicates", st->ip_frag_duplicates);
+    json_add_u64(&rec, frags, "malformed", st->ip_frag_malformed);
+    json_add_u64(&rec, frags, "incomplete", st->ip_frag_incomplete);
+    json_add(&rec, root, "ip_fragments", frags);
+
     json_add_u64(&rec, root, "evictions", st->evictions);
     json_add_u64(&rec, root, "refused_flows", st->refused_flows);
     json_add_u64(&rec, root, "max_concurrent_flows", st->max_concurrent_flows);

@@ -363,6 +363,15 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
                  "  checksums        %" PRIu64 " bad IP, %" PRIu64 " bad TCP, %" PRIu64
                  " TCP not verifiable\n",
                  st->ip_checksum_bad, st->tcp_checksum_bad, st->tcp_checksum_unverified);
+    if (st->ip_fragments > 0)
+        text_appendf(text,
+                     "  ip fragments     %" PRIu64 ": %" PRIu64 " datagrams reassembled, %" PRIu64
+                     " timed out, %" PRIu64 " dropped at the memcap, %" PRIu64
+                     " discarded for overlaps, %" PRIu64 " malformed, %" PRIu64
+                     " incomplete at the end; %" PRIu64 " duplicate fragments\n",
+                     st->ip_fragments, st->ip_frag_reassembled, st->ip_frag_timed_out,
+                     st->ip_frag_memcap_drops, st->ip_frag_overlaps, st->ip_frag_malformed,
+                     st->ip_frag_incomplete, st->ip_frag_duplicates);
     text_appendf(text,
                  "  flow table       %" PRIu64 " at most at once, %" PRIu64 " evicted, %" PRIu64
                  " packets refused\n",

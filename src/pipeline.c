@@ -28,6 +28,7 @@
 
 #include "decode.h"
 #include "flow_key.h"
+#include "ip_reassembly.h"
 #include "ring.h"
 #include "banned.h"
 
@@ -47,6 +48,12 @@
  * (or fills it) within a fraction of a millisecond: a longer sleep would
  * leave the thread that is not waiting idle as well. */
 #define PIPELINE_FILE_SLEEP_MAX_NS 50000L
+/* Datagrams whose fragments the capture thread can route at once, and
+ * datagrams whose fragments it can hold until their first one comes. */
+#define PIPELINE_FRAG_ROUTES 256u
+#define PIPELINE_FRAG_HOLDS  256u
+/* shard(): the packet was held, not handed to a worker yet. */
+#define PIPELINE_HELD SIZE_MAX
 
 struct worker {
     struct pipeline *pl;          /* borrowed: the owner */
@@ -59,6 +66,38 @@ struct worker {
     /* Capture thread only. */
     size_t reserved; /* slots writable from the ring's head */
     size_t filled;   /* of those, written and not yet committed */
+};
+
+/* Where the fragments of one IP datagram go: to the worker of the TCP
+ * flow that its first fragment names by its ports, so that the worker
+ * reassembling them is the one tracking the flow. */
+struct frag_route {
+    struct ip_frag_key key;
+    bool is_set;
+    uint16_t worker;
+};
+
+/* A fragment held back: a copy, with the time and number it came with. */
+struct held_frag {
+    struct held_frag *next;
+    int64_t ts_us;
+    uint64_t number;
+    uint32_t caplen;
+    uint32_t wirelen;
+    int linktype;
+    uint8_t data[];
+};
+
+/* The fragments of one datagram that came before its first fragment, which
+ * alone names the flow and so the worker: held in order until it comes,
+ * or until the reassembly timeout, when they go to worker 0. */
+struct frag_hold {
+    struct frag_hold *next; /* oldest first */
+    struct ip_frag_key key;
+    int64_t first_us;
+    size_t bytes;
+    struct held_frag *head; /* owned */
+    struct held_frag *tail;
 };
 
 struct pipeline {
@@ -77,6 +116,10 @@ struct pipeline {
                          acquire make it visible to every worker */
     bool is_started;
     bool is_finished;
+    struct frag_route frag_routes[PIPELINE_FRAG_ROUTES]; /* direct-mapped */
+    struct frag_hold *holds;                             /* owned */
+    size_t hold_count;
+    size_t held_bytes; /* at most config.frag_memcap */
 };
 
 /* Sleeps a little longer each call; *wait_ns starts at 0. */
@@ -129,11 +172,26 @@ struct pipeline *pipeline_create(const struct pipeline_options *opt, enum pipeli
     return pl;
 }
 
+static void frag_hold_free(struct frag_hold *h)
+{
+    struct held_frag *next;
+    for (struct held_frag *f = h->head; f != NULL; f = next) {
+        next = f->next;
+        free(f);
+    }
+    free(h);
+}
+
 void pipeline_destroy(struct pipeline *pl)
 {
     if (pl == NULL)
         return;
     pipeline_finish(pl);
+    struct frag_hold *next;
+    for (struct frag_hold *h = pl->holds; h != NULL; h = next) {
+        next = h->next;
+        frag_hold_free(h);
+    }
     for (size_t i = 0; i < pl->worker_count; i++) {
         tv_analyzer_destroy(pl->workers[i].analyzer);
         ring_destroy(pl->workers[i].ring);
@@ -251,16 +309,111 @@ enum pipeline_status pipeline_start(struct pipeline *pl)
     return status;
 }
 
-/* Capture thread: worker for a packet. Both directions of a TCP flow hash
- * alike; anything that is not a TCP segment goes to worker 0, which counts
- * it as the single analyzer would. */
-static size_t pipeline_shard(const struct pipeline *pl, const struct tv_packet *packet)
+static void frag_hold_release(struct pipeline *pl, struct frag_hold *h, size_t i);
+static void frag_holds_expire(struct pipeline *pl);
+
+/* Keeps a copy of a fragment that came before its first one; returns false
+ * (the caller sends it to worker 0) if there is no room even after the
+ * oldest held fragments went to worker 0. */
+static bool frag_hold_add(struct pipeline *pl, const struct ip_frag_key *key,
+                          const struct tv_packet *packet, uint64_t number)
 {
-    if (pl->worker_count == 1)
-        return 0;
+    size_t size = sizeof(struct held_frag) + packet->caplen;
+    struct frag_hold *h = pl->holds;
+    while (h != NULL && !ip_frag_key_eq(&h->key, key))
+        h = h->next;
+    while (pl->holds != NULL && (pl->held_bytes + size > pl->config.frag_memcap ||
+                                 (h == NULL && pl->hold_count == PIPELINE_FRAG_HOLDS))) {
+        if (pl->holds == h)
+            h = NULL;
+        frag_hold_release(pl, pl->holds, 0);
+    }
+    if (size > pl->config.frag_memcap)
+        return false;
+    struct held_frag *f = malloc(size);
+    if (f == NULL)
+        return false;
+    if (h == NULL) {
+        h = calloc(1, sizeof(*h));
+        if (h == NULL) {
+            free(f);
+            return false;
+        }
+        h->key = *key;
+        h->first_us = pl->now_us;
+        struct frag_hold **link = &pl->holds;
+        while (*link != NULL)
+            link = &(*link)->next;
+        *link = h;
+        pl->hold_count++;
+    }
+    *f = (struct held_frag){
+        .ts_us = pl->now_us,
+        .number = number,
+        .caplen = packet->caplen,
+        .wirelen = packet->wirelen,
+        .linktype = packet->linktype,
+    };
+    memcpy(f->data, packet->data, packet->caplen);
+    if (h->tail != NULL)
+        h->tail->next = f;
+    else
+        h->head = f;
+    h->tail = f;
+    h->bytes += size;
+    pl->held_bytes += size;
+    return true;
+}
+
+/* Capture thread: worker for an IP fragment. The first fragment names the
+ * flow; the others follow it, and those that came before it are held until
+ * it comes. Fragments of no TCP datagram, and those whose route another
+ * datagram took over, go to worker 0. */
+static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p,
+                                  const struct tv_packet *packet, uint64_t number)
+{
+    frag_holds_expire(pl);
+    const struct ip_fragment *fr = &p->frag;
+    struct ip_frag_key key;
+    ip_frag_key_of(p, &key);
+    struct frag_route *route = &pl->frag_routes[ip_frag_key_hash(&key) % PIPELINE_FRAG_ROUTES];
+    if (fr->offset == 0 && fr->protocol == 6 && cursor_remaining(&fr->data) >= 4) {
+        struct packet named = *p;
+        struct cursor ports = fr->data;
+        named.tcp.src_port = cursor_be16(&ports);
+        named.tcp.dst_port = cursor_be16(&ports);
+        struct flow_key flow;
+        flow_key_from_packet(&named, &flow);
+        *route = (struct frag_route){
+            .key = key,
+            .is_set = true,
+            .worker = (uint16_t)(flow_key_hash(&flow) % pl->worker_count),
+        };
+        for (struct frag_hold *h = pl->holds; h != NULL; h = h->next)
+            if (ip_frag_key_eq(&h->key, &key)) {
+                frag_hold_release(pl, h, route->worker);
+                break;
+            }
+        return route->worker;
+    }
+    if (route->is_set && ip_frag_key_eq(&route->key, &key))
+        return route->worker;
+    if (fr->protocol == 6 && fr->offset != 0 && frag_hold_add(pl, &key, packet, number))
+        return PIPELINE_HELD;
+    return 0;
+}
+
+/* Capture thread: worker for a packet, with more than one. Both directions
+ * of a TCP flow hash alike; anything that is not a TCP segment or its
+ * fragment goes to worker 0, which counts it as the single analyzer would. */
+static size_t pipeline_shard(struct pipeline *pl, const struct tv_packet *packet, uint64_t number)
+{
     struct packet p;
-    if (decode_packet(packet->linktype, packet->data, packet->caplen, packet->wirelen, false, &p) !=
-        TV_DECODE_OK)
+    enum tv_decode_status status =
+        decode_packet(packet->linktype, packet->data, packet->caplen, packet->wirelen, false, &p);
+    if (status == TV_DECODE_FRAGMENT)
+        return pipeline_frag_shard(pl, &p, packet, number);
+    if (status != TV_DECODE_OK)
         return 0;
     struct flow_key key;
     flow_key_from_packet(&p, &key);
@@ -295,13 +448,10 @@ static struct ring_slot *pipeline_slot(struct worker *w, bool may_wait)
     return ring_reserved_slot(w->ring, w->filled);
 }
 
-void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
+/* Capture thread: hands one packet to w, as of packet time ts_us. */
+static inline void pipeline_put(struct pipeline *pl, struct worker *w,
+                                const struct tv_packet *packet, int64_t ts_us, uint64_t number)
 {
-    pl->packet_count++;
-    if (packet->ts_us > pl->now_us || pl->packet_count == 1)
-        pl->now_us = packet->ts_us;
-
-    struct worker *w = &pl->workers[pipeline_shard(pl, packet)];
     struct ring_slot *slot = pipeline_slot(w, !pl->opt.is_live);
     if (slot == NULL) {
         pl->ring_drops++;
@@ -317,8 +467,8 @@ void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
         pl->is_started = true;
     }
     slot->kind = RING_SLOT_PACKET;
-    slot->ts_us = pl->now_us;
-    slot->number = packet->number != 0 ? packet->number : pl->packet_count;
+    slot->ts_us = ts_us;
+    slot->number = number;
     slot->caplen = caplen;
     slot->wirelen = packet->wirelen;
     slot->linktype = packet->linktype;
@@ -338,6 +488,47 @@ void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
         pipeline_commit(w);
 }
 
+/* Hands h's fragments to worker i, in the order they came, and frees h. */
+static void frag_hold_release(struct pipeline *pl, struct frag_hold *h, size_t i)
+{
+    struct frag_hold **link = &pl->holds;
+    while (*link != h)
+        link = &(*link)->next;
+    *link = h->next;
+    pl->hold_count--;
+    pl->held_bytes -= h->bytes;
+    for (struct held_frag *f = h->head; f != NULL; f = f->next) {
+        struct tv_packet packet = {
+            .linktype = f->linktype,
+            .data = f->data,
+            .caplen = f->caplen,
+            .wirelen = f->wirelen,
+        };
+        pipeline_put(pl, &pl->workers[i], &packet, f->ts_us, f->number);
+    }
+    frag_hold_free(h);
+}
+
+/* Held fragments whose datagram's time ran out go to worker 0, where they
+ * time out as they would have with one worker. */
+static void frag_holds_expire(struct pipeline *pl)
+{
+    while (pl->holds != NULL && pl->now_us - pl->holds->first_us > pl->config.frag_timeout_us)
+        frag_hold_release(pl, pl->holds, 0);
+}
+
+void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
+{
+    pl->packet_count++;
+    if (packet->ts_us > pl->now_us || pl->packet_count == 1)
+        pl->now_us = packet->ts_us;
+    uint64_t number = packet->number != 0 ? packet->number : pl->packet_count;
+    size_t i = 0;
+    if (pl->worker_count > 1 && (i = pipeline_shard(pl, packet, number)) == PIPELINE_HELD)
+        return;
+    pipeline_put(pl, &pl->workers[i], packet, pl->now_us, number);
+}
+
 void pipeline_flush(struct pipeline *pl)
 {
     for (size_t i = 0; i < pl->worker_count; i++)
@@ -349,6 +540,9 @@ void pipeline_finish(struct pipeline *pl)
     if (pl->is_finished)
         return;
     pl->is_finished = true;
+    /* Fragments still held never met their first one: worker 0 counts them. */
+    while (pl->holds != NULL && pl->workers[0].is_running)
+        frag_hold_release(pl, pl->holds, 0);
     for (size_t i = 0; i < pl->worker_count; i++) {
         struct worker *w = &pl->workers[i];
         if (!w->is_running)
@@ -408,6 +602,14 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
         stats->refused_flows += st->refused_flows;
         stats->cold_records_short += st->cold_records_short;
         stats->anomaly_records_short += st->anomaly_records_short;
+        stats->ip_fragments += st->ip_fragments;
+        stats->ip_frag_reassembled += st->ip_frag_reassembled;
+        stats->ip_frag_timed_out += st->ip_frag_timed_out;
+        stats->ip_frag_memcap_drops += st->ip_frag_memcap_drops;
+        stats->ip_frag_overlaps += st->ip_frag_overlaps;
+        stats->ip_frag_duplicates += st->ip_frag_duplicates;
+        stats->ip_frag_malformed += st->ip_frag_malformed;
+        stats->ip_frag_incomplete += st->ip_frag_incomplete;
         /* Peaks of different workers need not coincide: the sum is an
          * upper bound, exact with one worker. */
         stats->max_concurrent_flows += st->max_concurrent_flows;

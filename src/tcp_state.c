@@ -436,11 +436,21 @@ static void note_syn_options(struct tcp_endpoint *e, struct tcp_endpoint *peer,
     e->wscale = (uint8_t)(s->opt.wscale > WSCALE_MAX ? WSCALE_MAX : s->opt.wscale);
 }
 
+/* Established, or closed straight from established: a side whose
+ * sequence numbers can be trusted to reveal a gap (Zeek's is_clean()). */
+static bool is_clean(const struct tcp_endpoint *e)
+{
+    return e->state == TCP_STATE_ESTABLISHED ||
+           (e->state == TCP_STATE_CLOSED && e->prev_state == TCP_STATE_ESTABLISHED);
+}
+
 /*
  * Content gap: the receiver acknowledges data the capture never showed
  * (Zeek's reassembler trims to the ack and reports the bytes it skipped).
- * Counted only while both sides are established, as Zeek does by default.
- * Returns true if the ack runs past everything the sender was seen to send.
+ * Recorded while both sides are established or cleanly closing, as Zeek's
+ * history does whatever report_gaps_for_partial says (that setting gates
+ * only the content_gap event). Returns true if the ack runs past
+ * everything the sender was seen to send.
  */
 static bool note_ack_gap(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig, uint32_t ack)
 {
@@ -455,7 +465,7 @@ static bool note_ack_gap(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_ori
     if (!seq_gt(data_ack, peer->contig_seq))
         return beyond;
     advance_contig(peer, r->cold != NULL ? &r->cold->ep[peer_i] : NULL, data_ack);
-    if (e->state == TCP_STATE_ESTABLISHED && peer->state == TCP_STATE_ESTABLISHED) {
+    if (is_clean(e) && is_clean(peer)) {
         struct tcp_endpoint_cold *ec = cold_ep(r, peer_i);
         if (ec == NULL)
             return beyond;
@@ -711,8 +721,13 @@ bool tcp_conn_segment(struct tcp_conn *c, struct tcp_cold_ref *r, bool is_orig,
     if ((f & TCP_FLAG_SYN) && !(f & TCP_FLAG_ACK) && ev->state_before == TCP_STATE_SYN_SENT)
         ev->is_syn_retry = true;
 
-    if (t.do_close)
+    if (t.do_close && !e->did_close) {
+        /* Decided once, at the first close: a peer that speaks only
+         * afterwards does not reopen the connection. */
         e->did_close = 1;
+        e->close_complete =
+            e->state == TCP_STATE_RESET || peer->did_close || peer->state == TCP_STATE_INACTIVE;
+    }
     if (t.flip) {
         if (history_needs_more(&c->history) && r->cold == NULL)
             r->cold = r->take(r->ctx); /* for the flip's letter */

@@ -46,6 +46,9 @@ struct tcp_endpoint {
     uint16_t saw_syn : 1;
     uint16_t saw_fin : 1;
     uint16_t wscale_offered : 1; /* our SYN carried a window scale option */
+    uint16_t close_complete : 1; /* when we closed, the connection was over:
+                                    we reset, or the peer had closed or never
+                                    spoken (Zeek's close_complete) */
 };
 
 /*

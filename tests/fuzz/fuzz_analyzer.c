@@ -2,7 +2,8 @@
  * Fuzzes the analyzer through the public API only, as main.c drives it: a
  * sequence of frames with timestamps, then finish. The config byte picks a
  * 4-flow table over a 256-flow one (bit 0), turns eviction on (bit 1) and checksum checks off
- * (bit 2), so table pressure and timeouts get exercised. Every verdict's
+ * (bit 2), and gives IP fragments the smallest memcap (bit 3), so table and
+ * fragment memory pressure and timeouts get exercised. Every verdict's
  * strings are read to catch dangling pointers.
  */
 #include <string.h>
@@ -40,6 +41,8 @@ int fuzz_analyzer_input(const uint8_t *data, size_t size)
     cfg.max_flows = (config_bits & 0x01) ? 4 : 256;
     cfg.evict_when_full = (config_bits & 0x02) != 0;
     cfg.verify_checksums = (config_bits & 0x04) == 0;
+    if (config_bits & 0x08)
+        cfg.frag_memcap = 65536;
     size_t seen = 0;
     struct tv_analyzer *a = tv_analyzer_create(&cfg, on_verdict, &seen);
     if (a == NULL)

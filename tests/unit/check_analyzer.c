@@ -663,6 +663,154 @@ START_TEST(test_outstanding_data_without_progress_is_a_stall)
 }
 END_TEST
 
+/* Zeek's TCP_Reassembler counts a side that closed from ESTABLISHED as
+ * clean: a gap the peer's ack reveals after that side's FIN is recorded. */
+START_TEST(test_gap_revealed_after_a_fin_from_established_is_recorded)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, ACK, 0);
+    feed(SERVER, PSH | ACK, 100);
+    conv.next_seq[SERVER] += 500; /* the server sent 500 more, not captured */
+    feed(SERVER, FIN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+    feed(CLIENT, FIN | ACK, 0);
+    feed(SERVER, ACK, 0);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].conn_state, "SF");
+    ck_assert_str_eq(seen[0].history, "ShADadfgF");
+}
+END_TEST
+
+/* Zeek decides at a FIN whether the close is complete: with a peer that
+ * never spoke it is, and the connection goes away tcp_close_delay (5 s)
+ * later; an ack from the peer does not reopen it, and segments after that
+ * start connections of their own. */
+START_TEST(test_fin_to_a_silent_peer_completes_the_close)
+{
+    struct tv_config cfg;
+    tv_config_default(&cfg);
+    cfg.linger_us = INT64_C(5) * 1000000;
+    start_with(&cfg, 8530);
+    now_us += INT64_C(20) * 1000000; /* past the grace: not a capture cut */
+    feed(SERVER, FIN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+    now_us += INT64_C(8) * 1000000;
+    feed(CLIENT, RST, 0);
+    now_us += INT64_C(8) * 1000000;
+    feed(SERVER, RST, 0);
+    finish();
+    ck_assert_int_eq(seen_count, 3);
+    ck_assert_str_eq(seen[0].conn_state, "SHR");
+    ck_assert_str_eq(seen[0].history, "^fA");
+    ck_assert_str_eq(seen[1].conn_state, "OTH");
+    ck_assert_str_eq(seen[1].history, "R");
+    ck_assert_str_eq(seen[2].conn_state, "RSTRH");
+    ck_assert_str_eq(seen[2].history, "^r");
+}
+END_TEST
+
+/* Data sent after an acceptable RST is never outstanding: the orphans of
+ * a reset flow are no stall, however long the flow lingers. */
+START_TEST(test_orphans_after_a_reset_are_not_a_stall)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    feed(SERVER, RST | ACK, 0);
+    for (int i = 0; i < 3; i++)
+        feed(CLIENT, PSH | ACK, 100);
+    tv_analyzer_tick(an, now_us + INT64_C(70) * 1000000); /* the linger ends */
+    ck_assert_int_eq(seen_count, 1);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "rst_abort:resp:1 orphan_after_rst:orig:3 ");
+}
+END_TEST
+
+/* Feeds [off, off + len) of the IP payload of the segment last built. */
+static void feed_fragment(uint32_t off, uint32_t len, bool more, uint32_t id)
+{
+    static uint8_t buf[70000];
+    size_t n = pb_fragment(conv.frame, off, len, more, id, buf, sizeof(buf));
+    ck_assert_uint_gt(n, 0);
+    struct tv_packet p = {.linktype = LINK_ETHERNET,
+                          .ts_us = now_us,
+                          .data = buf,
+                          .caplen = (uint32_t)n,
+                          .wirelen = (uint32_t)n};
+    tv_analyzer_packet(an, &p);
+    now_us += 1000;
+}
+
+START_TEST(test_segment_reassembled_from_fragments_is_tracked_and_ip_fragmented)
+{
+    start(100, 8530);
+    handshake();
+    conversation_send(&conv, CLIENT, PSH | ACK, 1400); /* 1420 bytes of TCP */
+    feed_fragment(1024, 396, false, 9);                /* the last one first */
+    feed_fragment(0, 1024, true, 9);
+    feed(SERVER, ACK, 0);
+    feed(CLIENT, FIN | ACK, 0);
+    feed(SERVER, FIN | ACK, 0);
+    feed(CLIENT, ACK, 0);
+    const struct tv_stats *st = tv_analyzer_stats(an);
+    ck_assert_uint_eq(st->ip_fragments, 2);
+    ck_assert_uint_eq(st->ip_frag_reassembled, 1);
+    ck_assert_uint_eq(st->decode[TV_DECODE_FRAGMENT], 2);
+    ck_assert_uint_eq(st->tcp_packets, 8);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].conn_state, "SF");
+    ck_assert_str_eq(seen[0].history, "ShADaFf");
+    ck_assert_str_eq(seen[0].anomalies, "ip_fragmented:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_NOTICE);
+}
+END_TEST
+
+START_TEST(test_overlapping_fragments_discard_the_segment_and_warn_on_the_flow)
+{
+    start(100, 8530);
+    handshake();
+    conversation_send(&conv, CLIENT, PSH | ACK, 1400);
+    feed_fragment(0, 1024, true, 9);
+    feed_fragment(1016, 404, false, 9); /* 8 bytes over the first */
+    const struct tv_stats *st = tv_analyzer_stats(an);
+    ck_assert_uint_eq(st->ip_frag_overlaps, 1);
+    ck_assert_uint_eq(st->ip_frag_reassembled, 0);
+    ck_assert_uint_eq(st->tcp_packets, 3);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].history, "ShA");
+    ck_assert_str_eq(seen[0].anomalies, "ip_fragment_overlap:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_WARN);
+}
+END_TEST
+
+START_TEST(test_fragments_never_completed_are_counted_at_the_end)
+{
+    start(100, 8530);
+    handshake();
+    conversation_send(&conv, CLIENT, PSH | ACK, 1400);
+    feed_fragment(0, 1024, true, 9);
+    conversation_send(&conv, CLIENT, PSH | ACK, 1400);
+    feed_fragment(0, 1024, true, 10);
+    now_us += INT64_C(31) * 1000000;
+    feed_fragment(1024, 396, false, 10); /* too late: its first one timed out */
+    tv_analyzer_finish(an);
+    const struct tv_stats *st = tv_analyzer_stats(an);
+    ck_assert_uint_eq(st->ip_fragments, 3);
+    ck_assert_uint_eq(st->ip_frag_timed_out, 2);
+    ck_assert_uint_eq(st->ip_frag_incomplete, 1);
+    ck_assert_uint_eq(st->ip_frag_reassembled, 0);
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_str_eq(seen[0].anomalies, "");
+    tv_analyzer_destroy(an);
+    an = NULL;
+}
+END_TEST
+
 START_TEST(test_partial_sum_checksums_are_offload_and_infer_the_capture_host)
 {
     start(100, 8530);
@@ -844,6 +992,12 @@ int main(void)
     tcase_add_test(tc, test_retransmissions_never_acked_are_a_giveup);
     tcase_add_test(tc, test_retransmissions_finally_acked_are_no_giveup);
     tcase_add_test(tc, test_outstanding_data_without_progress_is_a_stall);
+    tcase_add_test(tc, test_gap_revealed_after_a_fin_from_established_is_recorded);
+    tcase_add_test(tc, test_fin_to_a_silent_peer_completes_the_close);
+    tcase_add_test(tc, test_orphans_after_a_reset_are_not_a_stall);
+    tcase_add_test(tc, test_segment_reassembled_from_fragments_is_tracked_and_ip_fragmented);
+    tcase_add_test(tc, test_overlapping_fragments_discard_the_segment_and_warn_on_the_flow);
+    tcase_add_test(tc, test_fragments_never_completed_are_counted_at_the_end);
     tcase_add_test(tc, test_partial_sum_checksums_are_offload_and_infer_the_capture_host);
     tcase_add_test(tc, test_one_corrupted_segment_is_checksum_bad);
     tcase_add_test(tc, test_every_packet_bad_from_one_side_is_offload);

@@ -296,3 +296,37 @@ size_t pb_build(const struct pb_tcp *t, uint8_t *buf, size_t cap)
 {
     return pb_build_link(LINK_ETHERNET, t, buf, cap);
 }
+
+size_t pb_fragment(const uint8_t *frame, uint32_t off, uint32_t len, bool more, uint32_t id,
+                   uint8_t *buf, size_t cap)
+{
+    enum { ETH = 14, IP6 = 40, FRAG = 8 };
+    bool is_v6 = frame[12] == 0x86 && frame[13] == 0xdd;
+    if (!is_v6) {
+        size_t ihl = (size_t)(frame[ETH] & 0x0f) * 4;
+        if (cap < ETH + ihl + len)
+            return 0;
+        memcpy(buf, frame, ETH + ihl);
+        memcpy(buf + ETH + ihl, frame + ETH + ihl + off, len);
+        uint8_t *ip = buf + ETH;
+        put16(ip + 2, (uint32_t)ihl + len);
+        put16(ip + 4, id);
+        put16(ip + 6, (more ? 0x2000u : 0) | off / 8);
+        put16(ip + 10, 0);
+        put16(ip + 10, (uint16_t)~fold16(sum16(0, ip, ihl)));
+        return ETH + ihl + len;
+    }
+    if (cap < ETH + IP6 + FRAG + len)
+        return 0;
+    memcpy(buf, frame, ETH + IP6);
+    uint8_t *ip = buf + ETH;
+    uint8_t *fh = ip + IP6;
+    fh[0] = ip[6]; /* the upper layer */
+    fh[1] = 0;
+    ip[6] = 44;
+    put16(fh + 2, off | (more ? 1u : 0));
+    put32(fh + 4, id);
+    memcpy(fh + FRAG, frame + ETH + IP6 + off, len);
+    put16(ip + 4, FRAG + len);
+    return ETH + IP6 + FRAG + len;
+}

@@ -43,4 +43,12 @@ size_t pb_build(const struct pb_tcp *t, uint8_t *buf, size_t cap);
 /* Builds the same IP packet behind another link type (LINK_*). */
 size_t pb_build_link(int linktype, const struct pb_tcp *t, uint8_t *buf, size_t cap);
 
+/* Cuts bytes [off, off + len) of the IP payload of an untagged Ethernet
+ * frame from pb_build() into a fragment, as a sender would: IPv4 with the
+ * header copied (new length, fragment field, checksum), IPv6 with a
+ * fragment header after the fixed header. Returns its length, 0 if cap is
+ * too small. */
+size_t pb_fragment(const uint8_t *frame, uint32_t off, uint32_t len, bool more, uint32_t id,
+                   uint8_t *buf, size_t cap);
+
 #endif
