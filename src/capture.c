@@ -15,7 +15,7 @@
  * first input's link type.
  *
  * Classic pcap files on the link types tcpverdict decodes are read in
- * place (savefile.c) once libpcap has checked their header: their packets
+ * place (reader_pcap.c) once libpcap has checked their header: their packets
  * reach the callback as pointers into the mapped file, marked stable, and
  * the mappings stay until capture_destroy(), so a packet handed on may be
  * read after the callback returns (standard input too, when it is
@@ -41,7 +41,7 @@
 
 #include "capture.h"
 #include "log.h"
-#include "savefile.h"
+#include "reader_pcap.h"
 #include "banned.h"
 
 /* The -w header's snap length. Not the first input's: a later input may

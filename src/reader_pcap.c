@@ -7,7 +7,7 @@
  * are read through a cursor over the whole mapping, so no length in the
  * file can lead a read outside it.
  */
-#include "savefile.h"
+#include "reader_pcap.h"
 
 #include <errno.h>
 #include <fcntl.h>

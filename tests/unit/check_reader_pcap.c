@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "savefile.h"
+#include "reader_pcap.h"
 
 /* What one reader made of a file, record by record, folded into a digest
  * so that files of any size compare in constant memory. */

@@ -21,8 +21,8 @@
  * A file that shrinks while mapped makes reading past its new end raise
  * SIGBUS; files being appended to are read up to their size at opening.
  */
-#ifndef TV_SAVEFILE_H
-#define TV_SAVEFILE_H
+#ifndef TV_READER_PCAP_H
+#define TV_READER_PCAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
