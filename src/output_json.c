@@ -505,6 +505,8 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
         json_add_string(&rec, host, "addr", addr);
         json_add_string(&rec, host, "how", h->stated ? "stated" : "inferred");
         json_add_u64(&rec, host, "partial_checksum_pkts", h->evidence_pkts);
+        /* Added to the contract: packets the capture file marks as sent by it. */
+        json_add_u64(&rec, host, "direction_pkts", h->direction_pkts);
         json_add(&rec, root, "capture_host", host);
     } else {
         json_add_null(&rec, root, "capture_host");

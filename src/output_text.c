@@ -350,6 +350,11 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
             addr[0] = '?', addr[1] = '\0';
         if (h->stated)
             text_appendf(text, "  capture host     %s (stated)\n", addr);
+        else if (h->direction_pkts > 0)
+            text_appendf(text,
+                         "  capture host     %s (inferred: the capture file marks %" PRIu64
+                         " packets as sent by it)\n",
+                         addr, h->direction_pkts);
         else
             text_appendf(text,
                          "  capture host     %s (inferred: %" PRIu64
