@@ -250,9 +250,9 @@ static enum capture_status capture_prepare_dump(struct capture *cap, int linktyp
             return CAPTURE_OK;
         char name[CAPTURE_NAME_LEN];
         char dump_name[CAPTURE_NAME_LEN];
-        log_error("%s: a packet of link type %s (at byte %llu) after packets of %s from %s; "
-                  "-w %s is a pcap file, which holds one link type: filter the input to one "
-                  "interface or link type first",
+        log_error("%s: a packet of link type %s (at byte %llu) follows packets of %s from %s; "
+                  "-w %s writes a pcap file, which holds one link type: write one interface at "
+                  "a time (tshark -Y 'frame.interface_id == N' selects one)",
                   capture_input_label(input_name),
                   capture_linktype_name(linktype, name, sizeof(name)), (unsigned long long)offset,
                   capture_linktype_name(dump_linktype, dump_name, sizeof(dump_name)),
@@ -340,7 +340,7 @@ static enum capture_status capture_deliver(struct capture *cap, struct capture_f
     if (cap->opt.write_path != NULL && cap->dump_errno == 0) {
         if (cap->dumper == NULL || rp->linktype != pcap_datalink(cap->dump_pcap)) {
             enum capture_status status =
-                capture_prepare_dump(cap, rp->linktype, file->name, input_offset(file->in));
+                capture_prepare_dump(cap, rp->linktype, file->name, rp->offset);
             if (status != CAPTURE_OK)
                 return status;
         }

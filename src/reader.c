@@ -48,6 +48,16 @@ const char *reader_format_name(enum reader_format format)
     return (unsigned)format < READER_FORMAT_COUNT ? reader_format_names[format] : "unknown";
 }
 
+const char *reader_format_key(enum reader_format format)
+{
+    static const char *const keys[READER_FORMAT_COUNT] = {
+        [READER_FORMAT_PCAP] = "pcap",
+        [READER_FORMAT_PCAPNG] = "pcapng",
+        [READER_FORMAT_NETMON] = "netmon",
+    };
+    return (unsigned)format < READER_FORMAT_COUNT ? keys[format] : "unknown";
+}
+
 static void reader_vnote(struct reader_note *note, uint64_t offset, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 

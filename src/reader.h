@@ -61,6 +61,7 @@ struct reader_packet {
     uint32_t wirelen;
     uint32_t epb_flags;    /* pcapng packet flags (TV_EPB_*), 0 where the format has none */
     uint32_t interface_id; /* pcapng: the interface in its section; 0 otherwise */
+    uint64_t offset;       /* of its record in the input, for messages */
     bool is_big_endian;    /* the byte order its headers were recorded in */
     bool is_stable;        /* data stays valid until input_close() (reader_next sets it) */
 };
@@ -81,6 +82,8 @@ void reader_close(struct reader *r);
 
 enum reader_format reader_format(const struct reader *r);
 const char *reader_format_name(enum reader_format format);
+/* The same as a one-word key: "pcap", "pcapng", "netmon". */
+const char *reader_format_key(enum reader_format format);
 
 /* The link type the file declares before any packet, or -1 (pcapng
  * declares one per interface, when the interface comes). */

@@ -252,6 +252,7 @@ static enum reader_status netmon_frame(struct reader_netmon *r, struct reader_no
     pkt->wirelen = wirelen;
     pkt->epb_flags = 0;
     pkt->interface_id = 0;
+    pkt->offset = off;
     pkt->is_big_endian = false;
     return READER_PACKET;
 }

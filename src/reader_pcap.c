@@ -206,6 +206,7 @@ enum reader_status reader_pcap_next(struct reader_pcap *r, struct reader_packet 
     pkt->wirelen = wirelen;
     pkt->epb_flags = 0;
     pkt->interface_id = 0;
+    pkt->offset = at;
     pkt->is_big_endian = r->is_big_endian;
     input_advance(in, (size_t)r->record_len + caplen);
     return READER_PACKET;

@@ -410,6 +410,7 @@ static enum reader_status pcapng_packet(struct reader_pcapng *r, struct reader_n
         pkt->caplen = ifc->snaplen;
     pkt->linktype = ifc->linktype;
     pkt->interface_id = if_id;
+    pkt->offset = at;
     pkt->is_big_endian = r->is_big_endian;
     if (has_ts)
         r->last_ts_us = pcapng_ts_us(ifc, ts);
