@@ -158,11 +158,18 @@ static bool reader_host_is_big_endian(void)
 }
 
 /* A message for data that is not a capture file tcpverdict reads. */
-static void reader_explain(const uint8_t *magic, char *err, size_t err_len)
+static void reader_explain(struct input *in, char *err, size_t err_len)
 {
+    /* Up to 8 bytes: some magic numbers are longer than a capture's. */
+    size_t len = 8;
+    const uint8_t *magic = input_peek(in, len);
+    if (magic == NULL) {
+        len = input_available(in);
+        magic = input_peek(in, len);
+    }
     enum decompress_kind kind;
-    const char *other = decompress_unsupported_name(magic, READER_MAGIC_LEN);
-    if (decompress_detect(magic, READER_MAGIC_LEN, &kind))
+    const char *other = decompress_unsupported_name(magic, len);
+    if (decompress_detect(magic, len, &kind))
         snprintf(err, err_len, "compressed twice (%s inside): decompress it once first",
                  decompress_kind_name(kind));
     else if (other != NULL)
@@ -211,7 +218,7 @@ struct reader *reader_open(struct input *in, char *err, size_t err_len)
         r->netmon = reader_netmon_open(in, &r->note);
         is_ok = r->netmon != NULL;
     } else {
-        reader_explain(magic, err, err_len);
+        reader_explain(in, err, err_len);
         free(r);
         return NULL;
     }

@@ -73,7 +73,8 @@ bool reader_netmon_media_linktype(uint16_t media, int *linktype)
     default:
         break;
     }
-    if ((media & 0xf000u) == NETMON_MEDIA_PCAP_BASE && media < NETMON_MEDIA_WIFI_MSG)
+    /* 0xe080 to 0xe08a are message types of Microsoft's analyzers. */
+    if ((media & 0xf000u) == NETMON_MEDIA_PCAP_BASE && (media < 0xe080u || media > 0xe08au))
         *linktype = reader_linktype_to_dlt(media & 0x0fffu);
     else
         *linktype = READER_NETMON_LINKTYPE(media);
@@ -193,11 +194,15 @@ static enum reader_status netmon_frame(struct reader_netmon *r, struct reader_no
     size_t hdr_len = r->major == 1 ? NETMON_1_RECORD_LEN : NETMON_2_RECORD_LEN;
     struct cursor c = cursor_make(r->file, r->file_len);
     cursor_skip(&c, off);
-    if (c.overrun || !cursor_has(&c, hdr_len))
+    if (c.overrun)
         return reader_fail(note, off,
-                           "frame %u at byte %zu: its header runs past the end of the "
-                           "file (%zu bytes)",
+                           "frame %u: the frame table places it at byte %zu, past the end of "
+                           "the file (%zu bytes)",
                            r->frame_no, off, r->file_len);
+    if (!cursor_has(&c, hdr_len))
+        return reader_fail(note, off,
+                           "truncated frame %u at byte %zu: %zu header bytes, only %zu left",
+                           r->frame_no, off, hdr_len, cursor_remaining(&c));
     int64_t delta_us;
     uint32_t wirelen;
     uint32_t caplen;
