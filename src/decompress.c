@@ -137,6 +137,9 @@ static enum decompress_status gzip_step(struct decompress *dz, const uint8_t *in
                 break; /* needs more input, or more room */
             continue;
         }
+        /* What came out before the damage is good: the caller keeps it. */
+        *consumed = in_off;
+        *produced = out_off;
         if (rc == Z_MEM_ERROR)
             return decompress_fail(dz, "out of memory");
         return decompress_fail(dz, dz->z.msg);
@@ -156,8 +159,11 @@ static enum decompress_status zstd_step(struct decompress *dz, const uint8_t *in
         size_t in_before = zin.pos;
         size_t out_before = zout.pos;
         size_t rc = ZSTD_decompressStream(dz->zs, &zout, &zin);
-        if (ZSTD_isError(rc))
+        if (ZSTD_isError(rc)) {
+            *consumed = zin.pos;
+            *produced = zout.pos;
             return decompress_fail(dz, ZSTD_getErrorName(rc));
+        }
         if (zin.pos == in_before && zout.pos == out_before)
             break; /* what it says then is only how much input it wants */
         /* 0: a frame is decoded and flushed in full. */

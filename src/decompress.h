@@ -37,7 +37,8 @@ void decompress_destroy(struct decompress *dz);
 
 /* Decompresses from in[0, in_len) into out[0, out_cap), saying how much it
  * took and gave. Either it takes all the input, or it fills the output,
- * or it ends (END, ERROR). With in_len 0 it only flushes what it holds. */
+ * or it ends (END, ERROR; what it gave before an error is good). With
+ * in_len 0 it only flushes what it holds. */
 enum decompress_status decompress_step(struct decompress *dz, const uint8_t *in, size_t in_len,
                                        size_t *consumed, uint8_t *out, size_t out_cap,
                                        size_t *produced);

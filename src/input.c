@@ -48,6 +48,7 @@ static struct input *input_new(void)
     in->fd = -1;
     in->win = input_nothing;
     in->release_pos = SIZE_MAX;
+    in->data_cap = UINT64_MAX;
     return in;
 }
 
@@ -78,6 +79,11 @@ static void input_fail(struct input *in, const char *fmt, ...)
     }
     in->is_failed = true;
     in->is_end = true;
+}
+
+void input_limit(struct input *in, uint64_t cap_len)
+{
+    in->data_cap = cap_len;
 }
 
 const char *input_error(const struct input *in)
@@ -233,6 +239,10 @@ static void input_produce(struct input *in)
         }
         if (status == DECOMPRESS_END) {
             in->is_end = made == 0;
+            return;
+        }
+        if (in->win_offset + in->win_len > in->data_cap) {
+            input_fail(in, "%s", "more decompressed data than allowed");
             return;
         }
         if (made > 0)
@@ -482,7 +492,7 @@ static const uint8_t *input_spool(struct input *in, uint64_t cap_len, size_t *le
         }
         total += in->win_len;
         in->win_len = 0;
-        if (total > cap_len) {
+        if (total > cap_len || total > in->data_cap) {
             input_fail(in, "%s", "the data is longer than the format allows");
             close(fd);
             return NULL;

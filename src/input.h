@@ -66,6 +66,7 @@ struct input {
     size_t mem_len;
     size_t mem_chunk;
     struct decompress *dz; /* owned, for compressed data */
+    uint64_t data_cap;     /* decompressed bytes beyond this are an error */
     bool is_end;           /* no more bytes will come into the window */
     bool is_failed;        /* a read or decompression error ended it */
     char error[192];
@@ -83,6 +84,10 @@ struct input *input_open(const char *path, char *err, size_t err_len);
 struct input *input_open_memory(const uint8_t *data, size_t len, size_t chunk_len);
 
 void input_close(struct input *in);
+
+/* Makes decompressed data longer than cap_len an error (fuzzing: a small
+ * input may decompress to gigabytes). Unlimited by default. */
+void input_limit(struct input *in, uint64_t cap_len);
 
 /* Out of line: input_peek() when the window is short. */
 const uint8_t *input_fill(struct input *in, size_t n);
