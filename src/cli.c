@@ -689,7 +689,7 @@ static void cli_format_seconds(int64_t us, char *buf, size_t buf_len)
 /* -h: the link types decoded, as libpcap describes them, each once. */
 static void cli_usage_linktypes(FILE *out)
 {
-    const char *seen[CLI_LINKTYPE_SCAN_CAP];
+    const char *seen[CLI_LINKTYPE_SCAN_CAP] = {0};
     size_t seen_count = 0;
     size_t column = 0;
     fprintf(out, "Link types decoded:");
