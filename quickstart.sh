@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(
     build-essential autoconf automake libtool pkg-config
-    libpcap-dev libjson-c-dev check python3
+    libpcap-dev libjson-c-dev zlib1g-dev libzstd-dev check python3
 )
 
 say() {

@@ -44,6 +44,15 @@ enum tv_winsock {
     TV_WINSOCK_ECONNREFUSED = 10061,
 };
 
+/* pcapng packet flags (epb_flags) the analyzer reads: the direction, and
+ * what the capturing host's NIC was left to do or had done. */
+#define TV_EPB_DIRECTION_MASK 0x00000003u
+#define TV_EPB_INBOUND        0x00000001u
+#define TV_EPB_OUTBOUND       0x00000002u
+#define TV_EPB_CSUM_NOT_READY 0x00000200u /* transmit checksum left to the NIC */
+#define TV_EPB_CSUM_VALID     0x00000400u /* the NIC verified the checksum */
+#define TV_EPB_TSO            0x00000800u /* the NIC will cut it into segments */
+
 /* One captured packet as handed to the analyzer. The bytes are borrowed
  * for the duration of tv_analyzer_packet(). */
 struct tv_packet {
@@ -52,7 +61,7 @@ struct tv_packet {
     const uint8_t *data;
     uint32_t caplen;     /* bytes captured */
     uint32_t wirelen;    /* bytes on the wire */
-    uint32_t epb_flags;  /* pcapng enhanced packet block flags, 0 if none */
+    uint32_t epb_flags;  /* pcapng enhanced packet block flags (TV_EPB_*), 0 if none */
     uint64_t number;     /* 1-based position in the whole input, so that several
                             analyzers fed from one stream agree; 0: the
                             analyzer counts the packets it is given */
@@ -163,6 +172,13 @@ enum tv_decode_status {
 
 const char *tv_decode_status_name(enum tv_decode_status status);
 bool tv_decode_status_is_error(enum tv_decode_status status);
+/* The packet could not be analysed at all: a link type or an encapsulation
+ * nothing here decodes. An input of nothing but such packets is an error
+ * for the program, since zero flows would read as "all clear". */
+bool tv_decode_status_is_unreadable(enum tv_decode_status status);
+
+/* True if packets of this link type (DLT_* / LINKTYPE_*) are decoded. */
+bool tv_linktype_is_decoded(int linktype);
 
 struct tv_stats {
     uint64_t packets;     /* every packet handed to the analyzer */
@@ -222,13 +238,15 @@ const char *tv_anomaly_code_name(size_t code);
 uint64_t tv_analyzer_anomaly_flows(const struct tv_analyzer *analyzer, size_t code);
 
 /* Where the capture was taken: stated with --capture-host, or inferred from
- * the packets (the host whose sent packets carry transmit-offload partial
- * checksums). Returns false when unknown. */
+ * the packets (the host whose packets the capture file marks as sent on
+ * its interface, else the host whose sent packets carry transmit-offload
+ * partial checksums). Returns false when unknown. */
 struct tv_capture_host {
     uint8_t family;
     uint8_t addr[16];
-    bool stated;            /* given by the user, not inferred */
-    uint64_t evidence_pkts; /* packets it sent with partial-sum checksums */
+    bool stated;             /* given by the user, not inferred */
+    uint64_t evidence_pkts;  /* packets it sent with partial-sum checksums */
+    uint64_t direction_pkts; /* packets it sent that the file marks outbound */
 };
 
 bool tv_analyzer_capture_host(const struct tv_analyzer *analyzer, struct tv_capture_host *out);

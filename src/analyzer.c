@@ -56,6 +56,7 @@ struct tv_analyzer {
     uint64_t (*service_flows)[TV_LEVEL_COUNT]; /* owned, by service and level */
     size_t service_count;
     uint64_t pkt_no;         /* 1-based position of the current packet in the input */
+    uint32_t epb_flags;      /* the current packet's flags in the capture file */
     int64_t start_us;        /* first packet's timestamp */
     int64_t now_us;          /* latest timestamp seen: time never runs backwards */
     int64_t next_interim_us; /* when open flows next get an interim record */
@@ -173,6 +174,7 @@ static struct detect_ctx detect_ctx(struct tv_analyzer *a)
         .pool = a->anomalies,
         .offload = &a->offload,
         .pkt_no = a->pkt_no,
+        .epb_flags = a->epb_flags,
         .now_us = a->now_us,
         .start_us = a->start_us,
     };
@@ -606,8 +608,20 @@ void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
         }
         is_reassembled = true;
     }
+    a->epb_flags = pkt->epb_flags;
+    offload_note_flags(&a->offload, &p, pkt->epb_flags);
     analyse(a, &p, is_reassembled);
     copy_pool_stats(a);
+}
+
+bool tv_linktype_is_decoded(int linktype)
+{
+    /* The decoder answers unsupported_link for a link type it does not
+     * know, whatever the bytes, and something else (truncated) for one it
+     * knows, given none. */
+    static const uint8_t nothing[1];
+    struct packet p;
+    return decode_packet(linktype, nothing, 0, 0, false, &p) != TV_DECODE_UNSUPPORTED_LINK;
 }
 
 void tv_analyzer_finish(struct tv_analyzer *a)

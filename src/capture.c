@@ -1,27 +1,20 @@
 /*
- * Packet input through libpcap, the only libpcap user: files, or one live
- * interface.
+ * Packet input: files through tcpverdict's readers, or one live interface
+ * through libpcap, the only libpcap user (live capture, filters, -w).
  *
  * Inputs are read strictly in the order given and form one stream: the
  * packet limit (-c) and the -w file span all of them, and the analyzer sees
- * one sequence of packets. Every input gets its own link type and its own
- * compiled copy of the filter, since BPF code depends on the link type.
- * Files are opened asking libpcap for microsecond timestamps, so nanosecond
- * pcap files are scaled by libpcap and the rest of the program sees one
- * resolution.
+ * one sequence of packets. Within an input, packets may come with
+ * different link types (pcapng has one per interface): the filter is
+ * compiled once per link type (pcap_open_dead, pcap_compile) and run per
+ * packet with pcap_offline_filter, the program chosen by the packet's link
+ * type. Times come from the readers in microseconds.
  *
- * Invariants: at most one input is open at a time (mappings outlive their
- * input); nothing is allocated per packet; the -w file, once open, has the
- * first input's link type.
- *
- * Classic pcap files on the link types tcpverdict decodes are read in
- * place (savefile.c) once libpcap has checked their header: their packets
- * reach the callback as pointers into the mapped file, marked stable, and
- * the mappings stay until capture_destroy(), so a packet handed on may be
- * read after the callback returns (standard input too, when it is
- * redirected from such a file). The filter then runs here, with libpcap's
- * own interpreter. Other inputs (pcapng, pipes) are read through libpcap,
- * whose buffer is valid only until the next call.
+ * Invariants: at most one input is open at a time; mapped inputs stay
+ * mapped until capture_destroy(), so that packets handed on by reference
+ * (is_data_stable) may be read after the callback returns; nothing is
+ * allocated per packet; the -w file, once open, has the link type of the
+ * first packet written to it.
  *
  * Reading is split into "open an input" and "drain an input". A live
  * interface is one more kind of input, opened before the run (so that the
@@ -40,8 +33,10 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "input.h"
 #include "log.h"
-#include "savefile.h"
+#include "reader.h"
+#include "reader_netmon.h"
 #include "banned.h"
 
 /* The -w header's snap length. Not the first input's: a later input may
@@ -49,29 +44,53 @@
 #define CAPTURE_DUMP_SNAPLEN CAPTURE_FILE_SNAPLEN
 /* Files: the caller's periodic work runs every this many packets. */
 #define CAPTURE_FILE_PAUSE_PACKETS 65536
+/* The -w file of a run that wrote no packet, and no input said a link
+ * type: Ethernet, as tcpdump -w would. */
+#define CAPTURE_DLT_EN10MB 1
 
-/* One opened input: a file or an interface. */
+/* The live interface, once capture_open() opened it. */
 struct capture_input {
-    const char *name;          /* as given; "-" is stdin */
+    const char *name;          /* borrowed */
     pcap_t *pcap;              /* owned */
-    struct savefile *map;      /* owned by the capture's maps[]: read in place, or NULL */
-    struct bpf_program filter; /* owned with has_filter; the mapped reader applies it */
+    struct bpf_program filter; /* owned with has_filter */
     bool has_filter;
-    int64_t stdin_start; /* "-": where the file on stdin was when opened; -1: not a file */
     int linktype;
     bool is_nano; /* timestamps carry nanoseconds */
+};
+
+/* The filter as compiled for one link type. */
+struct capture_filter {
+    int linktype;
+    bool is_usable;          /* false: it does not compile for this link type */
+    struct bpf_program prog; /* owned with is_usable */
+};
+
+/* One file being read. */
+struct capture_file {
+    const char *name; /* borrowed: as given, "-" is stdin */
+    struct input *in; /* owned until kept or closed */
+    struct reader *reader;
+    bool has_warned_unreadable;
 };
 
 struct capture {
     struct capture_options opt; /* pointers inside are borrowed */
     struct capture_stats stats;
-    pcap_t *dump_pcap;         /* owned; a dead handle carrying the -w link type */
-    pcap_dumper_t *dumper;     /* owned */
-    int dump_errno;            /* first write error on the -w file, 0 if none */
-    const char *dump_input;    /* borrowed: the input that fixed the link type */
-    struct capture_input live; /* the interface, once capture_open() opened it */
-    struct savefile **maps;    /* owned: mapped inputs, kept until the end */
-    size_t map_count;
+    pcap_t *dump_pcap;              /* owned; a dead handle carrying the -w link type */
+    pcap_dumper_t *dumper;          /* owned */
+    int dump_errno;                 /* first write error on the -w file, 0 if none */
+    const char *dump_input;         /* borrowed: the input that fixed the link type */
+    int dump_linktype_hint;         /* the first input's declared link type, -1 if none */
+    struct capture_input live;      /* the interface, once capture_open() opened it */
+    struct capture_filter *filters; /* owned: one per link type met */
+    size_t filter_count;
+    size_t filter_cap;
+    int last_linktype; /* of the packet before: its filter and counter */
+    struct capture_filter *last_filter;
+    uint64_t *last_count;
+    struct input **kept; /* owned: mapped inputs, kept until the end */
+    size_t kept_count;
+    size_t kept_cap;
     volatile sig_atomic_t is_stop_requested;
 };
 
@@ -80,11 +99,26 @@ static const char *capture_input_label(const char *name)
     return strcmp(name, "-") == 0 ? "standard input" : name;
 }
 
-static const char *capture_linktype_label(int linktype)
+const char *capture_linktype_name(int linktype, char *buf, size_t buf_len)
 {
-    const char *name = pcap_datalink_val_to_name(linktype);
-    return name != NULL ? name : "unknown";
+    uint16_t media = 0;
+    const char *name = linktype >= 0 ? pcap_datalink_val_to_name(linktype) : NULL;
+    if (name != NULL)
+        snprintf(buf, buf_len, "%s", name);
+    else if (reader_netmon_is_media_linktype(linktype, &media))
+        snprintf(buf, buf_len, "NETMON_MEDIA_0x%04x", media);
+    else
+        snprintf(buf, buf_len, "LINKTYPE_%d", linktype);
+    return buf;
 }
+
+const char *capture_linktype_description(int linktype)
+{
+    return linktype >= 0 ? pcap_datalink_val_to_description(linktype) : NULL;
+}
+
+/* A link type's name for messages, in one of two buffers per call site. */
+#define CAPTURE_NAME_LEN 48
 
 struct capture *capture_create(const struct capture_options *opt)
 {
@@ -92,30 +126,37 @@ struct capture *capture_create(const struct capture_options *opt)
     if (cap == NULL)
         return NULL;
     cap->opt = *opt;
-    if (opt->input_count > 0) {
-        cap->maps = calloc(opt->input_count, sizeof(*cap->maps));
-        if (cap->maps == NULL) {
-            free(cap);
-            return NULL;
-        }
-    }
+    cap->dump_linktype_hint = -1;
     return cap;
 }
 
-static void capture_close_input(struct capture_input *in);
+static void capture_close_live(struct capture_input *in);
+
+static void capture_free_filters(struct capture *cap)
+{
+    for (size_t i = 0; i < cap->filter_count; i++)
+        if (cap->filters[i].is_usable)
+            pcap_freecode(&cap->filters[i].prog);
+    free(cap->filters);
+    cap->filters = NULL;
+    cap->filter_count = 0;
+    cap->filter_cap = 0;
+    cap->last_filter = NULL;
+}
 
 void capture_destroy(struct capture *cap)
 {
     if (cap == NULL)
         return;
-    capture_close_input(&cap->live);
+    capture_close_live(&cap->live);
     if (cap->dumper != NULL)
         pcap_dump_close(cap->dumper);
     if (cap->dump_pcap != NULL)
         pcap_close(cap->dump_pcap);
-    for (size_t i = 0; i < cap->map_count; i++)
-        savefile_close(cap->maps[i]);
-    free(cap->maps);
+    capture_free_filters(cap);
+    for (size_t i = 0; i < cap->kept_count; i++)
+        input_close(cap->kept[i]);
+    free(cap->kept);
     free(cap);
 }
 
@@ -129,67 +170,7 @@ const char *capture_lib_version(void)
     return pcap_lib_version();
 }
 
-static enum capture_status capture_open_file(const char *name, struct capture_input *in)
-{
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    /* Standard input redirected from a file can be mapped like a named
-     * file, from where libpcap starts reading it (a pipe cannot seek). */
-    in->stdin_start = strcmp(name, "-") == 0 ? (int64_t)lseek(STDIN_FILENO, 0, SEEK_CUR) : -1;
-    /* "-" makes libpcap read stdin, as tcpdump -r - does. */
-    in->pcap = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-    if (in->pcap == NULL) {
-        /* libpcap names the file in some messages (fopen failed) only. */
-        if (strncmp(errbuf, name, strlen(name)) == 0 && strcmp(name, "-") != 0)
-            log_error("%s", errbuf);
-        else
-            log_error("%s: %s", capture_input_label(name), errbuf);
-        return CAPTURE_ERR_OPEN;
-    }
-    in->name = name;
-    in->linktype = pcap_datalink(in->pcap);
-    return CAPTURE_OK;
-}
-
-/* Link types whose records libpcap hands out exactly as stored (it alters
- * some others, such as USB and NFLOG headers of swapped files), and that
- * tcpverdict decodes. */
-static bool capture_is_mappable_linktype(int linktype)
-{
-    switch (linktype) {
-    case DLT_NULL:
-    case DLT_EN10MB:
-    case DLT_RAW:
-    case DLT_LOOP:
-    case DLT_LINUX_SLL:
-    case DLT_LINUX_SLL2:
-    case DLT_IPV4:
-    case DLT_IPV6:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* Switches a pcap 2.4 file to reading in place when it can be; otherwise
- * libpcap goes on reading it. */
-static void capture_try_map(struct capture *cap, struct capture_input *in)
-{
-    bool is_stdin = strcmp(in->name, "-") == 0;
-    if ((is_stdin && in->stdin_start < 0) || !capture_is_mappable_linktype(in->linktype) ||
-        pcap_major_version(in->pcap) != 2 || pcap_minor_version(in->pcap) != 4 ||
-        cap->map_count == cap->opt.input_count)
-        return;
-    int snapshot = pcap_snapshot(in->pcap);
-    if (snapshot <= 0)
-        return;
-    in->map = is_stdin
-                  ? savefile_open_fd(STDIN_FILENO, (uint64_t)in->stdin_start, (uint32_t)snapshot)
-                  : savefile_open(in->name, (uint32_t)snapshot);
-    if (in->map != NULL)
-        cap->maps[cap->map_count++] = in->map;
-}
-
-static void capture_close_input(struct capture_input *in)
+static void capture_close_live(struct capture_input *in)
 {
     if (in->pcap != NULL)
         pcap_close(in->pcap);
@@ -197,54 +178,89 @@ static void capture_close_input(struct capture_input *in)
     if (in->has_filter)
         pcap_freecode(&in->filter);
     in->has_filter = false;
-    in->map = NULL; /* the mapping stays: packets handed on may still be read */
 }
 
-static enum capture_status capture_apply_filter(const struct capture *cap, struct capture_input *in)
+/* The counter of packets of a link type, taken in the stats table. */
+static uint64_t *capture_linktype_counter(struct capture *cap, int linktype)
 {
-    if (cap->opt.filter == NULL)
-        return CAPTURE_OK;
-
-    /* Only "ip broadcast" needs a netmask. Offline there is no interface
-     * to take one from, and an interface may have no IPv4 address; then
-     * libpcap reports that case itself. */
-    bpf_u_int32 netmask = PCAP_NETMASK_UNKNOWN;
-    if (in == &cap->live) {
-        char errbuf[PCAP_ERRBUF_SIZE] = "";
-        bpf_u_int32 net = 0;
-        if (pcap_lookupnet(in->name, &net, &netmask, errbuf) != 0)
-            netmask = PCAP_NETMASK_UNKNOWN;
-    }
-    if (pcap_compile(in->pcap, &in->filter, cap->opt.filter, 1, netmask) != 0) {
-        log_error("filter expression '%s': %s", cap->opt.filter, pcap_geterr(in->pcap));
-        return CAPTURE_ERR_FILTER;
-    }
-    in->has_filter = true;
-    if (pcap_setfilter(in->pcap, &in->filter) != 0) {
-        log_error("filter expression '%s': %s", cap->opt.filter, pcap_geterr(in->pcap));
-        return CAPTURE_ERR_FILTER;
-    }
-    return CAPTURE_OK;
+    struct capture_stats *st = &cap->stats;
+    for (size_t i = 0; i < st->linktype_count; i++)
+        if (st->linktypes[i].linktype == linktype)
+            return &st->linktypes[i].packets;
+    if (st->linktype_count == CAPTURE_LINKTYPE_CAP)
+        return &st->other_linktype_packets;
+    st->linktypes[st->linktype_count].linktype = linktype;
+    return &st->linktypes[st->linktype_count++].packets;
 }
 
-/* The -w file takes the first input's link type; a pcap file holds one. */
-static enum capture_status capture_prepare_dump(struct capture *cap, const struct capture_input *in)
+/* Compiles the filter for a link type, once. NULL if memory is short. */
+static struct capture_filter *capture_filter_for(struct capture *cap, int linktype,
+                                                 const char *input_name,
+                                                 enum capture_status *status)
 {
-    if (cap->opt.write_path == NULL)
-        return CAPTURE_OK;
+    for (size_t i = 0; i < cap->filter_count; i++)
+        if (cap->filters[i].linktype == linktype)
+            return &cap->filters[i];
+    if (cap->filter_count == cap->filter_cap) {
+        size_t n = cap->filter_cap == 0 ? 4 : cap->filter_cap * 2;
+        struct capture_filter *filters = realloc(cap->filters, n * sizeof(*filters));
+        if (filters == NULL) {
+            *status = CAPTURE_ERR_NOMEM;
+            return NULL;
+        }
+        cap->filters = filters;
+        cap->filter_cap = n;
+    }
+    struct capture_filter *f = &cap->filters[cap->filter_count];
+    memset(f, 0, sizeof(*f));
+    f->linktype = linktype;
+    /* A dead handle of the link type: all pcap_compile() needs. Only "ip
+     * broadcast" needs a netmask, and a file has none to give. */
+    pcap_t *dead = pcap_open_dead(linktype, CAPTURE_FILE_SNAPLEN);
+    if (dead == NULL) {
+        *status = CAPTURE_ERR_NOMEM;
+        return NULL;
+    }
+    f->is_usable = pcap_compile(dead, &f->prog, cap->opt.filter, 1, PCAP_NETMASK_UNKNOWN) == 0;
+    char name[CAPTURE_NAME_LEN];
+    capture_linktype_name(linktype, name, sizeof(name));
+    if (!f->is_usable && cap->filter_count == 0) {
+        /* The first link type: the expression itself is most likely wrong. */
+        log_error("filter expression '%s': %s", cap->opt.filter, pcap_geterr(dead));
+        pcap_close(dead);
+        *status = CAPTURE_ERR_FILTER;
+        return NULL;
+    }
+    if (!f->is_usable)
+        log_warn("%s: filter expression '%s' does not apply to link type %s (%s): its packets "
+                 "are left out",
+                 capture_input_label(input_name), cap->opt.filter, name, pcap_geterr(dead));
+    pcap_close(dead);
+    cap->filter_count++;
+    return f;
+}
 
+/* The -w file takes the first packet's link type; a pcap file holds one. */
+static enum capture_status capture_prepare_dump(struct capture *cap, int linktype,
+                                                const char *input_name, uint64_t offset)
+{
     if (cap->dumper != NULL) {
         int dump_linktype = pcap_datalink(cap->dump_pcap);
-        if (in->linktype == dump_linktype)
+        if (linktype == dump_linktype)
             return CAPTURE_OK;
-        log_error("%s: link type %s differs from %s of %s; -w %s can hold only one",
-                  capture_input_label(in->name), capture_linktype_label(in->linktype),
-                  capture_linktype_label(dump_linktype), capture_input_label(cap->dump_input),
-                  cap->opt.write_path);
+        char name[CAPTURE_NAME_LEN];
+        char dump_name[CAPTURE_NAME_LEN];
+        log_error("%s: a packet of link type %s (at byte %llu) follows packets of %s from %s; "
+                  "-w %s writes a pcap file, which holds one link type: write one interface at "
+                  "a time (tshark -Y 'frame.interface_id == N' selects one)",
+                  capture_input_label(input_name),
+                  capture_linktype_name(linktype, name, sizeof(name)), (unsigned long long)offset,
+                  capture_linktype_name(dump_linktype, dump_name, sizeof(dump_name)),
+                  capture_input_label(cap->dump_input), cap->opt.write_path);
         return CAPTURE_ERR_LINKTYPE;
     }
 
-    cap->dump_pcap = pcap_open_dead_with_tstamp_precision(in->linktype, CAPTURE_DUMP_SNAPLEN,
+    cap->dump_pcap = pcap_open_dead_with_tstamp_precision(linktype, CAPTURE_DUMP_SNAPLEN,
                                                           PCAP_TSTAMP_PRECISION_MICRO);
     if (cap->dump_pcap == NULL)
         return CAPTURE_ERR_NOMEM;
@@ -253,7 +269,7 @@ static enum capture_status capture_prepare_dump(struct capture *cap, const struc
         log_error("%s", pcap_geterr(cap->dump_pcap));
         return CAPTURE_ERR_WRITE;
     }
-    cap->dump_input = in->name;
+    cap->dump_input = input_name;
     return CAPTURE_OK;
 }
 
@@ -273,77 +289,187 @@ static void capture_dump(struct capture *cap, const struct pcap_pkthdr *hdr, con
         cap->dump_errno = errno != 0 ? errno : EIO;
 }
 
-/* One packet of a file to the -w copy and the callback; packet carries
- * what stays the same for the whole input. */
-static void capture_deliver(struct capture *cap, const struct pcap_pkthdr *hdr, const u_char *data,
-                            struct tv_packet *packet, capture_packet_fn on_packet,
-                            capture_pause_fn on_pause, void *ctx)
+/* A packet time as libpcap's header has it: whole seconds and a
+ * non-negative fraction. */
+static void capture_set_time(struct pcap_pkthdr *hdr, int64_t ts_us)
 {
-    packet->ts_us = (int64_t)hdr->ts.tv_sec * 1000000 + (int64_t)hdr->ts.tv_usec;
-    packet->data = data;
-    packet->caplen = hdr->caplen;
-    packet->wirelen = hdr->len;
+    int64_t sec = ts_us / 1000000;
+    int64_t usec = ts_us % 1000000;
+    if (usec < 0) {
+        usec += 1000000;
+        sec--;
+    }
+    hdr->ts.tv_sec = (time_t)sec;
+    hdr->ts.tv_usec = (suseconds_t)usec;
+}
+
+/* A new link type within the files: its filter, its counter, and whether
+ * the -w file can take it. */
+static enum capture_status capture_switch_linktype(struct capture *cap, int linktype,
+                                                   const char *input_name)
+{
+    enum capture_status status = CAPTURE_OK;
+    cap->last_filter = NULL;
+    if (cap->opt.filter != NULL) {
+        cap->last_filter = capture_filter_for(cap, linktype, input_name, &status);
+        if (cap->last_filter == NULL)
+            return status;
+    }
+    cap->last_linktype = linktype;
+    cap->last_count = capture_linktype_counter(cap, linktype);
+    return CAPTURE_OK;
+}
+
+/* One packet of a file: the filter, the -w copy and the callback. */
+static enum capture_status capture_deliver(struct capture *cap, struct capture_file *file,
+                                           const struct reader_packet *rp,
+                                           capture_packet_fn on_packet, capture_pause_fn on_pause,
+                                           void *ctx)
+{
+    if (rp->linktype != cap->last_linktype || cap->last_count == NULL) {
+        enum capture_status status = capture_switch_linktype(cap, rp->linktype, file->name);
+        if (status != CAPTURE_OK)
+            return status;
+    }
+    struct pcap_pkthdr hdr = {.caplen = rp->caplen, .len = rp->wirelen};
+    capture_set_time(&hdr, rp->ts_us);
+    if (cap->last_filter != NULL &&
+        (!cap->last_filter->is_usable ||
+         pcap_offline_filter(&cap->last_filter->prog, &hdr, rp->data) == 0))
+        return CAPTURE_OK;
+    if (cap->opt.write_path != NULL && cap->dump_errno == 0) {
+        if (cap->dumper == NULL || rp->linktype != pcap_datalink(cap->dump_pcap)) {
+            enum capture_status status =
+                capture_prepare_dump(cap, rp->linktype, file->name, rp->offset);
+            if (status != CAPTURE_OK)
+                return status;
+        }
+        capture_dump(cap, &hdr, rp->data);
+    }
+    struct tv_packet packet = {
+        .linktype = rp->linktype,
+        .ts_us = rp->ts_us,
+        .data = rp->data,
+        .caplen = rp->caplen,
+        .wirelen = rp->wirelen,
+        .epb_flags = rp->epb_flags,
+        .is_data_stable = rp->is_stable,
+    };
     cap->stats.packets++;
-    if (cap->dumper != NULL && cap->dump_errno == 0)
-        capture_dump(cap, hdr, data);
-    on_packet(packet, ctx);
+    (*cap->last_count)++;
+    on_packet(&packet, ctx);
     if (cap->stats.packets % CAPTURE_FILE_PAUSE_PACKETS == 0)
         on_pause(ctx);
+    return CAPTURE_OK;
 }
 
-/* Hands on every packet of one input until it ends, fails or the limit is
- * reached. A read error is not fatal: a capture cut short (a disk full, a
- * copy interrupted) still has useful packets before the cut. */
-static void capture_drain(struct capture *cap, const struct capture_input *in,
-                          capture_packet_fn on_packet, capture_pause_fn on_pause, void *ctx)
+/* Where a reader's message is about, as the user can find it. */
+static const char *capture_where(const struct capture_file *file)
 {
-    struct tv_packet packet = {.linktype = in->linktype};
-
-    while (!capture_limit_reached(cap) && !cap->is_stop_requested) {
-        struct pcap_pkthdr *hdr;
-        const u_char *data;
-        int rc = pcap_next_ex(in->pcap, &hdr, &data);
-        if (rc == PCAP_ERROR_BREAK)
-            return; /* end of file */
-        if (rc == 0)
-            continue; /* a live read timeout; files never return it */
-        if (rc != 1) {
-            log_warn("%s: %s; the rest of it is skipped", capture_input_label(in->name),
-                     pcap_geterr(in->pcap));
-            cap->stats.input_errors++;
-            return;
-        }
-
-        /* libpcap does not expose pcapng EPB flags through pcap_next_ex. */
-        capture_deliver(cap, hdr, data, &packet, on_packet, on_pause, ctx);
+    switch (input_compression(file->in)) {
+    case INPUT_GZIP:
+        return " of the data gzip-decompressed";
+    case INPUT_ZSTD:
+        return " of the data zstd-decompressed";
+    case INPUT_PLAIN:
+        break;
     }
+    return "";
 }
 
-/* The same for a mapped input: the filter runs here, and the packet bytes
- * stay where they are. */
-static void capture_drain_mapped(struct capture *cap, const struct capture_input *in,
-                                 capture_packet_fn on_packet, capture_pause_fn on_pause, void *ctx)
+/* Hands on every packet of one file until it ends, fails or the limit is
+ * reached. A damaged record is not fatal: a capture cut short (a disk
+ * full, a copy interrupted) still has useful packets before the cut. */
+static enum capture_status capture_drain_file(struct capture *cap, struct capture_file *file,
+                                              capture_packet_fn on_packet,
+                                              capture_pause_fn on_pause, void *ctx)
 {
-    struct tv_packet packet = {.linktype = in->linktype, .is_data_stable = true};
-
     while (!capture_limit_reached(cap) && !cap->is_stop_requested) {
-        struct savefile_record rec;
-        enum savefile_status status = savefile_next(in->map, &rec);
-        if (status == SAVEFILE_END)
-            return;
-        if (status != SAVEFILE_PACKET) {
-            log_warn("%s: %s; the rest of it is skipped", capture_input_label(in->name),
-                     savefile_error(in->map));
-            cap->stats.input_errors++;
-            return;
-        }
-        struct pcap_pkthdr hdr = {.caplen = rec.caplen, .len = rec.wirelen};
-        hdr.ts.tv_sec = (time_t)rec.ts_sec;
-        hdr.ts.tv_usec = rec.ts_usec;
-        if (in->has_filter && pcap_offline_filter(&in->filter, &hdr, rec.data) == 0)
+        struct reader_packet rp;
+        enum reader_status rs = reader_next(file->reader, &rp);
+        if (rs == READER_PACKET) {
+            enum capture_status status = capture_deliver(cap, file, &rp, on_packet, on_pause, ctx);
+            if (status != CAPTURE_OK)
+                return status;
             continue;
-        capture_deliver(cap, &hdr, rec.data, &packet, on_packet, on_pause, ctx);
+        }
+        if (rs == READER_END)
+            break;
+        const struct reader_note *note = reader_note(file->reader);
+        if (rs == READER_UNREADABLE) {
+            cap->stats.unreadable_records++;
+            if (!file->has_warned_unreadable)
+                log_warn("%s: %s%s; such packets are not analysed (counted as unreadable)",
+                         capture_input_label(file->name), note->text, capture_where(file));
+            file->has_warned_unreadable = true;
+            continue;
+        }
+        log_warn("%s: %s (at byte %llu%s); the rest of it is skipped",
+                 capture_input_label(file->name), note->text, (unsigned long long)note->offset,
+                 capture_where(file));
+        cap->stats.input_errors++;
+        break;
     }
+    return CAPTURE_OK;
+}
+
+/* Keeps a mapped input open until capture_destroy(): packets handed on by
+ * reference point into it. False if memory is short (then it is closed,
+ * and reading stops). */
+static bool capture_keep(struct capture *cap, struct input *in)
+{
+    if (cap->kept_count == cap->kept_cap) {
+        size_t n = cap->kept_cap == 0 ? 4 : cap->kept_cap * 2;
+        struct input **kept = realloc(cap->kept, n * sizeof(*kept));
+        if (kept == NULL)
+            return false;
+        cap->kept = kept;
+        cap->kept_cap = n;
+    }
+    cap->kept[cap->kept_count++] = in;
+    return true;
+}
+
+static enum capture_status capture_read_file(struct capture *cap, const char *name,
+                                             capture_packet_fn on_packet, capture_pause_fn on_pause,
+                                             void *ctx)
+{
+    char err[256] = "";
+    struct capture_file file = {.name = name};
+    file.in = input_open(name, err, sizeof(err));
+    if (file.in == NULL) {
+        log_error("%s: %s", capture_input_label(name), err);
+        return CAPTURE_ERR_OPEN;
+    }
+    file.reader = reader_open(file.in, err, sizeof(err));
+    if (file.reader == NULL) {
+        log_error("%s: %s", capture_input_label(name), err);
+        input_close(file.in);
+        return CAPTURE_ERR_OPEN;
+    }
+    struct capture_stats *st = &cap->stats;
+    st->inputs_read++;
+    st->inputs_by_format[reader_format(file.reader)]++;
+    if (input_compression(file.in) == INPUT_GZIP)
+        st->inputs_gzip++;
+    else if (input_compression(file.in) == INPUT_ZSTD)
+        st->inputs_zstd++;
+    if (cap->dump_linktype_hint < 0)
+        cap->dump_linktype_hint = reader_linktype_hint(file.reader);
+
+    uint64_t packets_before = st->packets;
+    enum capture_status status = capture_drain_file(cap, &file, on_packet, on_pause, ctx);
+    reader_close(file.reader);
+    /* Packets of a stable input were handed on by reference. */
+    if (file.in->is_stable && st->packets != packets_before) {
+        if (!capture_keep(cap, file.in)) {
+            input_close(file.in);
+            return CAPTURE_ERR_NOMEM;
+        }
+    } else {
+        input_close(file.in);
+    }
+    return status;
 }
 
 /* The state pcap_dispatch() hands to its callback. */
@@ -368,6 +494,7 @@ static void capture_on_live_packet(u_char *user, const struct pcap_pkthdr *hdr, 
         .wirelen = hdr->len,
     };
     cap->stats.packets++;
+    (*cap->last_count)++;
     if (cap->dumper != NULL && cap->dump_errno == 0)
         capture_dump(cap, hdr, data);
     d->on_packet(&packet, d->ctx);
@@ -475,6 +602,31 @@ static enum capture_status capture_activate(struct capture *cap, struct capture_
     return CAPTURE_OK;
 }
 
+/* Live: the filter compiled for the interface's link type, with its
+ * netmask (only "ip broadcast" needs one; an interface may have no IPv4
+ * address, and then libpcap reports that case itself). */
+static enum capture_status capture_apply_live_filter(const struct capture *cap,
+                                                     struct capture_input *in)
+{
+    if (cap->opt.filter == NULL)
+        return CAPTURE_OK;
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    bpf_u_int32 net = 0;
+    bpf_u_int32 netmask = PCAP_NETMASK_UNKNOWN;
+    if (pcap_lookupnet(in->name, &net, &netmask, errbuf) != 0)
+        netmask = PCAP_NETMASK_UNKNOWN;
+    if (pcap_compile(in->pcap, &in->filter, cap->opt.filter, 1, netmask) != 0) {
+        log_error("filter expression '%s': %s", cap->opt.filter, pcap_geterr(in->pcap));
+        return CAPTURE_ERR_FILTER;
+    }
+    in->has_filter = true;
+    if (pcap_setfilter(in->pcap, &in->filter) != 0) {
+        log_error("filter expression '%s': %s", cap->opt.filter, pcap_geterr(in->pcap));
+        return CAPTURE_ERR_FILTER;
+    }
+    return CAPTURE_OK;
+}
+
 enum capture_status capture_open(struct capture *cap)
 {
     if (cap->opt.interface == NULL || cap->live.pcap != NULL)
@@ -489,16 +641,17 @@ enum capture_status capture_open(struct capture *cap)
     }
     enum capture_status status = capture_activate(cap, in);
     if (status == CAPTURE_OK)
-        status = capture_apply_filter(cap, in);
+        status = capture_apply_live_filter(cap, in);
     if (status != CAPTURE_OK) {
-        capture_close_input(in);
+        capture_close_live(in);
         return status;
     }
     cap->stats.inputs_read = 1;
     cap->stats.has_kernel_drops = true;
     /* As tcpdump says it: a user (or a script) knows the capture is on. */
+    char name[CAPTURE_NAME_LEN];
     log_info("listening on %s, link-type %s, snapshot length %d bytes", in->name,
-             capture_linktype_label(in->linktype), pcap_snapshot(in->pcap));
+             capture_linktype_name(in->linktype, name, sizeof(name)), pcap_snapshot(in->pcap));
     return CAPTURE_OK;
 }
 
@@ -564,7 +717,12 @@ static enum capture_status capture_run_live(struct capture *cap, capture_packet_
         if (status != CAPTURE_OK)
             return status;
     }
-    enum capture_status status = capture_prepare_dump(cap, &cap->live);
+    cap->stats.inputs_read = 1;
+    cap->stats.has_kernel_drops = true;
+    cap->last_count = capture_linktype_counter(cap, cap->live.linktype);
+    enum capture_status status = CAPTURE_OK;
+    if (cap->opt.write_path != NULL && cap->dumper == NULL)
+        status = capture_prepare_dump(cap, cap->live.linktype, cap->live.name, 0);
     if (status == CAPTURE_OK)
         status = capture_drain_live(cap, on_packet, on_pause, ctx);
     capture_update_stats(cap);
@@ -575,31 +733,24 @@ static enum capture_status capture_run_live(struct capture *cap, capture_packet_
 enum capture_status capture_run(struct capture *cap, capture_packet_fn on_packet,
                                 capture_pause_fn on_pause, void *ctx)
 {
+    /* A run counts for itself; the filters compiled stay good. */
+    memset(&cap->stats, 0, sizeof(cap->stats));
+    cap->last_count = NULL;
     if (cap->opt.interface != NULL)
         return capture_run_live(cap, on_packet, on_pause, ctx);
 
     enum capture_status status = CAPTURE_OK;
-    for (size_t i = 0;
-         i < cap->opt.input_count && !capture_limit_reached(cap) && !cap->is_stop_requested; i++) {
-        struct capture_input in = {0};
-        status = capture_open_file(cap->opt.inputs[i], &in);
-        if (status == CAPTURE_OK)
-            status = capture_apply_filter(cap, &in);
-        if (status == CAPTURE_OK)
-            status = capture_prepare_dump(cap, &in);
-        if (status == CAPTURE_OK) {
-            cap->stats.inputs_read++;
-            capture_try_map(cap, &in);
-            if (in.map != NULL)
-                capture_drain_mapped(cap, &in, on_packet, on_pause, ctx);
-            else
-                capture_drain(cap, &in, on_packet, on_pause, ctx);
-        }
-        capture_close_input(&in);
-        if (status != CAPTURE_OK)
-            break;
-    }
+    for (size_t i = 0; i < cap->opt.input_count && status == CAPTURE_OK &&
+                       !capture_limit_reached(cap) && !cap->is_stop_requested;
+         i++)
+        status = capture_read_file(cap, cap->opt.inputs[i], on_packet, on_pause, ctx);
 
+    /* tcpdump -w writes a file even when no packet came: so does -w here,
+     * with the link type the first input declared. */
+    if (status == CAPTURE_OK && cap->opt.write_path != NULL && cap->dumper == NULL)
+        status = capture_prepare_dump(
+            cap, cap->dump_linktype_hint >= 0 ? cap->dump_linktype_hint : CAPTURE_DLT_EN10MB,
+            cap->opt.input_count > 0 ? cap->opt.inputs[0] : "-", 0);
     enum capture_status dump_status = capture_finish_dump(cap);
     return status != CAPTURE_OK ? status : dump_status;
 }

@@ -4,9 +4,13 @@
  * the BPF filter to a callback as a struct tv_packet. Optionally copies
  * those packets to a pcap file (-w).
  *
- * The only module that uses libpcap. It does not interpret packets (the
- * analyzer does) and does not decide exit statuses (main.c does): it reports
- * a status and counts, and says what went wrong on stderr through log.c.
+ * Files are read by tcpverdict's own readers (reader.h: pcap, pcapng,
+ * Network Monitor, any of them gzip- or zstd-compressed); libpcap
+ * captures live, compiles and runs the filter and writes -w, and this is
+ * the only module that uses it. It does not interpret packets (the
+ * analyzer does) and does not decide exit statuses (main.c does): it
+ * reports a status and counts, and says what went wrong on stderr through
+ * log.c.
  *
  * Packet bytes handed to the callback are valid only until it returns,
  * unless the packet says is_data_stable: then until capture_destroy().
@@ -22,13 +26,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "reader.h"
 #include "tcpverdict.h"
 
 enum capture_status {
     CAPTURE_OK = 0,
     CAPTURE_ERR_OPEN,     /* an input could not be opened */
     CAPTURE_ERR_FILTER,   /* the BPF expression does not compile for an input */
-    CAPTURE_ERR_LINKTYPE, /* -w, and inputs of different link types */
+    CAPTURE_ERR_LINKTYPE, /* -w, and packets of different link types */
     CAPTURE_ERR_WRITE,    /* the -w file could not be created or written */
     CAPTURE_ERR_NOMEM,
     CAPTURE_ERR_LIVE, /* the interface could not be opened or read */
@@ -58,13 +63,29 @@ struct capture_options {
     bool promiscuous;       /* live */
 };
 
+/* Link types whose packets are counted one by one; more are counted together. */
+#define CAPTURE_LINKTYPE_CAP 32
+
+struct capture_linktype_count {
+    int linktype; /* DLT_*, as reader.h numbers them */
+    uint64_t packets;
+};
+
 struct capture_stats {
     uint64_t packets;      /* passed the filter and handed to the callback */
     uint64_t inputs_read;  /* inputs opened */
     uint64_t input_errors; /* inputs cut short by a read error */
-    bool has_kernel_drops; /* false for files: nothing is dropped */
-    uint64_t kernel_drops; /* live: no room in the kernel's buffer (ps_drop) */
-    uint64_t if_drops;     /* live: dropped by the interface or driver (ps_ifdrop) */
+    uint64_t inputs_by_format[READER_FORMAT_COUNT];
+    uint64_t inputs_gzip; /* of those, compressed */
+    uint64_t inputs_zstd;
+    uint64_t unreadable_records; /* packet records a reader could not read */
+    /* Packets handed on, by link type, in the order the types came. */
+    struct capture_linktype_count linktypes[CAPTURE_LINKTYPE_CAP];
+    size_t linktype_count;
+    uint64_t other_linktype_packets; /* of link types beyond the table */
+    bool has_kernel_drops;           /* false for files: nothing is dropped */
+    uint64_t kernel_drops;           /* live: no room in the kernel's buffer (ps_drop) */
+    uint64_t if_drops;               /* live: dropped by the interface or driver (ps_ifdrop) */
 };
 
 typedef void (*capture_packet_fn)(const struct tv_packet *packet, void *ctx);
@@ -76,7 +97,7 @@ typedef void (*capture_pause_fn)(void *ctx);
 
 struct capture;
 
-/* Opens the -w file lazily (its link type is the first input's), so
+/* Opens the -w file lazily (its link type is the first packet's), so
  * creation itself only allocates. Keeps opt (and what it points to) for the
  * lifetime of the capture. Returns NULL if memory is short. */
 struct capture *capture_create(const struct capture_options *opt);
@@ -93,9 +114,21 @@ uint32_t capture_max_caplen(const struct capture *cap);
 /* Reads every input in order (or the interface until capture_stop() or
  * the packet limit), calling on_packet for each packet kept and on_pause
  * between bursts. A read error inside a file is a warning: that input
- * ends there, the next one is read, and input_errors counts it. Anything
- * else stops the run and is returned; packets already handed on stay
- * handed on. */
+ * ends there, the next one is read, and input_errors counts it. So is a
+ * packet record a reader cannot read (unreadable_records), once per input.
+ * Anything else stops the run and is returned; packets already handed on
+ * stay handed on.
+ *
+ * With -w, every packet written must have the first one's link type (a
+ * pcap file holds one): a packet of another type stops the run with
+ * CAPTURE_ERR_LINKTYPE. The filter is compiled once for each link type
+ * met; if it does not compile for the first one, that is
+ * CAPTURE_ERR_FILTER, for a later one a warning, and that type's packets
+ * do not match.
+ *
+ * A run may be repeated on the same capture: the inputs are read again
+ * from their start (standard input only if it is a file), the counters
+ * start again, and -w goes on writing to the file already open. */
 enum capture_status capture_run(struct capture *cap, capture_packet_fn on_packet,
                                 capture_pause_fn on_pause, void *ctx);
 
@@ -111,5 +144,10 @@ enum capture_status capture_list_interfaces(FILE *out);
 
 /* "libpcap version ...", for --version. */
 const char *capture_lib_version(void);
+
+/* A link type's short name ("EN10MB"), libpcap's where it has one. */
+const char *capture_linktype_name(int linktype, char *buf, size_t buf_len);
+/* Its description ("Ethernet"), or NULL if libpcap has none. */
+const char *capture_linktype_description(int linktype);
 
 #endif

@@ -699,6 +699,41 @@ static void cli_format_seconds(int64_t us, char *buf, size_t buf_len)
         *p = '\0';
 }
 
+/* The highest link type number looked at for -h: past every LINKTYPE_*. */
+#define CLI_LINKTYPE_SCAN_CAP 400
+
+/* -h: the link types decoded, as libpcap describes them, each once. */
+static void cli_usage_linktypes(FILE *out)
+{
+    const char *seen[CLI_LINKTYPE_SCAN_CAP] = {0};
+    size_t seen_count = 0;
+    size_t column = 0;
+    fprintf(out, "Link types decoded:");
+    column = strlen("Link types decoded:");
+    for (int linktype = 0; linktype < CLI_LINKTYPE_SCAN_CAP; linktype++) {
+        const char *name = capture_linktype_description(linktype);
+        if (name == NULL || !tv_linktype_is_decoded(linktype))
+            continue;
+        bool is_seen = false;
+        for (size_t i = 0; i < seen_count && !is_seen; i++)
+            is_seen = strcmp(seen[i], name) == 0;
+        if (is_seen)
+            continue;
+        size_t len = strlen(name) + (seen_count > 0 ? 2 : 1);
+        if (column + len > 78) {
+            fprintf(out, "%s\n ", seen_count > 0 ? "," : "");
+            column = 1;
+        } else if (seen_count > 0) {
+            fprintf(out, ",");
+            column++;
+        }
+        fprintf(out, " %s", name);
+        column += strlen(name) + 1;
+        seen[seen_count++] = name;
+    }
+    fprintf(out, ".\n");
+}
+
 void cli_usage(FILE *out)
 {
     struct tv_config cfg;
@@ -711,7 +746,8 @@ void cli_usage(FILE *out)
             "Reads TCP packets from capture files or an interface; prints one verdict per\n"
             "TCP flow.\n"
             "\n"
-            "  -r FILE             read FILE (pcap or pcapng; '-' is standard input);\n"
+            "  -r FILE             read FILE (pcap, pcapng or Network Monitor, plain or\n"
+            "                      gzip- or zstd-compressed; '-' is standard input);\n"
             "                      repeat to read several files in order as one stream\n"
             "  -i INTERFACE        capture live on INTERFACE until -c, SIGINT or SIGTERM;\n"
             "                      verdicts come as flows end\n"
@@ -778,7 +814,14 @@ void cli_usage(FILE *out)
             "  expression          a BPF filter as in tcpdump: the trailing arguments,\n"
             "                      joined by spaces\n"
             "\n"
-            "Exit status: %d no flow at or above --fail-on, %d at least one, %d error.\n",
-            cfg.verify_checksums ? "verify" : "do not verify", EXIT_OK, EXIT_FLOWS_AT_LEVEL,
-            EXIT_ERROR);
+            "Formats read: pcap (micro- and nanosecond), pcapng (every section and\n"
+            "interface), Microsoft Network Monitor 1.x and 2.x; any of them compressed\n"
+            "with gzip or zstd, recognised by content, from files and from pipes.\n",
+            cfg.verify_checksums ? "verify" : "do not verify");
+    cli_usage_linktypes(out);
+    fprintf(out,
+            "\n"
+            "Exit status: %d no flow at or above --fail-on, %d at least one, %d error\n"
+            "(also when no packet read could be analysed; see the manual page).\n",
+            EXIT_OK, EXIT_FLOWS_AT_LEVEL, EXIT_ERROR);
 }

@@ -107,6 +107,16 @@ bool tv_decode_status_is_error(enum tv_decode_status status)
     return status_info[status].is_error;
 }
 
+bool tv_decode_status_is_unreadable(enum tv_decode_status status)
+{
+    switch (status) {
+    case TV_DECODE_UNSUPPORTED_LINK:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Sums big-endian 16-bit words. Only the last chunk of a sum may have an
  * odd length: its final byte is padded with zero (RFC 1071 1). */
 /*

@@ -144,7 +144,7 @@ static void offload_anomalies(struct detect_ctx *d, struct flow *f, bool is_orig
     }
     bool coalesced = false;
     if (p->payload_len > 0 && is_supersegment(p, receiver)) {
-        coalesced = offload_classify(d->offload, p) == SEGMENT_GRO;
+        coalesced = offload_classify(d->offload, p, d->epb_flags) == SEGMENT_GRO;
         note(d, f, coalesced ? ANOMALY_GRO_COALESCED : ANOMALY_TSO_SUPERSEGMENT, is_orig);
     }
     /* A coalesced segment carries the first original segment's checksum,

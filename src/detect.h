@@ -23,7 +23,8 @@ struct detect_ctx {
     struct flow_table *flows;
     struct anomaly_pool *pool;
     struct offload *offload;
-    uint64_t pkt_no; /* the current packet's position in the input */
+    uint64_t pkt_no;    /* the current packet's position in the input */
+    uint32_t epb_flags; /* the current packet's flags in the capture file (TV_EPB_*) */
     int64_t now_us;
     int64_t start_us; /* the input's first packet */
 };

@@ -13,6 +13,10 @@
  * failed write; otherwise EXIT_FLOWS_AT_LEVEL if any flow's verdict reached
  * --fail-on, else EXIT_OK. Verdicts for what was read are still printed
  * when an input fails midway, since every flow gets exactly one verdict.
+ * Input of which no packet could be analysed (a link type or an
+ * encapsulation nothing decodes, records a reader could not read) is
+ * unreadable input: zero flows there would read as "all clear". Input
+ * only partly so gets the same line as a warning.
  */
 #include "config.h"
 
@@ -29,6 +33,7 @@
 
 #include "capture.h"
 #include "cli.h"
+#include "decompress.h"
 #include "log.h"
 #include "output_json.h"
 #include "output_text.h"
@@ -257,6 +262,73 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     return is_ok;
 }
 
+/* The link types read that nothing decodes, as "A, B"; how many. */
+static size_t main_undecoded_linktypes(const struct capture_stats *cs, char *buf, size_t buf_len)
+{
+    size_t count = 0;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < cs->linktype_count; i++) {
+        int linktype = cs->linktypes[i].linktype;
+        if (cs->linktypes[i].packets == 0 || tv_linktype_is_decoded(linktype))
+            continue;
+        char name[48];
+        int n = snprintf(buf + used, buf_len - used, "%s%s", count > 0 ? ", " : "",
+                         capture_linktype_name(linktype, name, sizeof(name)));
+        if (n < 0 || (size_t)n >= buf_len - used)
+            break;
+        used += (size_t)n;
+        count++;
+    }
+    return count;
+}
+
+/* After the summary: one line on what could not be analysed, if anything,
+ * an error when that was everything read (then true is returned), else a
+ * warning; and a note when no TCP came at all, since zero flows is then
+ * a true answer. */
+static bool main_report_unreadable(struct run *run, const struct tv_stats *st)
+{
+    const struct capture_stats *cs = capture_stats(run->cap);
+    struct summary_unreadable u = summary_unreadable_count(st, cs->unreadable_records);
+    uint64_t read = st->packets + cs->unreadable_records;
+    if (u.packets > 0) {
+        char what[768] = "";
+        size_t used = 0;
+        if (u.link_type > 0) {
+            char names[512];
+            size_t n = main_undecoded_linktypes(cs, names, sizeof(names));
+            int len = snprintf(what + used, sizeof(what) - used,
+                               "%" PRIu64 " of link type%s %s, which tcpverdict does not decode",
+                               u.link_type, n > 1 ? "s" : "", n > 0 ? names : "unknown");
+            used = len > 0 && (size_t)len < sizeof(what) - used ? used + (size_t)len : used;
+        }
+        if (u.encapsulation > 0) {
+            int len = snprintf(what + used, sizeof(what) - used,
+                               "%s%" PRIu64 " in an encapsulation it does not decode (decode "
+                               "errors in the summary)",
+                               used > 0 ? "; " : "", u.encapsulation);
+            used = len > 0 && (size_t)len < sizeof(what) - used ? used + (size_t)len : used;
+        }
+        if (u.block > 0)
+            snprintf(what + used, sizeof(what) - used,
+                     "%s%" PRIu64 " in packet records the reader could not read (warnings above)",
+                     used > 0 ? "; " : "", u.block);
+        if (u.packets == read) {
+            log_error("none of the %" PRIu64 " packets read could be analysed: %s", read, what);
+            return true;
+        }
+        log_warn("%" PRIu64 " of the %" PRIu64 " packets read could not be analysed: %s", u.packets,
+                 read, what);
+    }
+    if (st->tcp_packets == 0 && read == 0)
+        log_info("no packets%s: no flows to report",
+                 run->opt->filter != NULL ? " matched the filter expression" : " in the input");
+    else if (st->tcp_packets == 0)
+        log_info("no TCP in the %" PRIu64 " packets read: no flows to report", read);
+    return false;
+}
+
 /* Creates the pipeline once the capture is open (its snap length sizes
  * the ring slots). */
 static bool main_start_pipeline(struct run *run)
@@ -330,15 +402,19 @@ static int main_run(const struct cli_options *opt)
         } else {
             pipeline_totals(run.pipeline, &st, anomaly_flows);
             bool is_output_whole = true;
+            bool is_unreadable = false;
             /* An input that failed before anything was read leaves nothing
              * to report; otherwise what was read gets its verdicts. */
-            if (cap_status == CAPTURE_OK || capture_stats(run.cap)->packets != 0)
+            if (cap_status == CAPTURE_OK || capture_stats(run.cap)->packets != 0) {
                 is_output_whole = main_summary(&run, &st, anomaly_flows);
+                /* After a failure the input was not all read: no verdict on it. */
+                is_unreadable = cap_status == CAPTURE_OK && main_report_unreadable(&run, &st);
+            }
             if (cap_status == CAPTURE_ERR_NOMEM)
                 log_error("out of memory");
             if (!is_output_whole)
                 log_error("out of memory: some output is missing");
-            if (cap_status == CAPTURE_OK && is_output_whole)
+            if (cap_status == CAPTURE_OK && is_output_whole && !is_unreadable)
                 status = main_any_flow_at(&st, opt->fail_on) ? EXIT_FLOWS_AT_LEVEL : EXIT_OK;
             free(anomaly_flows);
         }
@@ -381,8 +457,8 @@ int main(int argc, char **argv)
             status = EXIT_OK;
             break;
         case CLI_VERSION:
-            printf("tcpverdict %s\n%s\njson-c %s\n", PACKAGE_VERSION, capture_lib_version(),
-                   output_json_lib_version());
+            printf("tcpverdict %s\n%s\njson-c %s\n%s\n%s\n", PACKAGE_VERSION, capture_lib_version(),
+                   output_json_lib_version(), decompress_zlib_version(), decompress_zstd_version());
             status = EXIT_OK;
             break;
         case CLI_LIST_INTERFACES:

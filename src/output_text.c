@@ -291,6 +291,47 @@ static void text_append_decode(struct output_text *text, const struct tv_stats *
     text_end_list(text, is_first);
 }
 
+/* The formats and link types read, and what could not be analysed. */
+static void text_append_input(struct output_text *text, const struct tv_stats *st,
+                              const struct capture_stats *capture)
+{
+    bool is_first = true;
+    text_appendf(text, "  formats          ");
+    for (int f = 0; f < READER_FORMAT_COUNT; f++)
+        text_append_count(text, &is_first, reader_format_name((enum reader_format)f),
+                          capture->inputs_by_format[f]);
+    if (capture->inputs_gzip > 0 || capture->inputs_zstd > 0)
+        text_appendf(text, " (compressed: %" PRIu64 " gzip, %" PRIu64 " zstd)",
+                     capture->inputs_gzip, capture->inputs_zstd);
+    text_appendf(text, "%s\n", is_first ? (capture->has_kernel_drops ? "live" : "none") : "");
+
+    is_first = true;
+    text_appendf(text, "  link types       ");
+    for (size_t i = 0; i < capture->linktype_count; i++) {
+        int linktype = capture->linktypes[i].linktype;
+        char name[48];
+        if (capture->linktypes[i].packets == 0)
+            continue; /* met, but no packet of it passed the filter */
+        text_appendf(text, "%s%s %" PRIu64 "%s", is_first ? "" : ", ",
+                     capture_linktype_name(linktype, name, sizeof(name)),
+                     capture->linktypes[i].packets,
+                     tv_linktype_is_decoded(linktype) ? "" : " (not decoded)");
+        is_first = false;
+    }
+    text_append_count(text, &is_first, "other", capture->other_linktype_packets);
+    text_end_list(text, is_first);
+
+    struct summary_unreadable u = summary_unreadable_count(st, capture->unreadable_records);
+    if (u.packets == 0)
+        text_appendf(text, "  unreadable       none\n");
+    else
+        text_appendf(text,
+                     "  unreadable       %" PRIu64 " packets: %" PRIu64
+                     " of a link type not decoded, %" PRIu64 " in an encapsulation not decoded, "
+                     "%" PRIu64 " in records not readable\n",
+                     u.packets, u.link_type, u.encapsulation, u.block);
+}
+
 enum output_text_status output_text_summary(struct output_text *text, const struct tv_stats *st,
                                             const uint64_t *anomaly_flows,
                                             const struct capture_stats *capture,
@@ -308,6 +349,7 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
     text_appendf(text,
                  "  inputs           %" PRIu64 " read, %" PRIu64 " cut short by read errors\n",
                  capture->inputs_read, capture->input_errors);
+    text_append_input(text, st, capture);
     text_appendf(text, "  packets          %" PRIu64 " (%" PRIu64 " TCP)\n", st->packets,
                  st->tcp_packets);
 
@@ -350,6 +392,11 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
             addr[0] = '?', addr[1] = '\0';
         if (h->stated)
             text_appendf(text, "  capture host     %s (stated)\n", addr);
+        else if (h->direction_pkts > 0)
+            text_appendf(text,
+                         "  capture host     %s (inferred: the capture file marks %" PRIu64
+                         " packets as sent by it)\n",
+                         addr, h->direction_pkts);
         else
             text_appendf(text,
                          "  capture host     %s (inferred: %" PRIu64

@@ -221,6 +221,7 @@ static bool worker_take(struct worker *w, const struct ring_slot *slot, int64_t 
         .caplen = slot->caplen,
         .wirelen = slot->wirelen,
         .number = slot->number,
+        .epb_flags = slot->epb_flags,
         .has_frame_sum = slot->has_frame_sum,
         .frame_sum = slot->frame_sum,
     };
@@ -472,6 +473,7 @@ static inline void pipeline_put(struct pipeline *pl, struct worker *w,
     slot->caplen = caplen;
     slot->wirelen = packet->wirelen;
     slot->linktype = packet->linktype;
+    slot->epb_flags = packet->epb_flags;
     if (packet->is_data_stable) {
         /* No copy: the bytes stay where they are until the run ends. With
          * the copy saved, this thread has time to sum them, which spares
@@ -557,6 +559,7 @@ void pipeline_finish(struct pipeline *pl)
         slot->caplen = 0;
         slot->wirelen = 0;
         slot->linktype = 0;
+        slot->epb_flags = 0;
         w->filled++;
         pipeline_commit(w);
     }
@@ -647,7 +650,11 @@ bool pipeline_findings(const struct pipeline *pl, struct summary_findings *out)
         if (out->has_capture_host && out->capture_host.family == host.family &&
             memcmp(out->capture_host.addr, host.addr, sizeof(host.addr)) == 0) {
             out->capture_host.evidence_pkts += host.evidence_pkts;
-        } else if (!out->has_capture_host || host.evidence_pkts > out->capture_host.evidence_pkts) {
+            out->capture_host.direction_pkts += host.direction_pkts;
+        } else if (!out->has_capture_host ||
+                   host.direction_pkts > out->capture_host.direction_pkts ||
+                   (host.direction_pkts == out->capture_host.direction_pkts &&
+                    host.evidence_pkts > out->capture_host.evidence_pkts)) {
             out->capture_host = host;
             out->has_capture_host = true;
         }

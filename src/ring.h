@@ -35,6 +35,7 @@ struct ring_slot {
     uint32_t wirelen;
     int32_t linktype;
     uint32_t frame_sum; /* with has_frame_sum: the packet's RFC 1071 sum */
+    uint32_t epb_flags; /* the capture file's packet flags (TV_EPB_*) */
     uint8_t kind;       /* enum ring_slot_kind */
     uint8_t has_frame_sum;
     uint8_t data[];

@@ -20,4 +20,30 @@ struct summary_findings {
     uint64_t (*service_flows)[TV_LEVEL_COUNT]; /* owned by the filler */
 };
 
+/* Packets that could not be analysed at all, by cause. */
+struct summary_unreadable {
+    uint64_t packets;       /* all of them */
+    uint64_t link_type;     /* of a link type nothing decodes */
+    uint64_t encapsulation; /* inside one nothing decodes */
+    uint64_t block;         /* records a reader could not read (unreadable_records) */
+};
+
+/* From the analyzers' counts and the readers' (records never handed on). */
+static inline struct summary_unreadable summary_unreadable_count(const struct tv_stats *st,
+                                                                 uint64_t unreadable_records)
+{
+    struct summary_unreadable u = {.block = unreadable_records};
+    for (int s = 0; s < TV_DECODE_STATUS_COUNT; s++) {
+        enum tv_decode_status status = (enum tv_decode_status)s;
+        if (!tv_decode_status_is_unreadable(status))
+            continue;
+        if (status == TV_DECODE_UNSUPPORTED_LINK)
+            u.link_type += st->decode[s];
+        else
+            u.encapsulation += st->decode[s];
+    }
+    u.packets = u.link_type + u.encapsulation + u.block;
+    return u;
+}
+
 #endif

@@ -17,6 +17,13 @@ int fuzz_decode_input(const uint8_t *data, size_t size);
  * be16 length, be16 gap in units of 10 ms, and that many frame bytes. */
 int fuzz_analyzer_input(const uint8_t *data, size_t size);
 
+/* A whole pcapng file through the pcapng reader, whole and in pieces. */
+int fuzz_pcapng_input(const uint8_t *data, size_t size);
+
+/* A whole capture file, any format, plain or compressed, through the
+ * input, the readers and the analyzer. */
+int fuzz_file_input(const uint8_t *data, size_t size);
+
 /* Link type for a selector: every decoded type, plus one that is not. */
 static inline int fuzz_linktype(uint8_t selector)
 {

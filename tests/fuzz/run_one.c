@@ -1,7 +1,7 @@
 /*
  * Replays fuzz inputs without libFuzzer: every file named on the command
- * line, and every regular file in each directory named, goes through both
- * entry points. Used by `make check` (run_corpus.sh), so the corpus guards
+ * line, and every regular file in each directory named, goes through
+ * every entry point. Used by `make check` (run_corpus.sh), so the corpus guards
  * against regressions on machines without clang. Exits non-zero only if
  * an input cannot be read; a crash is the failure it exists to catch.
  */
@@ -46,6 +46,8 @@ static int replay_file(const char *path, unsigned *count)
     }
     fuzz_decode_input(buf, len);
     fuzz_analyzer_input(buf, len);
+    fuzz_pcapng_input(buf, len);
+    fuzz_file_input(buf, len);
     free(buf);
     (*count)++;
     return 0;
@@ -93,6 +95,6 @@ int main(int argc, char **argv)
     int failed = 0;
     for (int i = 1; i < argc; i++)
         failed |= replay_path(argv[i], &count);
-    printf("run_one: %u inputs replayed through decode and analyzer\n", count);
+    printf("run_one: %u inputs replayed through decode, analyzer, pcapng reader and file\n", count);
     return failed ? 1 : 0;
 }

@@ -45,6 +45,7 @@ static int seen_count;
 static struct tv_analyzer *an;
 static struct conversation conv;
 static int64_t now_us;
+static uint32_t next_epb_flags; /* the capture file's flags for the next packet only */
 
 static void on_verdict(const struct tv_verdict *v, void *ctx)
 {
@@ -105,9 +106,11 @@ static void feed_packet(void)
                           .ts_us = now_us,
                           .data = conv.frame,
                           .caplen = (uint32_t)conv.frame_len,
-                          .wirelen = (uint32_t)conv.frame_len};
+                          .wirelen = (uint32_t)conv.frame_len,
+                          .epb_flags = next_epb_flags};
     tv_analyzer_packet(an, &p);
     now_us += 1000;
+    next_epb_flags = 0;
 }
 
 static void feed(int from, uint8_t flags, uint32_t len)
@@ -887,6 +890,106 @@ START_TEST(test_tso_length_zero_is_a_supersegment)
 }
 END_TEST
 
+START_TEST(test_bad_checksum_the_file_says_was_not_ready_is_offload_never_damage)
+{
+    start(100, 8530);
+    handshake();
+    feed(CLIENT, PSH | ACK, 100);
+    conv.extra.bad_checksum = true; /* junk, not the partial sum */
+    next_epb_flags = TV_EPB_OUTBOUND | TV_EPB_CSUM_NOT_READY;
+    feed(CLIENT, PSH | ACK, 100);
+    feed(CLIENT, PSH | ACK, 100);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "checksum_offload:orig:1 ");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_NOTICE);
+}
+END_TEST
+
+START_TEST(test_bad_checksum_the_nic_found_valid_is_no_anomaly)
+{
+    start(100, 8530);
+    handshake();
+    conv.extra.bad_checksum = true;
+    next_epb_flags = TV_EPB_INBOUND | TV_EPB_CSUM_VALID;
+    feed(CLIENT, PSH | ACK, 100);
+    feed(CLIENT, PSH | ACK, 100);
+    ck_assert_uint_eq(tv_analyzer_stats(an)->tcp_checksum_bad, 0);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "");
+    ck_assert_int_eq(seen[0].level, TV_LEVEL_OK);
+}
+END_TEST
+
+START_TEST(test_packets_marked_outbound_name_their_sender_the_capture_host)
+{
+    start(100, 8530);
+    struct tv_capture_host host;
+    handshake();
+    ck_assert(!tv_analyzer_capture_host(an, &host)); /* nothing says where, yet */
+    for (int i = 0; i < 3; i++) {
+        next_epb_flags = TV_EPB_OUTBOUND;
+        feed(SERVER, PSH | ACK, 100);
+        next_epb_flags = TV_EPB_INBOUND;
+        feed(CLIENT, ACK, 0);
+    }
+    ck_assert(tv_analyzer_capture_host(an, &host));
+    ck_assert_uint_eq(host.family, 4);
+    ck_assert_mem_eq(host.addr, ((const uint8_t[4]){10, 0, 0, 9}), 4);
+    ck_assert_uint_eq(host.direction_pkts, 3);
+    ck_assert_uint_eq(host.evidence_pkts, 0);
+    ck_assert(!host.stated);
+    finish();
+}
+END_TEST
+
+START_TEST(test_supersegment_direction_comes_from_the_file_first)
+{
+    /* Said to be captured on the sender, but the file marks the segment
+     * as received: coalesced on receipt, whatever the user thought. */
+    struct tv_config cfg;
+    tv_config_default(&cfg);
+    cfg.max_flows = 100;
+    cfg.have_capture_host = true;
+    cfg.capture_host = (struct tv_role){.family = 4, .addr = {10, 0, 0, 9}};
+    start_with(&cfg, 8530);
+    handshake_with_options();
+    feed(SERVER, PSH | ACK, 20000);
+    next_epb_flags = TV_EPB_INBOUND;
+    feed(SERVER, PSH | ACK, 20000);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "tso_supersegment:resp:1 gro_coalesced:resp:1 ");
+    /* The same sent (outbound): built by the sender's segmentation
+     * offload, where a partial sum is not needed to tell. */
+    start(100, 8530);
+    handshake_with_options();
+    next_epb_flags = TV_EPB_OUTBOUND;
+    feed(SERVER, PSH | ACK, 20000);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "tso_supersegment:resp:1 ");
+    /* No direction, but marked as segmentation offloaded. */
+    start(100, 8530);
+    handshake_with_options();
+    next_epb_flags = TV_EPB_TSO;
+    feed(SERVER, PSH | ACK, 20000);
+    finish();
+    ck_assert_str_eq(seen[0].anomalies, "tso_supersegment:resp:1 ");
+}
+END_TEST
+
+START_TEST(test_link_types_decoded_and_statuses_unreadable)
+{
+    static const int decoded[] = {0, 1, 12, 14, 101, 108, 113, 228, 229, 276};
+    for (size_t i = 0; i < sizeof(decoded) / sizeof(decoded[0]); i++)
+        ck_assert_msg(tv_linktype_is_decoded(decoded[i]), "link type %d", decoded[i]);
+    ck_assert(!tv_linktype_is_decoded(147)); /* DLT_USER0: nobody's */
+    ck_assert(!tv_linktype_is_decoded(-65537));
+    ck_assert(tv_decode_status_is_unreadable(TV_DECODE_UNSUPPORTED_LINK));
+    ck_assert(!tv_decode_status_is_unreadable(TV_DECODE_OK));
+    ck_assert(!tv_decode_status_is_unreadable(TV_DECODE_NOT_TCP));
+    ck_assert(!tv_decode_status_is_unreadable(TV_DECODE_TRUNCATED));
+}
+END_TEST
+
 START_TEST(test_segments_overtaken_in_flight_are_reordering)
 {
     start(100, 8530);
@@ -1004,6 +1107,11 @@ int main(void)
     tcase_add_test(tc, test_segment_above_mss_from_the_capture_host_is_tso);
     tcase_add_test(tc, test_segment_above_mss_received_by_the_capture_host_is_gro);
     tcase_add_test(tc, test_tso_length_zero_is_a_supersegment);
+    tcase_add_test(tc, test_bad_checksum_the_file_says_was_not_ready_is_offload_never_damage);
+    tcase_add_test(tc, test_bad_checksum_the_nic_found_valid_is_no_anomaly);
+    tcase_add_test(tc, test_packets_marked_outbound_name_their_sender_the_capture_host);
+    tcase_add_test(tc, test_supersegment_direction_comes_from_the_file_first);
+    tcase_add_test(tc, test_link_types_decoded_and_statuses_unreadable);
     tcase_add_test(tc, test_segments_overtaken_in_flight_are_reordering);
     tcase_add_test(tc, test_ack_for_data_never_captured_is_ack_unseen);
     tcase_add_test(tc, test_packet_cut_by_the_snap_length_is_truncated);

@@ -1,10 +1,11 @@
 /*
- * The in-place pcap reader against libpcap: for every capture in
- * capture-samples/ (and the shared corpus when it is there) and for
- * damaged files made here from one of them, both readers must hand out the
- * same records (times, lengths, bytes) and stop the same way, with the
- * same message. libpcap is the reference; savefile.c must never know more
- * or less than it.
+ * The pcap reader against libpcap: for every capture in capture-samples/
+ * (and the shared corpus when it is there) and for damaged files made here
+ * from one of them, both readers must hand out the same records (times,
+ * lengths, bytes) and stop the same way, with the same message; and
+ * reader_pcap.c must read alike from a mapping and through a buffer fed a
+ * few bytes at a time, as from a pipe. libpcap is the reference;
+ * reader_pcap.c must never know more or less than it.
  */
 #include <check.h>
 #include <dirent.h>
@@ -17,7 +18,8 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "savefile.h"
+#include "input.h"
+#include "reader_pcap.h"
 
 /* What one reader made of a file, record by record, folded into a digest
  * so that files of any size compare in constant memory. */
@@ -46,10 +48,24 @@ static uint64_t mix_record(uint64_t h, int64_t sec, int64_t usec, uint32_t caple
     return mix(h, data, caplen);
 }
 
-/* Returns false if libpcap cannot open the file at all (then savefile.c is
- * never asked to). */
+/* Seconds and microseconds as libpcap hands them out, from our time. */
+static void split_ts(int64_t ts_us, int64_t *sec, int64_t *usec)
+{
+    *sec = ts_us / 1000000;
+    *usec = ts_us % 1000000;
+}
+
+/* libpcap leaves fractions as the file has them (a damaged file may hold
+ * any); ours are folded into the time, so compare times as libpcap's
+ * fold into ours. */
+static int64_t libpcap_ts_us(int64_t sec, int64_t usec)
+{
+    return sec * 1000000 + usec;
+}
+
+/* Returns false if libpcap cannot open the file at all. */
 static bool read_with_libpcap(const char *path, struct outcome *out, uint32_t *snapshot,
-                              bool *is_mappable)
+                              bool *is_pcap)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
     memset(out, 0, sizeof(*out));
@@ -58,14 +74,17 @@ static bool read_with_libpcap(const char *path, struct outcome *out, uint32_t *s
     if (p == NULL)
         return false;
     *snapshot = (uint32_t)pcap_snapshot(p);
-    *is_mappable = pcap_major_version(p) == 2 && pcap_minor_version(p) == 4;
+    /* pcapng files have their own reader and test. */
+    *is_pcap = pcap_major_version(p) == 2 || pcap_major_version(p) == 543;
     struct pcap_pkthdr *hdr;
     const u_char *data;
     int rc;
     while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
         out->records++;
-        out->digest = mix_record(out->digest, (int64_t)hdr->ts.tv_sec, (int64_t)hdr->ts.tv_usec,
-                                 hdr->caplen, hdr->len, data);
+        int64_t sec = 0;
+        int64_t usec = 0;
+        split_ts(libpcap_ts_us((int64_t)hdr->ts.tv_sec, (int64_t)hdr->ts.tv_usec), &sec, &usec);
+        out->digest = mix_record(out->digest, sec, usec, hdr->caplen, hdr->len, data);
     }
     if (rc != PCAP_ERROR_BREAK) {
         out->is_error = true;
@@ -75,44 +94,105 @@ static bool read_with_libpcap(const char *path, struct outcome *out, uint32_t *s
     return true;
 }
 
-/* Returns false if savefile.c declines the file. */
-static bool read_with_savefile(const char *path, uint32_t snapshot, struct outcome *out)
+/* Reads an input with reader_pcap.c. Returns false if it declines. */
+static bool read_input(struct input *in, uint32_t *snapshot, struct outcome *out)
 {
     memset(out, 0, sizeof(*out));
     out->digest = 0xcbf29ce484222325ULL;
-    struct savefile *sf = savefile_open(path, snapshot);
-    if (sf == NULL)
+    struct reader_note note = {0};
+    struct reader_pcap *r = reader_pcap_open(in, &note);
+    if (r == NULL)
         return false;
-    struct savefile_record rec;
-    enum savefile_status status;
-    while ((status = savefile_next(sf, &rec)) == SAVEFILE_PACKET) {
+    *snapshot = reader_pcap_snapshot(r);
+    struct reader_packet pkt;
+    enum reader_status status;
+    while ((status = reader_pcap_next(r, &pkt, &note)) == READER_PACKET) {
         out->records++;
-        out->digest =
-            mix_record(out->digest, rec.ts_sec, rec.ts_usec, rec.caplen, rec.wirelen, rec.data);
+        int64_t sec = 0;
+        int64_t usec = 0;
+        split_ts(pkt.ts_us, &sec, &usec);
+        out->digest = mix_record(out->digest, sec, usec, pkt.caplen, pkt.wirelen, pkt.data);
     }
-    if (status == SAVEFILE_ERROR) {
+    ck_assert_int_ne(status, READER_UNREADABLE);
+    if (status == READER_ERROR) {
         out->is_error = true;
-        snprintf(out->error, sizeof(out->error), "%s", savefile_error(sf));
+        snprintf(out->error, sizeof(out->error), "%s", note.text);
     }
-    savefile_close(sf);
+    reader_pcap_close(r);
     return true;
 }
 
-/* Both readers on one file; returns true if savefile.c read it. */
+static uint8_t *load_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s", path);
+    size_t cap = 1 << 16;
+    uint8_t *buf = malloc(cap);
+    *len = 0;
+    for (;;) {
+        ck_assert_ptr_nonnull(buf);
+        *len += fread(buf + *len, 1, cap - *len, f);
+        if (*len < cap)
+            break;
+        cap *= 2;
+        buf = realloc(buf, cap);
+    }
+    fclose(f);
+    return buf;
+}
+
+/* Returns false if reader_pcap.c declines the file; reads it mapped, then
+ * as a pipe gives it, and checks both agree. */
+static bool read_with_reader(const char *path, uint32_t *snapshot, struct outcome *out)
+{
+    char err[256];
+    struct input *in = input_open(path, err, sizeof(err));
+    ck_assert_msg(in != NULL, "%s: %s", path, err);
+    bool is_read = read_input(in, snapshot, out);
+    input_close(in);
+
+    size_t len = 0;
+    uint8_t *data = load_file(path, &len);
+    /* An odd chunk size, so that records straddle every refill. */
+    in = input_open_memory(data, len, 7);
+    ck_assert_ptr_nonnull(in);
+    struct outcome piped;
+    uint32_t piped_snapshot = 0;
+    ck_assert(read_input(in, &piped_snapshot, &piped) == is_read);
+    input_close(in);
+    free(data);
+    if (is_read) {
+        ck_assert_msg(piped.records == out->records && piped.digest == out->digest &&
+                          strcmp(piped.error, out->error) == 0,
+                      "%s: read through a buffer, %llu records ending '%s'; mapped, %llu "
+                      "ending '%s'",
+                      path, (unsigned long long)piped.records, piped.error,
+                      (unsigned long long)out->records, out->error);
+    }
+    return is_read;
+}
+
+/* Both readers on one file; returns true if reader_pcap.c read it. */
 static bool compare_file(const char *path)
 {
     struct outcome ref;
     struct outcome got;
     uint32_t snapshot = 0;
-    bool is_mappable = false;
-    if (!read_with_libpcap(path, &ref, &snapshot, &is_mappable))
-        return false;
-    if (!read_with_savefile(path, snapshot, &got)) {
-        /* Declining is allowed only for what it is documented to decline. */
-        ck_assert_msg(!is_mappable || ref.records == 0, "%s: pcap 2.4 declined", path);
+    uint32_t got_snapshot = 0;
+    bool is_pcap = false;
+    if (!read_with_libpcap(path, &ref, &snapshot, &is_pcap)) {
+        /* What libpcap refuses, ours refuses too. */
+        ck_assert_msg(!read_with_reader(path, &got_snapshot, &got), "%s: read what libpcap cannot",
+                      path);
         return false;
     }
-    ck_assert_msg(is_mappable, "%s: read a file that is not pcap 2.4", path);
+    if (!read_with_reader(path, &got_snapshot, &got)) {
+        ck_assert_msg(!is_pcap, "%s: a pcap file declined", path);
+        return false;
+    }
+    ck_assert_msg(is_pcap, "%s: read a file that is not pcap", path);
+    ck_assert_msg(got_snapshot == snapshot, "%s: snapshot length %u, libpcap %u", path,
+                  got_snapshot, snapshot);
     ck_assert_msg(got.records == ref.records, "%s: %llu records, libpcap %llu", path,
                   (unsigned long long)got.records, (unsigned long long)ref.records);
     ck_assert_msg(got.digest == ref.digest, "%s: records differ from libpcap's", path);
@@ -229,7 +309,7 @@ START_TEST(test_damaged_files_read_alike)
     size_t nrec = record_offsets(orig, len, big_endian, off, 8);
     ck_assert_uint_ge(nrec, 4);
 
-    char path[] = "/tmp/check_savefile_XXXXXX";
+    char path[] = "/tmp/check_reader_pcap_XXXXXX";
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
     close(fd);
@@ -281,11 +361,24 @@ START_TEST(test_damaged_files_read_alike)
         write_file(path, buf, len);
         ck_assert(compare_file(path));
     }
-    /* Other versions are left to libpcap (their records may differ). */
-    memcpy(buf, orig, len);
-    buf[big_endian ? 7 : 6] = 3;
-    write_file(path, buf, len);
-    ck_assert(!compare_file(path));
+    /* Older versions, read as libpcap reads them (2.2 and DG/UX 543.0 with
+     * caplen and len swapped, 2.3 with them swapped only where caplen >
+     * len); and versions neither reads. */
+    static const struct {
+        uint16_t major, minor;
+        bool is_read;
+    } versions[] = {{2, 3, true},  {2, 2, true},  {2, 0, true},  {543, 0, true},
+                    {1, 0, false}, {2, 5, false}, {3, 0, false}, {543, 1, false}};
+    for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+        memcpy(buf, orig, len);
+        buf[big_endian ? 4 : 5] = (uint8_t)(versions[i].major >> 8);
+        buf[big_endian ? 5 : 4] = (uint8_t)versions[i].major;
+        buf[big_endian ? 6 : 7] = (uint8_t)(versions[i].minor >> 8);
+        buf[big_endian ? 7 : 6] = (uint8_t)versions[i].minor;
+        write_file(path, buf, len);
+        ck_assert_msg(compare_file(path) == versions[i].is_read, "version %u.%u", versions[i].major,
+                      versions[i].minor);
+    }
     unlink(path);
 }
 END_TEST
@@ -315,7 +408,7 @@ START_TEST(test_other_byte_order_reads_alike)
             put32(buf + pos + i, get32(buf + pos + i, big_endian), !big_endian);
         pos += 16 + caplen;
     }
-    char path[] = "/tmp/check_savefile_XXXXXX";
+    char path[] = "/tmp/check_reader_pcap_XXXXXX";
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
     close(fd);
@@ -332,60 +425,75 @@ START_TEST(test_file_descriptor_read_from_an_offset)
     static uint8_t buf[(1 << 20) + 100];
     memset(buf, 0x5a, 100);
     size_t len = load_sample(buf + 100, sizeof(buf) - 100);
-    char path[] = "/tmp/check_savefile_XXXXXX";
+    char path[] = "/tmp/check_reader_pcap_XXXXXX";
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
     close(fd);
     write_file(path, buf + 100, len);
     struct outcome ref;
     uint32_t snapshot = 0;
-    bool is_mappable = false;
-    ck_assert(read_with_libpcap(path, &ref, &snapshot, &is_mappable));
+    bool is_pcap = false;
+    ck_assert(read_with_libpcap(path, &ref, &snapshot, &is_pcap));
 
     write_file(path, buf, len + 100);
     fd = open(path, O_RDONLY);
     ck_assert_int_ge(fd, 0);
-    ck_assert_ptr_null(savefile_open_fd(fd, 99, snapshot)); /* no header there */
-    struct savefile *sf = savefile_open_fd(fd, 100, snapshot);
-    close(fd); /* the mapping outlives the descriptor */
-    ck_assert_ptr_nonnull(sf);
-    struct outcome got = {.digest = 0xcbf29ce484222325ULL};
-    struct savefile_record rec;
-    while (savefile_next(sf, &rec) == SAVEFILE_PACKET) {
-        got.records++;
-        got.digest =
-            mix_record(got.digest, rec.ts_sec, rec.ts_usec, rec.caplen, rec.wirelen, rec.data);
-    }
-    savefile_close(sf);
+    int saved_stdin = dup(STDIN_FILENO);
+    ck_assert_int_ge(saved_stdin, 0);
+    ck_assert_int_ge(dup2(fd, STDIN_FILENO), 0);
+    close(fd);
+    ck_assert_int_eq(lseek(STDIN_FILENO, 100, SEEK_SET), 100);
+    char err[256];
+    struct input *in = input_open("-", err, sizeof(err));
+    ck_assert_ptr_nonnull(in);
+    ck_assert(in->is_stable); /* mapped, from where standard input stood */
+    struct outcome got;
+    uint32_t got_snapshot = 0;
+    ck_assert(read_input(in, &got_snapshot, &got));
+    input_close(in);
+    ck_assert_int_ge(dup2(saved_stdin, STDIN_FILENO), 0);
+    close(saved_stdin);
     ck_assert_uint_eq(got.records, ref.records);
     ck_assert(got.digest == ref.digest);
+    ck_assert_uint_eq(got_snapshot, snapshot);
     unlink(path);
 }
 END_TEST
 
-START_TEST(test_not_a_regular_file_is_declined)
+START_TEST(test_what_cannot_be_read_is_an_error_at_open)
 {
-    ck_assert_ptr_null(savefile_open("/dev/null", 65535));
-    ck_assert_ptr_null(savefile_open("/nonexistent/file.pcap", 65535));
-    ck_assert_ptr_null(savefile_open("/tmp", 65535));
+    char err[256] = "";
+    ck_assert_ptr_null(input_open("/nonexistent/file.pcap", err, sizeof(err)));
+    ck_assert_str_eq(err, "No such file or directory");
+    ck_assert_ptr_null(input_open("/tmp", err, sizeof(err)));
+    ck_assert_str_eq(err, "Is a directory");
+    /* A character device is read, not mapped: empty. */
+    struct input *in = input_open("/dev/null", err, sizeof(err));
+    ck_assert_ptr_nonnull(in);
+    ck_assert(!in->is_stable);
+    struct reader_note note = {0};
+    ck_assert_ptr_null(reader_pcap_open(in, &note));
+    ck_assert_str_eq(note.text,
+                     "truncated dump file; tried to read 24 file header bytes, only got 0");
+    input_close(in);
 }
 END_TEST
 
-static Suite *savefile_suite(void)
+static Suite *reader_pcap_suite(void)
 {
-    Suite *s = suite_create("savefile");
+    Suite *s = suite_create("reader_pcap");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_real_captures_read_alike);
     tcase_add_test(tc, test_damaged_files_read_alike);
     tcase_add_test(tc, test_other_byte_order_reads_alike);
     tcase_add_test(tc, test_file_descriptor_read_from_an_offset);
-    tcase_add_test(tc, test_not_a_regular_file_is_declined);
+    tcase_add_test(tc, test_what_cannot_be_read_is_an_error_at_open);
     suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void)
 {
-    return check_main_run(savefile_suite());
+    return check_main_run(reader_pcap_suite());
 }
