@@ -1,7 +1,9 @@
 /*
- * Packet decoding below TCP: link layers, VLAN tags, IPv4, IPv6 extension
- * headers, VXLAN/Geneve tunnels, and the IP and TCP checksums. decode_tcp.c
- * reads the TCP header itself; flows are someone else's business.
+ * Packet decoding below TCP: IPv4, IPv6 extension headers, and the IP and
+ * TCP checksums, with the public entry points. The link layers are in
+ * decode_link.c, the Ethernet family in decode_ether.c, UDP tunnels in
+ * decode_udp.c; decode_tcp.c reads the TCP header itself; flows are
+ * someone else's business.
  *
  * Two lengths travel together through every layer: the bytes captured
  * (a cursor) and the bytes the headers claim (`claimed_len`). Lengths come
@@ -11,70 +13,12 @@
  * malformed. Every loop over headers is bounded. Invariant of struct
  * layer: cursor_remaining(&l->c) <= l->claimed_len.
  */
-#include "decode.h"
+#include "decode_int.h"
 
 #include <stddef.h>
 #include <string.h>
 
 #include "banned.h"
-
-enum {
-    ETHERTYPE_IPV4 = 0x0800,
-    ETHERTYPE_IPV6 = 0x86dd,
-    ETHERTYPE_VLAN = 0x8100,     /* IEEE 802.1Q */
-    ETHERTYPE_QINQ = 0x88a8,     /* IEEE 802.1ad */
-    ETHERTYPE_QINQ_OLD = 0x9100, /* pre-standard QinQ */
-    ETHERTYPE_TEB = 0x6558,      /* transparent Ethernet bridging (Geneve) */
-    ETH_HEADER_LEN = 14,
-    SLL_HEADER_LEN = 16,
-    SLL2_HEADER_LEN = 20,
-    VLAN_TAGS_CAP = 8,
-    TUNNELS_CAP = 4,
-    EXT_HEADERS_CAP = 16,
-    IPV4_HEADER_MIN_LEN = 20,
-    IPV6_HEADER_LEN = 40,
-    UDP_HEADER_LEN = 8,
-    VXLAN_HEADER_LEN = 8,
-    GENEVE_HEADER_LEN = 8,
-    PORT_VXLAN = 4789,  /* RFC 7348 5 */
-    PORT_GENEVE = 6081, /* RFC 8926 3.3 */
-};
-
-enum {
-    IPPROTO_NUM_HOPOPTS = 0,
-    IPPROTO_NUM_TCP = 6,
-    IPPROTO_NUM_UDP = 17,
-    IPPROTO_NUM_ROUTING = 43,
-    IPPROTO_NUM_FRAGMENT = 44,
-    IPPROTO_NUM_AH = 51,
-    IPPROTO_NUM_DSTOPTS = 60,
-};
-
-/* Address family numbers of the BSD loopback header: AF_INET is 2
- * everywhere; AF_INET6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD) or 30 (macOS). */
-enum {
-    BSD_AF_INET = 2,
-    BSD_AF_INET6_NETBSD = 24,
-    BSD_AF_INET6_FREEBSD = 28,
-    BSD_AF_INET6_DARWIN = 30,
-};
-
-/* What one protocol layer hands the next. */
-struct layer {
-    struct cursor c;      /* captured bytes of this layer, within its claim */
-    uint32_t claimed_len; /* what the enclosing header says this layer spans */
-};
-
-/* Decoding state shared by all layers of one frame. */
-struct decoder {
-    const uint8_t *frame;
-    uint32_t caplen;
-    uint32_t uncaptured_len; /* wire bytes the capture cut off the end */
-    bool verify_checksums;
-    bool has_frame_sum;
-    uint32_t frame_sum; /* csum_add(0, frame, caplen), with has_frame_sum */
-    struct packet *out;
-};
 
 static const struct {
     const char *name;
@@ -233,211 +177,6 @@ static uint32_t csum_add32(uint32_t sum, uint32_t v)
     return (uint32_t)(acc & 0xffffffffu) + (uint32_t)(acc >> 32);
 }
 
-/* Wire length of what is left of l: its captured bytes plus what the
- * capture cut off, since a snap length only ever cuts the end. */
-static uint32_t wire_remaining(const struct decoder *d, const struct layer *l)
-{
-    uint64_t len = (uint64_t)cursor_remaining(&l->c) + d->uncaptured_len;
-    return len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
-}
-
-/*
- * Narrows the captured bytes to a header's claim. A claim past the wire
- * length is a cut capture (or a lying header): either way the bytes are
- * missing, which is what `truncated` records.
- */
-static struct layer layer_claim(struct decoder *d, struct cursor *c, uint32_t claimed_len)
-{
-    struct layer l;
-    size_t have = cursor_remaining(c);
-    if (claimed_len > have)
-        d->out->truncated = true;
-    l.c = cursor_split(c, claimed_len < have ? claimed_len : have);
-    l.claimed_len = claimed_len;
-    return l;
-}
-
-/* Steps over n bytes the caller has checked are both claimed and captured. */
-static void layer_skip(struct layer *l, uint32_t n)
-{
-    cursor_skip(&l->c, n);
-    l->claimed_len -= n;
-}
-
-static enum tv_decode_status decode_ethertype(struct decoder *d, struct cursor *c,
-                                              uint16_t ethertype, unsigned depth);
-static enum tv_decode_status decode_ipv4(struct decoder *d, struct cursor *c, unsigned depth);
-static enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, unsigned depth);
-
-/* IEEE 802.1Q/802.1ad: tags stack, each hiding the next type behind a TCI. */
-static bool is_vlan_type(uint16_t ethertype)
-{
-    return ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ ||
-           ethertype == ETHERTYPE_QINQ_OLD;
-}
-
-static enum tv_decode_status decode_ethertype(struct decoder *d, struct cursor *c,
-                                              uint16_t ethertype, unsigned depth)
-{
-    for (unsigned tags = 0; is_vlan_type(ethertype); tags++) {
-        if (tags == VLAN_TAGS_CAP)
-            return TV_DECODE_NOT_IP;
-        cursor_skip(c, 2); /* priority, DEI, VLAN id */
-        ethertype = cursor_be16(c);
-        if (c->overrun)
-            return TV_DECODE_TRUNCATED;
-    }
-    switch (ethertype) {
-    case ETHERTYPE_IPV4:
-        return decode_ipv4(d, c, depth);
-    case ETHERTYPE_IPV6:
-        return decode_ipv6(d, c, depth);
-    default:
-        return TV_DECODE_NOT_IP;
-    }
-}
-
-static enum tv_decode_status decode_ethernet(struct decoder *d, struct cursor *c, unsigned depth)
-{
-    cursor_skip(c, 12); /* destination and source MAC */
-    uint16_t ethertype = cursor_be16(c);
-    if (c->overrun)
-        return TV_DECODE_TRUNCATED;
-    return decode_ethertype(d, c, ethertype, depth);
-}
-
-/* The IP version nibble, without moving c; 0 if nothing was captured. */
-static uint8_t peek_ip_version(const struct cursor *c)
-{
-    struct cursor peek = *c;
-    return cursor_u8(&peek) >> 4;
-}
-
-/* Raw IP link types carry no type field: the version nibble says. */
-static enum tv_decode_status decode_raw_ip(struct decoder *d, struct cursor *c)
-{
-    uint8_t version = peek_ip_version(c);
-    if (!cursor_has(c, 1))
-        return TV_DECODE_TRUNCATED;
-    if (version == 4)
-        return decode_ipv4(d, c, 0);
-    if (version == 6)
-        return decode_ipv6(d, c, 0);
-    return TV_DECODE_BAD_IP_VERSION;
-}
-
-static enum tv_decode_status decode_bsd_family(struct decoder *d, struct cursor *c, uint32_t family)
-{
-    switch (family) {
-    case BSD_AF_INET:
-        return decode_ipv4(d, c, 0);
-    case BSD_AF_INET6_NETBSD:
-    case BSD_AF_INET6_FREEBSD:
-    case BSD_AF_INET6_DARWIN:
-        return decode_ipv6(d, c, 0);
-    default:
-        return TV_DECODE_NOT_IP;
-    }
-}
-
-/* DLT_NULL stores the family in the capturing host's byte order, which the
- * file does not record: the value is small, so whichever order yields a
- * small number is the right one. */
-static enum tv_decode_status decode_null(struct decoder *d, struct cursor *c)
-{
-    struct cursor peek = *c;
-    uint32_t family_le = cursor_le32(&peek);
-    uint32_t family_be = cursor_be32(c);
-    if (c->overrun)
-        return TV_DECODE_TRUNCATED;
-    return decode_bsd_family(d, c, family_le <= 0xffff ? family_le : family_be);
-}
-
-static enum tv_decode_status decode_link(struct decoder *d, int linktype, struct cursor *c)
-{
-    switch (linktype) {
-    case LINK_ETHERNET:
-        return decode_ethernet(d, c, 0);
-    case LINK_NULL:
-        return decode_null(d, c);
-    case LINK_LOOP: {
-        uint32_t family = cursor_be32(c);
-        if (c->overrun)
-            return TV_DECODE_TRUNCATED;
-        return decode_bsd_family(d, c, family);
-    }
-    case LINK_LINUX_SLL: {
-        cursor_skip(c, SLL_HEADER_LEN - 2);
-        uint16_t protocol = cursor_be16(c);
-        if (c->overrun)
-            return TV_DECODE_TRUNCATED;
-        return decode_ethertype(d, c, protocol, 0);
-    }
-    case LINK_LINUX_SLL2: {
-        uint16_t protocol = cursor_be16(c);
-        cursor_skip(c, SLL2_HEADER_LEN - 2);
-        if (c->overrun)
-            return TV_DECODE_TRUNCATED;
-        return decode_ethertype(d, c, protocol, 0);
-    }
-    case LINK_RAW:
-    case LINK_RAW_DLT:
-    case LINK_RAW_DLT_BSD:
-        return decode_raw_ip(d, c);
-    case LINK_IPV4:
-        return decode_ipv4(d, c, 0);
-    case LINK_IPV6:
-        return decode_ipv6(d, c, 0);
-    default:
-        return TV_DECODE_UNSUPPORTED_LINK;
-    }
-}
-
-/* VXLAN (RFC 7348 5) and Geneve (RFC 8926 3) both carry a whole inner
- * frame; the inner packet is the one the flow is about. */
-static enum tv_decode_status decode_tunnel(struct decoder *d, struct layer *udp, uint16_t dst_port,
-                                           unsigned depth)
-{
-    struct cursor *c = &udp->c;
-    if (depth >= TUNNELS_CAP)
-        return TV_DECODE_NOT_TCP;
-    if (dst_port == PORT_VXLAN) {
-        uint8_t flags = cursor_u8(c);
-        cursor_skip(c, VXLAN_HEADER_LEN - 1);
-        if (c->overrun)
-            return TV_DECODE_TRUNCATED;
-        if (!(flags & 0x08)) /* the I flag: a valid VNI follows */
-            return TV_DECODE_NOT_TCP;
-        d->out->tunnel_depth++;
-        return decode_ethernet(d, c, depth + 1);
-    }
-    uint8_t ver_optlen = cursor_u8(c);
-    cursor_skip(c, 1); /* O and C flags */
-    uint16_t protocol = cursor_be16(c);
-    cursor_skip(c, 4); /* VNI, reserved */
-    cursor_skip(c, (size_t)(ver_optlen & 0x3f) * 4);
-    if (c->overrun)
-        return TV_DECODE_TRUNCATED;
-    if (ver_optlen >> 6 != 0) /* RFC 8926 3.4: unknown versions are dropped */
-        return TV_DECODE_NOT_TCP;
-    d->out->tunnel_depth++;
-    if (protocol == ETHERTYPE_TEB)
-        return decode_ethernet(d, c, depth + 1);
-    return decode_ethertype(d, c, protocol, depth + 1);
-}
-
-static enum tv_decode_status decode_udp(struct decoder *d, struct layer *l, unsigned depth)
-{
-    struct cursor *c = &l->c;
-    cursor_skip(c, 2);
-    uint16_t dst_port = cursor_be16(c);
-    cursor_skip(c, 4);
-    /* A UDP header we cannot see is UDP all the same: skipped, not broken. */
-    if (c->overrun || (dst_port != PORT_VXLAN && dst_port != PORT_GENEVE))
-        return TV_DECODE_NOT_TCP;
-    return decode_tunnel(d, l, dst_port, depth);
-}
-
 /* The TCP pseudo-header (RFC 9293 3.1, RFC 8200 8.1) without the segment. */
 static uint32_t pseudo_header_sum(uint8_t family, const uint8_t *src, const uint8_t *dst,
                                   uint32_t tcp_len)
@@ -536,7 +275,7 @@ static void set_ip_csum(struct packet *p, enum csum_result result)
 }
 
 /* RFC 791 3.1. */
-static enum tv_decode_status decode_ipv4(struct decoder *d, struct cursor *c, unsigned depth)
+enum tv_decode_status decode_ipv4(struct decoder *d, struct cursor *c, unsigned depth)
 {
     struct packet *p = d->out;
     const struct cursor header_start = *c;
@@ -754,7 +493,7 @@ static enum tv_decode_status walk_ext_headers(struct layer *l, uint8_t *proto,
 }
 
 /* RFC 8200 3. */
-static enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, unsigned depth)
+enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, unsigned depth)
 {
     struct packet *p = d->out;
     const uint8_t *ip_start = cursor_ptr(c);
