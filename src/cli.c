@@ -71,6 +71,7 @@ enum {
     OPT_CAPTURE_HOST,
     OPT_FRAG_MEMCAP,
     OPT_FRAG_TIMEOUT,
+    OPT_FORMAT,
 };
 
 static const struct option cli_long_options[] = {
@@ -95,6 +96,7 @@ static const struct option cli_long_options[] = {
     {"capture-host", required_argument, NULL, OPT_CAPTURE_HOST},
     {"frag-memcap", required_argument, NULL, OPT_FRAG_MEMCAP},
     {"frag-timeout", required_argument, NULL, OPT_FRAG_TIMEOUT},
+    {"format", required_argument, NULL, OPT_FORMAT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -476,6 +478,29 @@ static enum cli_status cli_set_write_path(struct cli_options *opt, const char *p
     return CLI_OK;
 }
 
+/* --format: what stdout carries. */
+static enum cli_status cli_set_format(struct cli_options *opt, const char *arg)
+{
+    static const struct {
+        const char *name;
+        enum cli_format format;
+    } formats[] = {
+        {"text", CLI_FORMAT_TEXT},
+        {"json", CLI_FORMAT_JSON},
+        {"zeek", CLI_FORMAT_ZEEK},
+        {"zeek-json", CLI_FORMAT_ZEEK_JSON},
+    };
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        if (strcmp(arg, formats[i].name) == 0) {
+            opt->format = formats[i].format;
+            opt->json = opt->format == CLI_FORMAT_JSON;
+            return CLI_OK;
+        }
+    }
+    log_error("--format: '%s' is not one of text, json, zeek, zeek-json (try -h)", arg);
+    return CLI_ERROR;
+}
+
 static enum cli_status cli_join_filter(struct cli_options *opt, int argc, char **argv, int first)
 {
     if (first >= argc)
@@ -578,7 +603,10 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         return CLI_OK;
     case OPT_JSON:
         opt->json = true;
+        opt->format = CLI_FORMAT_JSON;
         return CLI_OK;
+    case OPT_FORMAT:
+        return cli_set_format(opt, arg);
     case OPT_FAIL_ON:
         level = tv_level_parse(arg);
         if (level < 0) {
@@ -765,6 +793,8 @@ void cli_usage(FILE *out)
             "  -q                  print the summary only\n"
             "  -v                  list every anomaly of a flow in the table\n"
             "  --json              one JSON object per line instead of the table\n"
+            "  --format FORMAT     text (the table), json (as --json), zeek (Zeek's conn.log,\n"
+            "                      tab-separated) or zeek-json (conn.log as Zeek's JSON)\n"
             "  --fail-on LEVEL     exit %d if a flow is at LEVEL or above:\n"
             "                      ok, notice, warn or fail (default: fail)\n"
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "output_json.h"
 #include "output_text.h"
+#include "output_zeek.h"
 #include "pipeline.h"
 #include "tcpverdict.h"
 #include "banned.h"
@@ -53,7 +54,8 @@ static volatile sig_atomic_t main_stats_requested;
 struct worker_out {
     const struct cli_options *opt; /* borrowed */
     struct output_json *json;      /* owned, with --json */
-    struct output_text *text;      /* owned, without --json */
+    struct output_text *text;      /* owned, for the table */
+    struct output_zeek *zeek;      /* owned, with --format zeek or zeek-json */
     bool is_output_short;          /* a record was lost for lack of memory */
 };
 
@@ -74,6 +76,9 @@ static void main_on_verdict(const struct tv_verdict *v, void *ctx)
         return;
     if (out->json != NULL) {
         if (output_json_flow(out->json, v) != OUTPUT_JSON_OK)
+            out->is_output_short = true;
+    } else if (out->zeek != NULL) {
+        if (output_zeek_flow(out->zeek, v) != OUTPUT_ZEEK_OK)
             out->is_output_short = true;
     } else if (output_text_flow(out->text, v) != OUTPUT_TEXT_OK) {
         out->is_output_short = true;
@@ -221,12 +226,19 @@ static bool main_create_outputs(struct run *run)
     for (size_t i = 0; i < run->out_count; i++) {
         struct worker_out *out = &run->outs[i];
         out->opt = opt;
-        if (opt->json)
+        if (opt->format == CLI_FORMAT_JSON)
             out->json = i == 0 ? output_json_create(stdout) : output_json_fork(run->outs[0].json);
+        else if (opt->format == CLI_FORMAT_ZEEK || opt->format == CLI_FORMAT_ZEEK_JSON)
+            out->zeek = i == 0
+                            ? output_zeek_create(stdout,
+                                                 opt->format == CLI_FORMAT_ZEEK ? OUTPUT_ZEEK_TSV
+                                                                                : OUTPUT_ZEEK_JSON,
+                                                 (int64_t)time(NULL))
+                            : output_zeek_fork(run->outs[0].zeek);
         else
             out->text = i == 0 ? output_text_create(stdout, opt->verbose)
                                : output_text_fork(run->outs[0].text);
-        if (out->json == NULL && out->text == NULL)
+        if (out->json == NULL && out->text == NULL && out->zeek == NULL)
             return false;
     }
     return true;
@@ -238,6 +250,7 @@ static void main_destroy_outputs(struct run *run)
     for (size_t i = run->out_count; i-- > 0;) {
         output_text_destroy(run->outs[i].text);
         output_json_destroy(run->outs[i].json);
+        output_zeek_destroy(run->outs[i].zeek);
     }
 }
 
@@ -250,11 +263,16 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     if (!pipeline_findings(run->pipeline, &findings))
         return false;
     struct worker_out *out = &run->outs[0];
-    bool is_ok = out->json != NULL
-                     ? output_json_summary(out->json, st, anomaly_flows, capture_stats(run->cap),
-                                           ps.ring_drops, &findings) == OUTPUT_JSON_OK
-                     : output_text_summary(out->text, st, anomaly_flows, capture_stats(run->cap),
-                                           ps.ring_drops, &findings) == OUTPUT_TEXT_OK;
+    bool is_ok;
+    /* Zeek's log has no summary: it ends with #close. */
+    if (out->zeek != NULL)
+        is_ok = output_zeek_close(out->zeek, (int64_t)time(NULL)) == OUTPUT_ZEEK_OK;
+    else if (out->json != NULL)
+        is_ok = output_json_summary(out->json, st, anomaly_flows, capture_stats(run->cap),
+                                    ps.ring_drops, &findings) == OUTPUT_JSON_OK;
+    else
+        is_ok = output_text_summary(out->text, st, anomaly_flows, capture_stats(run->cap),
+                                    ps.ring_drops, &findings) == OUTPUT_TEXT_OK;
     pipeline_findings_free(&findings);
     for (size_t i = 0; i < run->out_count; i++)
         if (run->outs[i].is_output_short)
