@@ -72,6 +72,7 @@ enum {
     OPT_FRAG_MEMCAP,
     OPT_FRAG_TIMEOUT,
     OPT_FORMAT,
+    OPT_LADDER,
 };
 
 static const struct option cli_long_options[] = {
@@ -97,6 +98,7 @@ static const struct option cli_long_options[] = {
     {"frag-memcap", required_argument, NULL, OPT_FRAG_MEMCAP},
     {"frag-timeout", required_argument, NULL, OPT_FRAG_TIMEOUT},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"ladder", no_argument, NULL, OPT_LADDER},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -607,6 +609,9 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         return CLI_OK;
     case OPT_FORMAT:
         return cli_set_format(opt, arg);
+    case OPT_LADDER:
+        opt->ladder = true;
+        return CLI_OK;
     case OPT_FAIL_ON:
         level = tv_level_parse(arg);
         if (level < 0) {
@@ -641,6 +646,29 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         return CLI_ERROR;
     }
     return cli_parse_seconds(so, arg, &opt->config);
+}
+
+/* The pictures of flows read the input a second time, for the packets of
+ * the flows they draw: a pipe or an interface cannot be read again. */
+static enum cli_status cli_check_pictures(const struct cli_options *opt)
+{
+    if (!opt->ladder)
+        return CLI_OK;
+    const char *what = "--ladder";
+    bool is_stdin = false;
+    for (size_t i = 0; i < opt->input_count; i++)
+        is_stdin = is_stdin || strcmp(opt->inputs[i], "-") == 0;
+    if (opt->interface != NULL || is_stdin) {
+        log_error("%s reads the input twice, for the packets of the flows it draws: give -r "
+                  "FILE, not %s (try -h)",
+                  what, opt->interface != NULL ? "-i" : "standard input");
+        return CLI_ERROR;
+    }
+    if (opt->ladder && opt->format != CLI_FORMAT_TEXT) {
+        log_error("--ladder draws text after the table: not with --json or --format (try -h)");
+        return CLI_ERROR;
+    }
+    return CLI_OK;
 }
 
 enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
@@ -684,6 +712,8 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
         log_error("-i and -r: read files or capture live, not both (try -h)");
         return CLI_ERROR;
     }
+    if (cli_check_pictures(opt) != CLI_OK)
+        return CLI_ERROR;
     bool is_live = opt->interface != NULL;
     if (is_live && !opt->is_interim_set)
         opt->config.interim_us = CLI_LIVE_INTERIM_US;
@@ -795,6 +825,9 @@ void cli_usage(FILE *out)
             "  --json              one JSON object per line instead of the table\n"
             "  --format FORMAT     text (the table), json (as --json), zeek (Zeek's conn.log,\n"
             "                      tab-separated) or zeek-json (conn.log as Zeek's JSON)\n"
+            "  --ladder            after the table, a sequence diagram of each flow at or\n"
+            "                      above --fail-on (every flow when a filter is given);\n"
+            "                      reads the files a second time\n"
             "  --fail-on LEVEL     exit %d if a flow is at LEVEL or above:\n"
             "                      ok, notice, warn or fail (default: fail)\n"
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"

@@ -34,8 +34,10 @@
 #include "capture.h"
 #include "cli.h"
 #include "decompress.h"
+#include "flow_packets.h"
 #include "log.h"
 #include "output_json.h"
+#include "output_ladder.h"
 #include "output_text.h"
 #include "output_zeek.h"
 #include "pipeline.h"
@@ -56,6 +58,7 @@ struct worker_out {
     struct output_json *json;      /* owned, with --json */
     struct output_text *text;      /* owned, for the table */
     struct output_zeek *zeek;      /* owned, with --format zeek or zeek-json */
+    struct flow_packets *pics;     /* borrowed: flows to draw, or NULL */
     bool is_output_short;          /* a record was lost for lack of memory */
 };
 
@@ -63,6 +66,7 @@ struct run {
     const struct cli_options *opt; /* borrowed */
     struct capture *cap;           /* borrowed */
     struct pipeline *pipeline;     /* owned */
+    struct flow_packets *pics;     /* owned: flows to draw (--ladder), or NULL */
     struct worker_out outs[PIPELINE_WORKER_CAP];
     size_t out_count;
     int64_t next_stats_ns; /* --stats-interval: when the next line is due */
@@ -72,6 +76,11 @@ struct run {
 static void main_on_verdict(const struct tv_verdict *v, void *ctx)
 {
     struct worker_out *out = ctx;
+    /* Drawn: the flows at or above --fail-on, or every flow a filter chose. */
+    if (out->pics != NULL && !v->interim &&
+        (out->opt->filter != NULL || v->level >= out->opt->fail_on) &&
+        !flow_packets_keep(out->pics, v))
+        out->is_output_short = true;
     if (out->opt->quiet)
         return;
     if (out->json != NULL) {
@@ -223,9 +232,12 @@ static bool main_create_outputs(struct run *run)
 {
     const struct cli_options *opt = run->opt;
     run->out_count = opt->worker_count;
+    if (opt->ladder && (run->pics = flow_packets_create()) == NULL)
+        return false;
     for (size_t i = 0; i < run->out_count; i++) {
         struct worker_out *out = &run->outs[i];
         out->opt = opt;
+        out->pics = run->pics;
         if (opt->format == CLI_FORMAT_JSON)
             out->json = i == 0 ? output_json_create(stdout) : output_json_fork(run->outs[0].json);
         else if (opt->format == CLI_FORMAT_ZEEK || opt->format == CLI_FORMAT_ZEEK_JSON)
@@ -252,6 +264,8 @@ static void main_destroy_outputs(struct run *run)
         output_json_destroy(run->outs[i].json);
         output_zeek_destroy(run->outs[i].zeek);
     }
+    flow_packets_destroy(run->pics);
+    run->pics = NULL;
 }
 
 /* After the pipeline finished: the summary, and whether any record was lost. */
@@ -277,6 +291,40 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     for (size_t i = 0; i < run->out_count; i++)
         if (run->outs[i].is_output_short)
             is_ok = false;
+    return is_ok;
+}
+
+/* After the analysis, before the summary: the input read again for the
+ * packets of the flows to draw, and their diagrams. */
+static bool main_pictures(struct run *run, const struct capture_options *cap_opt)
+{
+    if (run->pics == NULL || run->pics->flow_count == 0)
+        return true;
+    enum capture_status status = flow_packets_read(run->pics, cap_opt);
+    if (status == CAPTURE_ERR_NOMEM) {
+        log_error("out of memory reading the packets of the flows to draw");
+        return false;
+    }
+    if (status != CAPTURE_OK)
+        return false; /* the capture said why */
+    bool is_ok = true;
+    if (run->opt->ladder) {
+        struct strbuf b;
+        strbuf_init(&b);
+        for (size_t i = 0; i < run->pics->flow_count; i++) {
+            strbuf_reset(&b);
+            strbuf_puts(&b, "\n"); /* after the table, and between diagrams */
+            output_ladder_flow(&b, &run->pics->flows[i]);
+            if (strbuf_is_short(&b))
+                is_ok = false;
+            else
+                fwrite(b.data, 1, b.len, stdout);
+        }
+        if (run->pics->flows_left_out != 0)
+            printf("(%" PRIu64 " more flows to draw past the first %u: not drawn)\n\n",
+                   run->pics->flows_left_out, (unsigned)FLOW_PACKETS_FLOW_CAP);
+        strbuf_free(&b);
+    }
     return is_ok;
 }
 
@@ -424,6 +472,8 @@ static int main_run(const struct cli_options *opt)
             /* An input that failed before anything was read leaves nothing
              * to report; otherwise what was read gets its verdicts. */
             if (cap_status == CAPTURE_OK || capture_stats(run.cap)->packets != 0) {
+                if (cap_status == CAPTURE_OK && !main_pictures(&run, &cap_opt))
+                    cap_status = CAPTURE_ERR_NOMEM;
                 is_output_whole = main_summary(&run, &st, anomaly_flows);
                 /* After a failure the input was not all read: no verdict on it. */
                 is_unreadable = cap_status == CAPTURE_OK && main_report_unreadable(&run, &st);
