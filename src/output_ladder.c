@@ -212,10 +212,10 @@ static void ladder_fold_line(struct strbuf *out, const struct flow_pics *f,
     int64_t span_us = fold->last_us - fold->first_us;
     strbuf_appendf(out,
                    "%*s :  ... %" PRIu64 " packet%s: orig %" PRIu64 " (%" PRIu64
-                   " bytes), resp %" PRIu64 " (%" PRIu64 " bytes) over %" PRId64 ".%03" PRId64
+                   " bytes), resp %" PRIu64 " (%" PRIu64 " bytes) over %" PRId64 ".%06" PRId64
                    " s\n",
                    LADDER_TIME_WIDTH, "", pkts, pkts == 1 ? "" : "s", fold->pkts[0], fold->bytes[0],
-                   fold->pkts[1], fold->bytes[1], span_us / 1000000, (span_us % 1000000) / 1000);
+                   fold->pkts[1], fold->bytes[1], span_us / 1000000, span_us % 1000000);
 }
 
 /* A silence this long before a packet drawn gets a line of its own. */
@@ -293,5 +293,4 @@ void output_ladder_flow(struct strbuf *out, const struct flow_pics *f)
                        "%*s :  (%" PRIu64 " packets past the limit of %u a flow not kept: "
                        "not drawn)\n",
                        LADDER_TIME_WIDTH, "", f->pkts_left_out, (unsigned)FLOW_PACKETS_PKT_CAP);
-    strbuf_puts(out, "\n");
 }
