@@ -73,6 +73,7 @@ enum {
     OPT_FRAG_TIMEOUT,
     OPT_FORMAT,
     OPT_LADDER,
+    OPT_GRAPH,
 };
 
 static const struct option cli_long_options[] = {
@@ -99,6 +100,7 @@ static const struct option cli_long_options[] = {
     {"frag-timeout", required_argument, NULL, OPT_FRAG_TIMEOUT},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"ladder", no_argument, NULL, OPT_LADDER},
+    {"graph", required_argument, NULL, OPT_GRAPH},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -612,6 +614,13 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
     case OPT_LADDER:
         opt->ladder = true;
         return CLI_OK;
+    case OPT_GRAPH:
+        if (arg[0] == '\0') {
+            log_error("--graph: name a directory (try -h)");
+            return CLI_ERROR;
+        }
+        opt->graph_dir = arg;
+        return CLI_OK;
     case OPT_FAIL_ON:
         level = tv_level_parse(arg);
         if (level < 0) {
@@ -652,9 +661,9 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
  * the flows they draw: a pipe or an interface cannot be read again. */
 static enum cli_status cli_check_pictures(const struct cli_options *opt)
 {
-    if (!opt->ladder)
+    if (!opt->ladder && opt->graph_dir == NULL)
         return CLI_OK;
-    const char *what = "--ladder";
+    const char *what = opt->ladder ? "--ladder" : "--graph";
     bool is_stdin = false;
     for (size_t i = 0; i < opt->input_count; i++)
         is_stdin = is_stdin || strcmp(opt->inputs[i], "-") == 0;
@@ -828,6 +837,8 @@ void cli_usage(FILE *out)
             "  --ladder            after the table, a sequence diagram of each flow at or\n"
             "                      above --fail-on (every flow when a filter is given);\n"
             "                      reads the files a second time\n"
+            "  --graph DIR         write DIR/flow-ID.svg, a time-sequence graph of each of\n"
+            "                      those flows (DIR is created if missing)\n"
             "  --fail-on LEVEL     exit %d if a flow is at LEVEL or above:\n"
             "                      ok, notice, warn or fail (default: fail)\n"
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"

@@ -12,6 +12,7 @@
 #include "decode.h"
 #include "flow_key.h"
 #include "flow_packets.h"
+#include "ip_reassembly.h"
 #include "banned.h"
 
 struct flow_packets *flow_packets_create(void)
@@ -128,8 +129,9 @@ struct packets_pass {
     size_t *bucket; /* owned: first flow index + 1 per bucket, 0 for none */
     size_t *next;   /* owned: next flow index + 1 in the chain */
     size_t bucket_count;
-    uint64_t number; /* packets seen, numbered as the pipeline numbers them */
-    bool is_short;   /* a packet record could not be kept */
+    uint64_t number;             /* packets seen, numbered as the pipeline numbers them */
+    struct ip_reassembly *frags; /* owned: fragments put together, as the analyzer does */
+    bool is_short;               /* a packet record could not be kept */
 };
 
 static void packets_key_of(const struct tv_verdict *v, struct flow_key *key)
@@ -201,17 +203,17 @@ static struct flow_pics *packets_find(struct packets_pass *pass, const struct pa
 /* RFC 2018 3: the SACK option's blocks, read from the TCP header, which
  * ends where the payload starts. The decoder keeps no options cursor, so
  * the header is found again: its data offset and ports must agree. */
-static void packets_read_sack(const struct tv_packet *tp, const struct packet *p,
+static void packets_read_sack(const uint8_t *frame, uint32_t caplen, const struct packet *p,
                               struct flow_pkt *out)
 {
     const uint8_t *payload = p->tcp.payload.data;
-    if (payload < tp->data || payload > tp->data + tp->caplen)
+    if (payload < frame || payload > frame + caplen)
         return;
-    size_t end = (size_t)(payload - tp->data);
+    size_t end = (size_t)(payload - frame);
     for (size_t hdr_len = 24; hdr_len <= 60; hdr_len += 4) {
         if (hdr_len > end)
             return;
-        struct cursor c = cursor_make(tp->data + end - hdr_len, hdr_len);
+        struct cursor c = cursor_make(frame + end - hdr_len, hdr_len);
         uint16_t sport = cursor_be16(&c);
         uint16_t dport = cursor_be16(&c);
         cursor_skip(&c, 8);
@@ -255,7 +257,8 @@ static bool packets_is_marked(const struct flow_pics *f, const struct packet *p,
 }
 
 static void packets_add(struct packets_pass *pass, struct flow_pics *f, int side,
-                        const struct tv_packet *tp, const struct packet *p)
+                        const struct tv_packet *tp, const uint8_t *frame, uint32_t caplen,
+                        const struct packet *p)
 {
     struct flow_packets *fp = pass->fp;
     bool is_over = f->pkt_count >= FLOW_PACKETS_PKT_CAP || fp->total_pkts >= FLOW_PACKETS_TOTAL_CAP;
@@ -285,7 +288,7 @@ static void packets_add(struct packets_pass *pass, struct flow_pics *f, int side
     out->flags = p->tcp.flags;
     out->wscale = p->tcp.opt.wscale;
     out->from_orig = side == 0;
-    packets_read_sack(tp, p, out);
+    packets_read_sack(frame, caplen, p, out);
     fp->total_pkts++;
 }
 
@@ -294,14 +297,27 @@ static void packets_on_packet(const struct tv_packet *tp, void *ctx)
     struct packets_pass *pass = ctx;
     pass->number++;
     struct packet p;
+    const uint8_t *frame = tp->data;
+    uint32_t caplen = tp->caplen;
     enum tv_decode_status status =
-        decode_packet(tp->linktype, tp->data, tp->caplen, tp->wirelen, false, &p);
+        decode_packet(tp->linktype, frame, caplen, tp->wirelen, false, &p);
+    if (status == TV_DECODE_FRAGMENT && pass->frags != NULL) {
+        /* The datagram's segment is the fragment's that completes it, as
+         * the analyzer and Wireshark both place it. */
+        struct ip_datagram dg;
+        if (ip_reassembly_add(pass->frags, &p, tp->linktype, tp->data, tp->ts_us, &dg) !=
+            IP_REASSEMBLY_DONE)
+            return;
+        frame = dg.frame;
+        caplen = dg.caplen;
+        status = decode_packet(dg.linktype, frame, caplen, dg.wirelen, false, &p);
+    }
     if (status != TV_DECODE_OK)
         return;
     int side = -1;
     struct flow_pics *f = packets_find(pass, &p, tp->ts_us, &side);
     if (f != NULL)
-        packets_add(pass, f, side, tp, &p);
+        packets_add(pass, f, side, tp, frame, caplen, &p);
 }
 
 static void packets_on_pause(void *ctx)
@@ -309,13 +325,16 @@ static void packets_on_pause(void *ctx)
     (void)ctx;
 }
 
-enum capture_status flow_packets_read(struct flow_packets *fp, const struct capture_options *opt)
+enum capture_status flow_packets_read(struct flow_packets *fp, const struct capture_options *opt,
+                                      const struct tv_config *cfg)
 {
     if (fp->flow_count == 0)
         return CAPTURE_OK;
     qsort(fp->flows, fp->flow_count, sizeof(*fp->flows), packets_by_flow_id);
     struct packets_pass pass = {.fp = fp};
-    if (!packets_index(&pass)) {
+    pass.frags = ip_reassembly_create((size_t)cfg->frag_memcap, cfg->frag_timeout_us);
+    if (pass.frags == NULL || !packets_index(&pass)) {
+        ip_reassembly_destroy(pass.frags);
         free(pass.bucket);
         free(pass.next);
         return CAPTURE_ERR_NOMEM;
@@ -330,6 +349,7 @@ enum capture_status flow_packets_read(struct flow_packets *fp, const struct capt
             status = capture_run(cap, packets_on_packet, packets_on_pause, &pass);
     }
     capture_destroy(cap);
+    ip_reassembly_destroy(pass.frags);
     free(pass.bucket);
     free(pass.next);
     if (status == CAPTURE_OK && pass.is_short)

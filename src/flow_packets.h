@@ -10,8 +10,8 @@
  * A packet belongs to a chosen flow when it has the flow's addresses and
  * ports, comes at or after the flow's first packet (by position in the
  * input, numbered as the pipeline numbers them) and no later than its
- * last packet's time. IP fragments are not put together again here: a
- * flow's fragmented segments are not among its packets.
+ * last packet's time. IP fragments are put together as the analyzer puts
+ * them; a reassembled segment counts as the packet of its last fragment.
  *
  * Limits: FLOW_PACKETS_FLOW_CAP flows are kept (more are counted), and
  * FLOW_PACKETS_PKT_CAP packets of one flow, FLOW_PACKETS_TOTAL_CAP in all;
@@ -76,8 +76,10 @@ void flow_packets_destroy(struct flow_packets *fp);
 bool flow_packets_keep(struct flow_packets *fp, const struct tv_verdict *v);
 
 /* After the analysis: sorts the flows by flow id, reads the inputs again
- * with opt (its -w left out) and keeps the chosen flows' packets. */
-enum capture_status flow_packets_read(struct flow_packets *fp, const struct capture_options *opt);
+ * with opt (its -w left out) and keeps the chosen flows' packets; IP
+ * fragments are put together with cfg's memcap and timeout. */
+enum capture_status flow_packets_read(struct flow_packets *fp, const struct capture_options *opt,
+                                      const struct tv_config *cfg);
 
 /* Wireshark's relative numbers: a direction's base is its SYN's sequence,
  * else one before the first sequence it was seen to send. */

@@ -21,10 +21,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,7 @@
 #include "log.h"
 #include "output_json.h"
 #include "output_ladder.h"
+#include "output_svg.h"
 #include "output_text.h"
 #include "output_zeek.h"
 #include "pipeline.h"
@@ -232,7 +235,7 @@ static bool main_create_outputs(struct run *run)
 {
     const struct cli_options *opt = run->opt;
     run->out_count = opt->worker_count;
-    if (opt->ladder && (run->pics = flow_packets_create()) == NULL)
+    if ((opt->ladder || opt->graph_dir != NULL) && (run->pics = flow_packets_create()) == NULL)
         return false;
     for (size_t i = 0; i < run->out_count; i++) {
         struct worker_out *out = &run->outs[i];
@@ -294,13 +297,61 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     return is_ok;
 }
 
+/* Writes text to path whole; false (said on stderr) if it cannot. */
+static bool main_write_file(const char *path, const struct strbuf *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        log_error("%s: %s", path, strerror(errno));
+        return false;
+    }
+    bool is_ok = fwrite(text->data, 1, text->len, f) == text->len;
+    int saved = errno;
+    if (fclose(f) != 0 || !is_ok) {
+        log_error("%s: %s", path, strerror(is_ok ? errno : saved));
+        return false;
+    }
+    return true;
+}
+
+/* --graph DIR: one SVG file per flow drawn. */
+static bool main_write_graphs(struct run *run)
+{
+    const char *dir = run->opt->graph_dir;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        log_error("--graph %s: %s", dir, strerror(errno));
+        return false;
+    }
+    struct strbuf b;
+    strbuf_init(&b);
+    bool is_ok = true;
+    for (size_t i = 0; i < run->pics->flow_count && is_ok; i++) {
+        strbuf_reset(&b);
+        output_svg_flow(&b, &run->pics->flows[i], true);
+        char path[4096];
+        int n = snprintf(path, sizeof(path), "%s/flow-%" PRIu64 ".svg", dir,
+                         run->pics->flows[i].verdict.flow_id);
+        if (strbuf_is_short(&b)) {
+            log_error("out of memory drawing flow %" PRIu64, run->pics->flows[i].verdict.flow_id);
+            is_ok = false;
+        } else if (n < 0 || (size_t)n >= sizeof(path)) {
+            log_error("--graph %s: the directory name is too long", dir);
+            is_ok = false;
+        } else {
+            is_ok = main_write_file(path, &b);
+        }
+    }
+    strbuf_free(&b);
+    return is_ok;
+}
+
 /* After the analysis, before the summary: the input read again for the
  * packets of the flows to draw, and their diagrams. */
 static bool main_pictures(struct run *run, const struct capture_options *cap_opt)
 {
     if (run->pics == NULL || run->pics->flow_count == 0)
         return true;
-    enum capture_status status = flow_packets_read(run->pics, cap_opt);
+    enum capture_status status = flow_packets_read(run->pics, cap_opt, &run->opt->config);
     if (status == CAPTURE_ERR_NOMEM) {
         log_error("out of memory reading the packets of the flows to draw");
         return false;
@@ -325,6 +376,8 @@ static bool main_pictures(struct run *run, const struct capture_options *cap_opt
                    run->pics->flows_left_out, (unsigned)FLOW_PACKETS_FLOW_CAP);
         strbuf_free(&b);
     }
+    if (is_ok && run->opt->graph_dir != NULL)
+        is_ok = main_write_graphs(run);
     return is_ok;
 }
 
@@ -469,11 +522,13 @@ static int main_run(const struct cli_options *opt)
             pipeline_totals(run.pipeline, &st, anomaly_flows);
             bool is_output_whole = true;
             bool is_unreadable = false;
+            bool is_drawn = true;
             /* An input that failed before anything was read leaves nothing
              * to report; otherwise what was read gets its verdicts. */
             if (cap_status == CAPTURE_OK || capture_stats(run.cap)->packets != 0) {
+                /* A picture not drawn was said on stderr: exit 2. */
                 if (cap_status == CAPTURE_OK && !main_pictures(&run, &cap_opt))
-                    cap_status = CAPTURE_ERR_NOMEM;
+                    is_drawn = false;
                 is_output_whole = main_summary(&run, &st, anomaly_flows);
                 /* After a failure the input was not all read: no verdict on it. */
                 is_unreadable = cap_status == CAPTURE_OK && main_report_unreadable(&run, &st);
@@ -482,7 +537,7 @@ static int main_run(const struct cli_options *opt)
                 log_error("out of memory");
             if (!is_output_whole)
                 log_error("out of memory: some output is missing");
-            if (cap_status == CAPTURE_OK && is_output_whole && !is_unreadable)
+            if (cap_status == CAPTURE_OK && is_output_whole && !is_unreadable && is_drawn)
                 status = main_any_flow_at(&st, opt->fail_on) ? EXIT_FLOWS_AT_LEVEL : EXIT_OK;
             free(anomaly_flows);
         }
