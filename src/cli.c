@@ -74,6 +74,7 @@ enum {
     OPT_FORMAT,
     OPT_LADDER,
     OPT_GRAPH,
+    OPT_REPORT,
 };
 
 static const struct option cli_long_options[] = {
@@ -101,6 +102,7 @@ static const struct option cli_long_options[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"ladder", no_argument, NULL, OPT_LADDER},
     {"graph", required_argument, NULL, OPT_GRAPH},
+    {"report", required_argument, NULL, OPT_REPORT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -621,6 +623,13 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         }
         opt->graph_dir = arg;
         return CLI_OK;
+    case OPT_REPORT:
+        if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
+            log_error("--report: name a file (standard output carries the verdicts) (try -h)");
+            return CLI_ERROR;
+        }
+        opt->report_path = arg;
+        return CLI_OK;
     case OPT_FAIL_ON:
         level = tv_level_parse(arg);
         if (level < 0) {
@@ -661,9 +670,9 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
  * the flows they draw: a pipe or an interface cannot be read again. */
 static enum cli_status cli_check_pictures(const struct cli_options *opt)
 {
-    if (!opt->ladder && opt->graph_dir == NULL)
+    if (!opt->ladder && opt->graph_dir == NULL && opt->report_path == NULL)
         return CLI_OK;
-    const char *what = opt->ladder ? "--ladder" : "--graph";
+    const char *what = opt->ladder ? "--ladder" : opt->graph_dir != NULL ? "--graph" : "--report";
     bool is_stdin = false;
     for (size_t i = 0; i < opt->input_count; i++)
         is_stdin = is_stdin || strcmp(opt->inputs[i], "-") == 0;
@@ -839,6 +848,9 @@ void cli_usage(FILE *out)
             "                      reads the files a second time\n"
             "  --graph DIR         write DIR/flow-ID.svg, a time-sequence graph of each of\n"
             "                      those flows (DIR is created if missing)\n"
+            "  --report FILE       write FILE, one self-contained HTML page: the summary,\n"
+            "                      the hints, and each of those flows with its diagram\n"
+            "                      and graph\n"
             "  --fail-on LEVEL     exit %d if a flow is at LEVEL or above:\n"
             "                      ok, notice, warn or fail (default: fail)\n"
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"

@@ -60,6 +60,7 @@ struct cli_options {
     enum cli_format format;    /* --format; --json is CLI_FORMAT_JSON */
     bool ladder;               /* --ladder: a sequence diagram of the flows shown */
     const char *graph_dir;     /* --graph DIR: an SVG graph per flow, or NULL; into argv */
+    const char *report_path;   /* --report FILE: the HTML report, or NULL; into argv */
     enum tv_level fail_on;     /* exit 1 if a flow is at this level or above */
     char *filter;              /* owned: trailing arguments joined, or NULL */
     const char *interface;     /* -i, or NULL for files; points into argv */

@@ -40,6 +40,7 @@
 #include "log.h"
 #include "output_json.h"
 #include "output_ladder.h"
+#include "output_report.h"
 #include "output_svg.h"
 #include "output_text.h"
 #include "output_zeek.h"
@@ -62,6 +63,7 @@ struct worker_out {
     struct output_text *text;      /* owned, for the table */
     struct output_zeek *zeek;      /* owned, with --format zeek or zeek-json */
     struct flow_packets *pics;     /* borrowed: flows to draw, or NULL */
+    struct output_report *report;  /* borrowed: --report's tallies, or NULL */
     bool is_output_short;          /* a record was lost for lack of memory */
 };
 
@@ -70,6 +72,7 @@ struct run {
     struct capture *cap;           /* borrowed */
     struct pipeline *pipeline;     /* owned */
     struct flow_packets *pics;     /* owned: flows to draw (--ladder), or NULL */
+    struct output_report *report;  /* owned: with --report, or NULL */
     struct worker_out outs[PIPELINE_WORKER_CAP];
     size_t out_count;
     int64_t next_stats_ns; /* --stats-interval: when the next line is due */
@@ -83,6 +86,8 @@ static void main_on_verdict(const struct tv_verdict *v, void *ctx)
     if (out->pics != NULL && !v->interim &&
         (out->opt->filter != NULL || v->level >= out->opt->fail_on) &&
         !flow_packets_keep(out->pics, v))
+        out->is_output_short = true;
+    if (out->report != NULL && !output_report_flow(out->report, v))
         out->is_output_short = true;
     if (out->opt->quiet)
         return;
@@ -235,12 +240,16 @@ static bool main_create_outputs(struct run *run)
 {
     const struct cli_options *opt = run->opt;
     run->out_count = opt->worker_count;
-    if ((opt->ladder || opt->graph_dir != NULL) && (run->pics = flow_packets_create()) == NULL)
+    if ((opt->ladder || opt->graph_dir != NULL || opt->report_path != NULL) &&
+        (run->pics = flow_packets_create()) == NULL)
+        return false;
+    if (opt->report_path != NULL && (run->report = output_report_create()) == NULL)
         return false;
     for (size_t i = 0; i < run->out_count; i++) {
         struct worker_out *out = &run->outs[i];
         out->opt = opt;
         out->pics = run->pics;
+        out->report = run->report;
         if (opt->format == CLI_FORMAT_JSON)
             out->json = i == 0 ? output_json_create(stdout) : output_json_fork(run->outs[0].json);
         else if (opt->format == CLI_FORMAT_ZEEK || opt->format == CLI_FORMAT_ZEEK_JSON)
@@ -269,6 +278,8 @@ static void main_destroy_outputs(struct run *run)
     }
     flow_packets_destroy(run->pics);
     run->pics = NULL;
+    output_report_destroy(run->report);
+    run->report = NULL;
 }
 
 /* After the pipeline finished: the summary, and whether any record was lost. */
@@ -378,6 +389,32 @@ static bool main_pictures(struct run *run, const struct capture_options *cap_opt
     }
     if (is_ok && run->opt->graph_dir != NULL)
         is_ok = main_write_graphs(run);
+    return is_ok;
+}
+
+/* --report: the page, once the summary is known. */
+static bool main_write_report(struct run *run, const struct tv_stats *st)
+{
+    if (run->report == NULL)
+        return true;
+    struct summary_findings findings;
+    if (!pipeline_findings(run->pipeline, &findings)) {
+        log_error("--report: out of memory");
+        return false;
+    }
+    struct report_run rr = {
+        .inputs = run->opt->inputs,
+        .input_count = run->opt->input_count,
+        .filter = run->opt->filter,
+        .fail_on = run->opt->fail_on,
+        .stats = st,
+        .capture = capture_stats(run->cap),
+        .findings = &findings,
+        .pics = run->pics,
+        .version = PACKAGE_VERSION,
+    };
+    bool is_ok = output_report_write(run->report, run->opt->report_path, &rr);
+    pipeline_findings_free(&findings);
     return is_ok;
 }
 
@@ -530,6 +567,8 @@ static int main_run(const struct cli_options *opt)
                 if (cap_status == CAPTURE_OK && !main_pictures(&run, &cap_opt))
                     is_drawn = false;
                 is_output_whole = main_summary(&run, &st, anomaly_flows);
+                if (cap_status == CAPTURE_OK && is_drawn && !main_write_report(&run, &st))
+                    is_drawn = false;
                 /* After a failure the input was not all read: no verdict on it. */
                 is_unreadable = cap_status == CAPTURE_OK && main_report_unreadable(&run, &st);
             }
