@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -45,6 +46,7 @@
 #include "output_text.h"
 #include "output_zeek.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "tcpverdict.h"
 #include "banned.h"
 
@@ -55,6 +57,14 @@ static char stdout_buf[1 << 18];
 static struct capture *main_signal_capture;
 static volatile sig_atomic_t main_stats_requested;
 
+/* Flows so far, for the progress line: counted on the workers, read on
+ * the capture thread. */
+struct run_counts {
+    pthread_mutex_t lock; /* guards the counts */
+    uint64_t flows;
+    uint64_t failing; /* at or above --fail-on */
+};
+
 /* One analysis worker's output: its own formatter, so workers format in
  * parallel; the formatters share the stream's lock. */
 struct worker_out {
@@ -64,6 +74,7 @@ struct worker_out {
     struct output_zeek *zeek;      /* owned, with --format zeek or zeek-json */
     struct flow_packets *pics;     /* borrowed: flows to draw, or NULL */
     struct output_report *report;  /* borrowed: --report's tallies, or NULL */
+    struct run_counts *counts;     /* borrowed: with the progress line, or NULL */
     bool is_output_short;          /* a record was lost for lack of memory */
 };
 
@@ -76,6 +87,9 @@ struct run {
     struct worker_out outs[PIPELINE_WORKER_CAP];
     size_t out_count;
     int64_t next_stats_ns; /* --stats-interval: when the next line is due */
+    bool has_progress;     /* the progress line is drawn */
+    struct progress progress;
+    struct run_counts counts;
 };
 
 /* Runs on a worker thread: touches only that worker's out. */
@@ -89,6 +103,12 @@ static void main_on_verdict(const struct tv_verdict *v, void *ctx)
         out->is_output_short = true;
     if (out->report != NULL && !output_report_flow(out->report, v))
         out->is_output_short = true;
+    if (out->counts != NULL && !v->interim) {
+        pthread_mutex_lock(&out->counts->lock);
+        out->counts->flows++;
+        out->counts->failing += v->level >= out->opt->fail_on;
+        pthread_mutex_unlock(&out->counts->lock);
+    }
     if (out->opt->quiet)
         return;
     if (out->json != NULL) {
@@ -105,6 +125,8 @@ static void main_on_verdict(const struct tv_verdict *v, void *ctx)
 static void main_on_packet(const struct tv_packet *packet, void *ctx)
 {
     struct run *run = ctx;
+    if (run->has_progress)
+        progress_packet(&run->progress, packet->caplen);
     pipeline_packet(run->pipeline, packet);
 }
 
@@ -149,6 +171,13 @@ static void main_on_pause(void *ctx)
     }
     if (is_due)
         main_print_stats(run);
+    if (run->has_progress) {
+        pthread_mutex_lock(&run->counts.lock);
+        uint64_t flows = run->counts.flows;
+        uint64_t failing = run->counts.failing;
+        pthread_mutex_unlock(&run->counts.lock);
+        progress_update(&run->progress, flows, failing, main_monotonic_ns() / 1000000);
+    }
 }
 
 static void main_on_stop_signal(int sig)
@@ -250,6 +279,7 @@ static bool main_create_outputs(struct run *run)
         out->opt = opt;
         out->pics = run->pics;
         out->report = run->report;
+        out->counts = run->has_progress ? &run->counts : NULL;
         if (opt->format == CLI_FORMAT_JSON)
             out->json = i == 0 ? output_json_create(stdout) : output_json_fork(run->outs[0].json);
         else if (opt->format == CLI_FORMAT_ZEEK || opt->format == CLI_FORMAT_ZEEK_JSON)
@@ -521,6 +551,11 @@ static bool main_start_pipeline(struct run *run)
 static int main_run(const struct cli_options *opt)
 {
     struct run run = {.opt = opt};
+    run.has_progress = progress_wanted(opt->interface != NULL, opt->quiet) &&
+                       pthread_mutex_init(&run.counts.lock, NULL) == 0;
+    if (run.has_progress)
+        progress_init(&run.progress, stderr, opt->inputs, opt->input_count,
+                      main_monotonic_ns() / 1000000);
     struct capture_options cap_opt = {
         .inputs = opt->inputs,
         .input_count = opt->input_count,
@@ -548,6 +583,8 @@ static int main_run(const struct cli_options *opt)
         if (opt->stats_interval_us > 0)
             run.next_stats_ns = main_monotonic_ns() + opt->stats_interval_us * 1000;
         cap_status = capture_run(run.cap, main_on_packet, main_on_pause, &run);
+        if (run.has_progress)
+            progress_end(&run.progress);
         pipeline_flush(run.pipeline);
         pipeline_finish(run.pipeline);
 
@@ -586,6 +623,8 @@ static int main_run(const struct cli_options *opt)
     main_destroy_outputs(&run);
     main_signal_capture = NULL;
     capture_destroy(run.cap);
+    if (run.has_progress)
+        pthread_mutex_destroy(&run.counts.lock);
     return status;
 }
 
