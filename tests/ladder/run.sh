@@ -42,4 +42,13 @@ n=$(grep -c '^flow ' "$RUN_OUT" || true)
 [ "$n" -eq 2 ] || fail "$n diagrams, not 2"
 done_check
 
+check "--ladder: the same diagrams with -j 1 and -j 3"
+for sample in demo.pcap fragments-reversed.pcap reordering-8530.pcap; do
+    run -q --ladder --fail-on ok -r "$SAMPLES_DIR/$sample"
+    cp "$RUN_OUT" "$TMP/j1"
+    run -q --ladder --fail-on ok -j 3 -r "$SAMPLES_DIR/$sample"
+    cmp -s "$TMP/j1" "$RUN_OUT" || fail "$sample: -j 3 draws otherwise"
+done
+done_check
+
 finish
