@@ -34,6 +34,32 @@ struct svg_panel {
     bool is_window_clipped;
 };
 
+/* A coordinate to one decimal, by integer arithmetic: printf's own
+ * floating-point conversion is most of the time a large graph takes. */
+static void svg_put_coord(struct strbuf *out, double v)
+{
+    long long tenths = (long long)(v * 10 + (v < 0 ? -0.5 : 0.5));
+    const char *sign = tenths < 0 ? "-" : "";
+    if (tenths < 0)
+        tenths = -tenths;
+    strbuf_appendf(out, "%s%lld.%lld", sign, tenths / 10, tenths % 10);
+}
+
+/* A line element of the given class for one packet. */
+static void svg_put_line(struct strbuf *out, const char *cls, uint64_t number, double x1, double y1,
+                         double x2, double y2)
+{
+    strbuf_appendf(out, "<line class=\"%s\" data-pkt=\"%" PRIu64 "\" x1=\"", cls, number);
+    svg_put_coord(out, x1);
+    strbuf_puts(out, "\" y1=\"");
+    svg_put_coord(out, y1);
+    strbuf_puts(out, "\" x2=\"");
+    svg_put_coord(out, x2);
+    strbuf_puts(out, "\" y2=\"");
+    svg_put_coord(out, y2);
+    strbuf_puts(out, "\"/>\n");
+}
+
 static double svg_x(const struct svg_panel *p, int64_t ts_us)
 {
     double t = (double)(ts_us - p->f->verdict.first_us) / 1e6;
@@ -180,9 +206,16 @@ static void svg_ack_lines(struct strbuf *out, const struct svg_panel *p)
             double v = pass == 0 ? ack : ack + svg_window(p->bases, k);
             double x = svg_x(p, k->ts_us);
             double y = svg_y(p, v);
-            if (!is_first)
-                strbuf_appendf(&pts, " %.1f,%.1f", x, last_y);
-            strbuf_appendf(&pts, "%s%.1f,%.1f", is_first ? "" : " ", x, y);
+            if (!is_first) {
+                strbuf_puts(&pts, " ");
+                svg_put_coord(&pts, x);
+                strbuf_puts(&pts, ",");
+                svg_put_coord(&pts, last_y);
+                strbuf_puts(&pts, " ");
+            }
+            svg_put_coord(&pts, x);
+            strbuf_puts(&pts, ",");
+            svg_put_coord(&pts, y);
             is_first = false;
             last_y = y;
             n++;
@@ -241,15 +274,9 @@ static void svg_segments(struct strbuf *out, const struct svg_panel *p)
         if ((k->flags & TCP_FLAG_RST) != 0)
             saw_rst = true;
         if (k->payload_len > 0)
-            strbuf_appendf(out,
-                           "<line class=\"%s\" data-pkt=\"%" PRIu64
-                           "\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                           cls, k->number, x, svg_y(p, lo), x, svg_y(p, hi));
+            svg_put_line(out, cls, k->number, x, svg_y(p, lo), x, svg_y(p, hi));
         else
-            strbuf_appendf(out,
-                           "<line class=\"%s\" data-pkt=\"%" PRIu64
-                           "\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                           cls, k->number, x - 3, svg_y(p, lo), x + 3, svg_y(p, lo));
+            svg_put_line(out, cls, k->number, x - 3, svg_y(p, lo), x + 3, svg_y(p, lo));
         if ((k->flags & TCP_FLAG_RST) != 0)
             strbuf_appendf(out, "<text class=\"rst\" x=\"%.1f\" y=\"%.1f\">R</text>\n", x + 4,
                            svg_y(p, lo) - 4);
