@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pcap/pcap.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,7 @@
 #include "capture.h"
 #include "input.h"
 #include "log.h"
+#include "platform.h"
 #include "reader.h"
 #include "reader_netmon.h"
 #include "banned.h"
@@ -260,8 +260,7 @@ static enum capture_status capture_prepare_dump(struct capture *cap, int linktyp
         return CAPTURE_ERR_LINKTYPE;
     }
 
-    cap->dump_pcap = pcap_open_dead_with_tstamp_precision(linktype, CAPTURE_DUMP_SNAPLEN,
-                                                          PCAP_TSTAMP_PRECISION_MICRO);
+    cap->dump_pcap = pcap_open_dead(linktype, CAPTURE_DUMP_SNAPLEN); /* microseconds */
     if (cap->dump_pcap == NULL)
         return CAPTURE_ERR_NOMEM;
     cap->dumper = pcap_dump_open(cap->dump_pcap, cap->opt.write_path);
@@ -506,7 +505,6 @@ static enum capture_status capture_drain_live(struct capture *cap, capture_packe
 {
     struct capture_input *in = &cap->live;
     struct capture_dispatch d = {.cap = cap, .in = in, .on_packet = on_packet, .ctx = ctx};
-    struct pollfd pfd = {.fd = pcap_get_selectable_fd(in->pcap), .events = POLLIN};
 
     while (!capture_limit_reached(cap) && !cap->is_stop_requested) {
         int want = -1;
@@ -525,8 +523,8 @@ static enum capture_status capture_drain_live(struct capture *cap, capture_packe
         if (n > 0)
             continue;
         /* Nothing waiting: sleep until something is, a signal, or the
-         * next wake-up. An interrupted poll just goes round again. */
-        if (poll(&pfd, 1, CAPTURE_WAKE_MS) < 0 && errno != EINTR) {
+         * next wake-up. */
+        if (!platform_pcap_wait(in->pcap, CAPTURE_WAKE_MS)) {
             log_error("%s: %s", in->name, strerror(errno));
             return CAPTURE_ERR_LIVE;
         }
@@ -576,8 +574,8 @@ static enum capture_status capture_activate(struct capture *cap, struct capture_
     /* Immediate mode: verdicts should not wait for a kernel buffer to fill
      * on a quiet line. */
     if (pcap_set_snaplen(p, (int)cap->opt.snaplen) != 0 ||
-        pcap_set_promisc(p, cap->opt.promiscuous ? 1 : 0) != 0 ||
-        pcap_set_immediate_mode(p, 1) != 0 || pcap_set_timeout(p, CAPTURE_WAKE_MS) != 0 ||
+        pcap_set_promisc(p, cap->opt.promiscuous ? 1 : 0) != 0 || platform_pcap_immediate(p) != 0 ||
+        pcap_set_timeout(p, CAPTURE_WAKE_MS) != 0 ||
         pcap_set_buffer_size(p, (int)(buffer_kib * 1024)) != 0) {
         log_error("%s: cannot set capture options", in->name);
         return CAPTURE_ERR_LIVE;

@@ -12,7 +12,6 @@
  * Defaults are never written here: they are read from tv_config_default(),
  * so -h and the program cannot disagree. The limits below are this file's.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +24,8 @@
 #include "cli.h"
 #include "log.h"
 #include "pipeline.h"
+#include "platform.h"
+
 #include "banned.h"
 
 /* Above this, the flow table alone would need more memory than hosts that

@@ -23,7 +23,8 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <sys/mman.h>
+
+#include "platform.h"
 
 #include "banned.h"
 
@@ -80,9 +81,8 @@ struct ring *ring_create(size_t slot_count, size_t data_cap)
     atomic_init(&ring->head, 0);
     atomic_init(&ring->tail, 0);
 
-    void *map = mmap(NULL, ring->map_len, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (map == MAP_FAILED) {
+    void *map = platform_pages_alloc(ring->map_len);
+    if (map == NULL) {
         ring_destroy(ring);
         return NULL;
     }
@@ -95,7 +95,7 @@ void ring_destroy(struct ring *ring)
     if (ring == NULL)
         return;
     if (ring->slots != NULL)
-        munmap(ring->slots, ring->map_len);
+        platform_pages_free(ring->slots, ring->map_len);
     free(ring);
 }
 
