@@ -82,6 +82,7 @@ struct capture {
     const char *dump_input;         /* borrowed: the input that fixed the link type */
     int dump_linktype_hint;         /* the first input's declared link type, -1 if none */
     struct capture_input live;      /* the interface, once capture_open() opened it */
+    char live_name[512];            /* -i resolved to a device name */
     struct capture_filter *filters; /* owned: one per link type met */
     size_t filter_count;
     size_t filter_cap;
@@ -99,10 +100,32 @@ static const char *capture_input_label(const char *name)
     return strcmp(name, "-") == 0 ? "standard input" : name;
 }
 
+/* libpcap is needed for live capture, filters and -w only: on Windows,
+ * files can be read where Npcap is not installed. Says why not, once. */
+static bool capture_pcap_ready(void)
+{
+    static bool is_reported;
+    char err[256];
+    if (platform_pcap_available(err, sizeof(err)))
+        return true;
+    if (!is_reported)
+        log_error("%s", err);
+    is_reported = true;
+    return false;
+}
+
+/* The same without a message, for names in messages. */
+static bool capture_pcap_present(void)
+{
+    char err[256];
+    return platform_pcap_available(err, sizeof(err));
+}
+
 const char *capture_linktype_name(int linktype, char *buf, size_t buf_len)
 {
     uint16_t media = 0;
-    const char *name = linktype >= 0 ? pcap_datalink_val_to_name(linktype) : NULL;
+    const char *name =
+        linktype >= 0 && capture_pcap_present() ? pcap_datalink_val_to_name(linktype) : NULL;
     if (name != NULL)
         snprintf(buf, buf_len, "%s", name);
     else if (reader_netmon_is_media_linktype(linktype, &media))
@@ -114,7 +137,8 @@ const char *capture_linktype_name(int linktype, char *buf, size_t buf_len)
 
 const char *capture_linktype_description(int linktype)
 {
-    return linktype >= 0 ? pcap_datalink_val_to_description(linktype) : NULL;
+    return linktype >= 0 && capture_pcap_present() ? pcap_datalink_val_to_description(linktype)
+                                                   : NULL;
 }
 
 /* A link type's name for messages, in one of two buffers per call site. */
@@ -167,7 +191,7 @@ const struct capture_stats *capture_stats(const struct capture *cap)
 
 const char *capture_lib_version(void)
 {
-    return pcap_lib_version();
+    return capture_pcap_present() ? pcap_lib_version() : "libpcap: not found";
 }
 
 static void capture_close_live(struct capture_input *in)
@@ -216,6 +240,10 @@ static struct capture_filter *capture_filter_for(struct capture *cap, int linkty
     f->linktype = linktype;
     /* A dead handle of the link type: all pcap_compile() needs. Only "ip
      * broadcast" needs a netmask, and a file has none to give. */
+    if (!capture_pcap_ready()) {
+        *status = CAPTURE_ERR_FILTER;
+        return NULL;
+    }
     pcap_t *dead = pcap_open_dead(linktype, CAPTURE_FILE_SNAPLEN);
     if (dead == NULL) {
         *status = CAPTURE_ERR_NOMEM;
@@ -260,6 +288,8 @@ static enum capture_status capture_prepare_dump(struct capture *cap, int linktyp
         return CAPTURE_ERR_LINKTYPE;
     }
 
+    if (!capture_pcap_ready())
+        return CAPTURE_ERR_WRITE;
     cap->dump_pcap = pcap_open_dead(linktype, CAPTURE_DUMP_SNAPLEN); /* microseconds */
     if (cap->dump_pcap == NULL)
         return CAPTURE_ERR_NOMEM;
@@ -625,13 +655,50 @@ static enum capture_status capture_apply_live_filter(const struct capture *cap,
     return CAPTURE_OK;
 }
 
+/*
+ * -i as dumpcap takes it: a device name; else the description that -D
+ * prints beside one (on Windows the friendly name, "Ethernet 2", beside
+ * \Device\NPF_{GUID}); else the number -D gives it. Anything else is
+ * handed to libpcap as it is, which says what is wrong with it.
+ */
+static const char *capture_resolve_interface(const char *wanted, char *buf, size_t buf_len)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_if_t *all = NULL;
+    if (pcap_findalldevs(&all, errbuf) != 0)
+        return wanted;
+    const char *found = NULL;
+    for (const pcap_if_t *d = all; d != NULL && found == NULL; d = d->next)
+        if (strcmp(d->name, wanted) == 0)
+            found = d->name;
+    for (const pcap_if_t *d = all; d != NULL && found == NULL; d = d->next)
+        if (d->description != NULL && strcmp(d->description, wanted) == 0)
+            found = d->name;
+    char *end = NULL;
+    unsigned long number = strtoul(wanted, &end, 10);
+    if (found == NULL && wanted[0] >= '1' && wanted[0] <= '9' && *end == '\0') {
+        unsigned long n = 0;
+        for (const pcap_if_t *d = all; d != NULL && found == NULL; d = d->next)
+            if (++n == number)
+                found = d->name;
+    }
+    const char *name = wanted;
+    if (found != NULL && (size_t)snprintf(buf, buf_len, "%s", found) < buf_len)
+        name = buf;
+    pcap_freealldevs(all);
+    return name;
+}
+
 enum capture_status capture_open(struct capture *cap)
 {
     if (cap->opt.interface == NULL || cap->live.pcap != NULL)
         return CAPTURE_OK;
     struct capture_input *in = &cap->live;
     char errbuf[PCAP_ERRBUF_SIZE] = "";
-    in->name = cap->opt.interface;
+    if (!capture_pcap_ready())
+        return CAPTURE_ERR_LIVE;
+    in->name =
+        capture_resolve_interface(cap->opt.interface, cap->live_name, sizeof(cap->live_name));
     in->pcap = pcap_create(in->name, errbuf);
     if (in->pcap == NULL) {
         log_error("%s: %s", in->name, errbuf);
@@ -684,6 +751,8 @@ enum capture_status capture_list_interfaces(FILE *out)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     pcap_if_t *all = NULL;
+    if (!capture_pcap_ready())
+        return CAPTURE_ERR_LIVE;
     if (pcap_findalldevs(&all, errbuf) != 0) {
         log_error("cannot list interfaces: %s", errbuf);
         return CAPTURE_ERR_LIVE;

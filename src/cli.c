@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -372,6 +373,28 @@ static enum cli_status cli_services_line(struct cli_options *opt, const struct c
     return is_service ? cli_add_service(opt, from, key, kept) : cli_add_role(opt, from, key, kept);
 }
 
+/* One line of f into *line (grown as needed), newline kept; false at the
+ * end or on an error. getline() is POSIX, not C: Windows lacks it. */
+static bool cli_read_line(FILE *f, char **line, size_t *cap)
+{
+    size_t len = 0;
+    for (;;) {
+        if (*cap - len < 2) {
+            size_t grown = *cap == 0 ? 256 : *cap * 2;
+            char *p = realloc(*line, grown);
+            if (p == NULL)
+                return false;
+            *line = p;
+            *cap = grown;
+        }
+        if (fgets(*line + len, (int)(*cap - len > INT_MAX ? INT_MAX : *cap - len), f) == NULL)
+            return len > 0;
+        len += strlen(*line + len);
+        if ((*line)[len - 1] == '\n')
+            return true;
+    }
+}
+
 static enum cli_status cli_read_services_file(struct cli_options *opt, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -384,7 +407,7 @@ static enum cli_status cli_read_services_file(struct cli_options *opt, const cha
     size_t line_cap = 0;
     unsigned long line_no = 0;
     errno = 0;
-    while (status == CLI_OK && getline(&line, &line_cap, f) >= 0) {
+    while (status == CLI_OK && cli_read_line(f, &line, &line_cap)) {
         line_no++;
         char *hash = strchr(line, '#');
         if (hash != NULL)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "platform.h"
+#include "printf_format.h"
 
 #include "banned.h"
 
@@ -66,7 +67,7 @@ void input_close(struct input *in)
 }
 
 static void input_fail(struct input *in, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    TV_PRINTF(2, 3);
 
 static void input_fail(struct input *in, const char *fmt, ...)
 {

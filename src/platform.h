@@ -59,6 +59,11 @@ void platform_unmap(struct platform_map *map);
 void *platform_pages_alloc(size_t len);
 void platform_pages_free(void *pages, size_t len);
 
+/* size bytes aligned to align (a power of two, size a multiple of it),
+ * freed with platform_aligned_free(). */
+void *platform_aligned_alloc(size_t align, size_t size);
+void platform_aligned_free(void *p);
+
 /* ---- Signals and console events ------------------------------------- */
 
 typedef void (*platform_event_fn)(void);

@@ -22,10 +22,11 @@ bool platform_pcap_available(char *err, size_t err_len)
     /* Npcap installs its DLLs in System32\Npcap, which is not on the
      * search path (its "WinPcap API-compatible mode" also puts them in
      * System32 itself). */
+    char sys[MAX_PATH];
     char dir[MAX_PATH + 16];
-    UINT n = GetSystemDirectoryA(dir, MAX_PATH);
-    if (n > 0 && n < MAX_PATH) {
-        strcat(dir, "\\Npcap");
+    UINT n = GetSystemDirectoryA(sys, sizeof(sys));
+    if (n > 0 && n < sizeof(sys)) {
+        snprintf(dir, sizeof(dir), "%s\\Npcap", sys);
         SetDllDirectoryA(dir);
     }
     platform_wpcap = LoadLibraryA("wpcap.dll");

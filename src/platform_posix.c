@@ -90,6 +90,16 @@ void platform_pages_free(void *pages, size_t len)
         munmap(pages, len);
 }
 
+void *platform_aligned_alloc(size_t align, size_t size)
+{
+    return aligned_alloc(align, size);
+}
+
+void platform_aligned_free(void *p)
+{
+    free(p);
+}
+
 static platform_event_fn platform_stop_fn;
 static platform_event_fn platform_stats_fn;
 static int platform_lost_status;

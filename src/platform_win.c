@@ -106,6 +106,16 @@ void platform_pages_free(void *pages, size_t len)
         VirtualFree(pages, 0, MEM_RELEASE);
 }
 
+void *platform_aligned_alloc(size_t align, size_t size)
+{
+    return _aligned_malloc(size, align);
+}
+
+void platform_aligned_free(void *p)
+{
+    _aligned_free(p);
+}
+
 static platform_event_fn platform_stop_fn;
 
 /* Runs on a thread of its own that the system starts: setting a flag is

@@ -68,7 +68,7 @@ struct ring *ring_create(size_t slot_count, size_t data_cap)
         (slot_count & (slot_count - 1)) != 0 || data_cap > RING_DATA_CAP)
         return NULL;
 
-    struct ring *ring = aligned_alloc(RING_CACHE_LINE, sizeof(*ring));
+    struct ring *ring = platform_aligned_alloc(RING_CACHE_LINE, sizeof(*ring));
     if (ring == NULL)
         return NULL;
     ring->slots = NULL;
@@ -96,7 +96,7 @@ void ring_destroy(struct ring *ring)
         return;
     if (ring->slots != NULL)
         platform_pages_free(ring->slots, ring->map_len);
-    free(ring);
+    platform_aligned_free(ring);
 }
 
 size_t ring_slot_count(const struct ring *ring)
