@@ -34,6 +34,7 @@
 #include "capture.h"
 #include "input.h"
 #include "log.h"
+#include "pcap_writer.h"
 #include "platform.h"
 #include "reader.h"
 #include "reader_netmon.h"
@@ -76,8 +77,7 @@ struct capture_file {
 struct capture {
     struct capture_options opt; /* pointers inside are borrowed */
     struct capture_stats stats;
-    pcap_t *dump_pcap;              /* owned; a dead handle carrying the -w link type */
-    pcap_dumper_t *dumper;          /* owned */
+    struct pcap_writer *dumper;     /* owned: the -w file */
     int dump_errno;                 /* first write error on the -w file, 0 if none */
     const char *dump_input;         /* borrowed: the input that fixed the link type */
     int dump_linktype_hint;         /* the first input's declared link type, -1 if none */
@@ -98,6 +98,17 @@ struct capture {
 static const char *capture_input_label(const char *name)
 {
     return strcmp(name, "-") == 0 ? "standard input" : name;
+}
+
+/* A live handle's DLT_* value as files number it (LINKTYPE_*): they
+ * differ for raw IP only, whose DLT value varies between systems. */
+static int capture_file_linktype(int dlt)
+{
+#ifdef DLT_RAW
+    if (dlt == DLT_RAW)
+        return 101; /* LINKTYPE_RAW */
+#endif
+    return dlt;
 }
 
 /* libpcap is needed for live capture, filters and -w only: on Windows,
@@ -173,10 +184,7 @@ void capture_destroy(struct capture *cap)
     if (cap == NULL)
         return;
     capture_close_live(&cap->live);
-    if (cap->dumper != NULL)
-        pcap_dump_close(cap->dumper);
-    if (cap->dump_pcap != NULL)
-        pcap_close(cap->dump_pcap);
+    pcap_writer_close(cap->dumper);
     capture_free_filters(cap);
     for (size_t i = 0; i < cap->kept_count; i++)
         input_close(cap->kept[i]);
@@ -273,7 +281,7 @@ static enum capture_status capture_prepare_dump(struct capture *cap, int linktyp
                                                 const char *input_name, uint64_t offset)
 {
     if (cap->dumper != NULL) {
-        int dump_linktype = pcap_datalink(cap->dump_pcap);
+        int dump_linktype = pcap_writer_linktype(cap->dumper);
         if (linktype == dump_linktype)
             return CAPTURE_OK;
         char name[CAPTURE_NAME_LEN];
@@ -288,14 +296,9 @@ static enum capture_status capture_prepare_dump(struct capture *cap, int linktyp
         return CAPTURE_ERR_LINKTYPE;
     }
 
-    if (!capture_pcap_ready())
-        return CAPTURE_ERR_WRITE;
-    cap->dump_pcap = pcap_open_dead(linktype, CAPTURE_DUMP_SNAPLEN); /* microseconds */
-    if (cap->dump_pcap == NULL)
-        return CAPTURE_ERR_NOMEM;
-    cap->dumper = pcap_dump_open(cap->dump_pcap, cap->opt.write_path);
+    cap->dumper = pcap_writer_open(cap->opt.write_path, linktype, CAPTURE_DUMP_SNAPLEN);
     if (cap->dumper == NULL) {
-        log_error("%s", pcap_geterr(cap->dump_pcap));
+        log_error("%s: %s", cap->opt.write_path, strerror(errno));
         return CAPTURE_ERR_WRITE;
     }
     cap->dump_input = input_name;
@@ -310,11 +313,10 @@ static bool capture_limit_reached(const struct capture *cap)
 /* Copies a packet to the -w file. pcap_dump() reports nothing, so the
  * stream's error flag is read after each write: errno still says why, and
  * the copy stops at the first failure while the analysis goes on. */
-static void capture_dump(struct capture *cap, const struct pcap_pkthdr *hdr, const u_char *data)
+static void capture_dump(struct capture *cap, int64_t ts_us, const uint8_t *data, uint32_t caplen,
+                         uint32_t wirelen)
 {
-    errno = 0;
-    pcap_dump((u_char *)cap->dumper, hdr, data);
-    if (ferror(pcap_dump_file(cap->dumper)))
+    if (!pcap_writer_packet(cap->dumper, ts_us, data, caplen, wirelen))
         cap->dump_errno = errno != 0 ? errno : EIO;
 }
 
@@ -367,13 +369,13 @@ static enum capture_status capture_deliver(struct capture *cap, struct capture_f
          pcap_offline_filter(&cap->last_filter->prog, &hdr, rp->data) == 0))
         return CAPTURE_OK;
     if (cap->opt.write_path != NULL && cap->dump_errno == 0) {
-        if (cap->dumper == NULL || rp->linktype != pcap_datalink(cap->dump_pcap)) {
+        if (cap->dumper == NULL || rp->linktype != pcap_writer_linktype(cap->dumper)) {
             enum capture_status status =
                 capture_prepare_dump(cap, rp->linktype, file->name, rp->offset);
             if (status != CAPTURE_OK)
                 return status;
         }
-        capture_dump(cap, &hdr, rp->data);
+        capture_dump(cap, rp->ts_us, rp->data, rp->caplen, rp->wirelen);
     }
     struct tv_packet packet = {
         .linktype = rp->linktype,
@@ -525,7 +527,7 @@ static void capture_on_live_packet(u_char *user, const struct pcap_pkthdr *hdr, 
     cap->stats.packets++;
     (*cap->last_count)++;
     if (cap->dumper != NULL && cap->dump_errno == 0)
-        capture_dump(cap, hdr, data);
+        capture_dump(cap, packet.ts_us, data, hdr->caplen, hdr->len);
     d->on_packet(&packet, d->ctx);
 }
 
@@ -567,8 +569,7 @@ static enum capture_status capture_finish_dump(struct capture *cap)
     if (cap->dumper == NULL)
         return CAPTURE_OK;
     errno = 0;
-    if (cap->dump_errno == 0 &&
-        (pcap_dump_flush(cap->dumper) != 0 || ferror(pcap_dump_file(cap->dumper))))
+    if (cap->dump_errno == 0 && !pcap_writer_flush(cap->dumper))
         cap->dump_errno = errno != 0 ? errno : EIO;
     if (cap->dump_errno == 0)
         return CAPTURE_OK;
@@ -789,7 +790,8 @@ static enum capture_status capture_run_live(struct capture *cap, capture_packet_
     cap->last_count = capture_linktype_counter(cap, cap->live.linktype);
     enum capture_status status = CAPTURE_OK;
     if (cap->opt.write_path != NULL && cap->dumper == NULL)
-        status = capture_prepare_dump(cap, cap->live.linktype, cap->live.name, 0);
+        status =
+            capture_prepare_dump(cap, capture_file_linktype(cap->live.linktype), cap->live.name, 0);
     if (status == CAPTURE_OK)
         status = capture_drain_live(cap, on_packet, on_pause, ctx);
     capture_update_stats(cap);

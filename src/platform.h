@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* inet_ntop, inet_pton, AF_INET and AF_INET6. */
 #ifdef _WIN32
@@ -36,6 +37,9 @@ int platform_open_read(const char *path);
 
 /* Standard input as a descriptor in binary mode. */
 int platform_stdin_fd(void);
+
+/* Standard output for binary data (-w -). */
+FILE *platform_stdout_binary(void);
 
 /* A new temporary file, read-write, that disappears when closed; -1 with
  * errno set on failure. */

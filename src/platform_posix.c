@@ -31,6 +31,11 @@ int platform_stdin_fd(void)
     return STDIN_FILENO;
 }
 
+FILE *platform_stdout_binary(void)
+{
+    return stdout;
+}
+
 int platform_temp_fd(void)
 {
     const char *dir = getenv("TMPDIR");

@@ -30,6 +30,12 @@ int platform_stdin_fd(void)
     return _fileno(stdin);
 }
 
+FILE *platform_stdout_binary(void)
+{
+    _setmode(_fileno(stdout), _O_BINARY);
+    return stdout;
+}
+
 int platform_temp_fd(void)
 {
     char dir[MAX_PATH + 1];
