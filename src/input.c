@@ -66,8 +66,7 @@ void input_close(struct input *in)
     free(in);
 }
 
-static void input_fail(struct input *in, const char *fmt, ...)
-    TV_PRINTF(2, 3);
+static void input_fail(struct input *in, const char *fmt, ...) TV_PRINTF(2, 3);
 
 static void input_fail(struct input *in, const char *fmt, ...)
 {

@@ -385,7 +385,7 @@ static int main_check_stdout(int status)
 {
     if (fflush(stdout) == 0 && !ferror(stdout))
         return status;
-    if (errno != EPIPE)
+    if (!platform_is_broken_pipe(errno))
         log_error("standard output: %s", strerror(errno != 0 ? errno : EIO));
     return EXIT_ERROR;
 }

@@ -82,6 +82,9 @@ void platform_on_stats(platform_event_fn fn);
 void platform_on_input_lost(int exit_status);
 /* Writing to a closed pipe ends the program quietly, as for any filter. */
 void platform_default_broken_pipe(void);
+/* Whether a write that failed with err failed because the reader went
+ * away (where that does not end the program already). */
+bool platform_is_broken_pipe(int err);
 
 /* Threads started between these two calls leave the stop and statistics
  * requests to the thread that made them. Called by one thread. */

@@ -168,6 +168,11 @@ void platform_default_broken_pipe(void)
     signal(SIGPIPE, SIG_DFL);
 }
 
+bool platform_is_broken_pipe(int err)
+{
+    return err == EPIPE;
+}
+
 static sigset_t platform_saved_mask;
 
 void platform_threads_quiet_begin(void)

@@ -163,6 +163,13 @@ void platform_default_broken_pipe(void)
      * some runtimes), which the output layer reports. */
 }
 
+bool platform_is_broken_pipe(int err)
+{
+    /* The C runtime reports a pipe whose reader closed it as EINVAL. */
+    DWORD last = GetLastError();
+    return err == EPIPE || (err == EINVAL && (last == ERROR_NO_DATA || last == ERROR_BROKEN_PIPE));
+}
+
 void platform_threads_quiet_begin(void)
 {
     /* Console events arrive on a thread of their own. */
