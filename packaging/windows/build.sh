@@ -48,6 +48,8 @@ build=$out/build    # tcpverdict's own build
 jobs=$(nproc 2>/dev/null || echo 2)
 
 step() { printf '== %s\n' "$*" >&2; }
+# Some of the builds below leave files in the directory they run from.
+cd "$out"
 
 if [ "$install" = yes ]; then
     step "Debian packages"
