@@ -12,10 +12,10 @@
  * Defaults are never written here: they are read from tv_config_default(),
  * so -h and the program cannot disagree. The limits below are this file's.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -25,6 +25,8 @@
 #include "cli.h"
 #include "log.h"
 #include "pipeline.h"
+#include "platform.h"
+
 #include "banned.h"
 
 /* Above this, the flow table alone would need more memory than hosts that
@@ -379,6 +381,28 @@ static enum cli_status cli_services_line(struct cli_options *opt, const struct c
     return is_service ? cli_add_service(opt, from, key, kept) : cli_add_role(opt, from, key, kept);
 }
 
+/* One line of f into *line (grown as needed), newline kept; false at the
+ * end or on an error. getline() is POSIX, not C: Windows lacks it. */
+static bool cli_read_line(FILE *f, char **line, size_t *cap)
+{
+    size_t len = 0;
+    for (;;) {
+        if (*cap - len < 2) {
+            size_t grown = *cap == 0 ? 256 : *cap * 2;
+            char *p = realloc(*line, grown);
+            if (p == NULL)
+                return false;
+            *line = p;
+            *cap = grown;
+        }
+        if (fgets(*line + len, (int)(*cap - len > INT_MAX ? INT_MAX : *cap - len), f) == NULL)
+            return len > 0;
+        len += strlen(*line + len);
+        if ((*line)[len - 1] == '\n')
+            return true;
+    }
+}
+
 static enum cli_status cli_read_services_file(struct cli_options *opt, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -391,7 +415,7 @@ static enum cli_status cli_read_services_file(struct cli_options *opt, const cha
     size_t line_cap = 0;
     unsigned long line_no = 0;
     errno = 0;
-    while (status == CLI_OK && getline(&line, &line_cap, f) >= 0) {
+    while (status == CLI_OK && cli_read_line(f, &line, &line_cap)) {
         line_no++;
         char *hash = strchr(line, '#');
         if (hash != NULL)

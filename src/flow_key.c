@@ -8,8 +8,9 @@
  */
 #include "flow_key.h"
 
-#include <arpa/inet.h>
 #include <string.h>
+
+#include "platform.h"
 
 #include "banned.h"
 

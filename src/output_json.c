@@ -18,16 +18,16 @@
  * Forks format into their own buffers and share the original's lock for
  * the write alone, so worker threads format in parallel.
  */
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "output_json.h"
+#include "platform.h"
+
 #include "banned.h"
 
 struct output_json {

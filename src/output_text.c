@@ -11,17 +11,17 @@
  * Forks assemble records in their own buffers and share the original's
  * lock and header flag, held only while a record is written.
  */
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "log.h"
 #include "output_text.h"
+#include "platform.h"
+
 #include "banned.h"
 
 /* "2024-05-01 12:00:00.123456" and "255.255.255.255:65535". */

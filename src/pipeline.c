@@ -21,7 +21,6 @@
 #include "pipeline.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +29,8 @@
 #include "flow_key.h"
 #include "ip_reassembly.h"
 #include "ring.h"
+#include "platform.h"
+
 #include "banned.h"
 
 /* Slots published (and taken) at once: the shared indexes are touched once
@@ -133,15 +134,7 @@ static void pipeline_backoff(long *wait_ns, unsigned *spins, bool is_live)
     long max_ns = is_live ? PIPELINE_SLEEP_MAX_NS : PIPELINE_FILE_SLEEP_MAX_NS;
     if (*wait_ns > max_ns)
         *wait_ns = max_ns;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = *wait_ns};
-    nanosleep(&ts, NULL);
-}
-
-static int64_t pipeline_monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    platform_sleep_ns(*wait_ns);
 }
 
 struct pipeline *pipeline_create(const struct pipeline_options *opt, enum pipeline_status *status)
@@ -245,7 +238,7 @@ static void *worker_main(void *arg)
         size_t n = ring_peek(w->ring, PIPELINE_BATCH);
         if (n == 0) {
             if (is_live && saw_packet) {
-                int64_t mono_ns = pipeline_monotonic_ns();
+                int64_t mono_ns = platform_monotonic_ns();
                 if (mono_ns - ticked_mono_ns >= PIPELINE_TICK_NS) {
                     /* The capture's clock: the latest packet time plus
                      * the wall time that passed since, on a quiet line. */
@@ -274,7 +267,7 @@ static void *worker_main(void *arg)
             break;
         if (is_live) {
             saw_packet = true;
-            last_mono_ns = pipeline_monotonic_ns();
+            last_mono_ns = platform_monotonic_ns();
             ticked_mono_ns = last_mono_ns;
         }
     }
@@ -284,18 +277,9 @@ static void *worker_main(void *arg)
 
 enum pipeline_status pipeline_start(struct pipeline *pl)
 {
-    /* Workers inherit this mask: signals meant for the process (stop,
-     * statistics) must reach the capture thread, whose poll they wake.
-     * Faults and SIGPIPE stay with the thread that caused them. */
-    sigset_t block;
-    sigset_t old;
-    sigfillset(&block);
-    sigdelset(&block, SIGPIPE);
-    sigdelset(&block, SIGSEGV);
-    sigdelset(&block, SIGBUS);
-    sigdelset(&block, SIGFPE);
-    sigdelset(&block, SIGILL);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    /* Stop and statistics requests must reach the capture thread, whose
+     * wait they wake. */
+    platform_threads_quiet_begin();
 
     enum pipeline_status status = PIPELINE_OK;
     for (size_t i = 0; i < pl->worker_count; i++) {
@@ -306,7 +290,7 @@ enum pipeline_status pipeline_start(struct pipeline *pl)
         }
         w->is_running = true;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    platform_threads_quiet_end();
     return status;
 }
 
