@@ -5,6 +5,32 @@
 
 #include "banned.h"
 
+/*
+ * IEEE 802.2 LLC with a SNAP header (RFC 1042): DSAP and SSAP 0xaa, an
+ * unnumbered-information control byte, then an OUI and an EtherType. OUI
+ * 00-00-00 is RFC 1042 encapsulation and 00-00-f8 IEEE 802.1H bridge
+ * tunnelling: both carry the EtherType as Ethernet would. Other OUIs
+ * number protocols of their own; other SAPs (STP, NetBIOS) are not IP.
+ */
+enum tv_decode_status decode_llc_snap(struct decoder *d, struct cursor *c, unsigned depth)
+{
+    uint8_t dsap = cursor_u8(c);
+    uint8_t ssap = cursor_u8(c);
+    uint8_t control = cursor_u8(c);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+    if (dsap != LLC_SAP_SNAP || ssap != LLC_SAP_SNAP || control != LLC_CONTROL_UI)
+        return TV_DECODE_NOT_IP;
+    uint32_t oui = (uint32_t)cursor_u8(c) << 16;
+    oui |= cursor_be16(c);
+    uint16_t ethertype = cursor_be16(c);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+    if (oui != 0x000000 && oui != 0x0000f8)
+        return TV_DECODE_NOT_IP;
+    return decode_ethertype(d, c, ethertype, depth);
+}
+
 /* Raw IP link types carry no type field: the version nibble says. */
 static enum tv_decode_status decode_raw_ip(struct decoder *d, struct cursor *c)
 {
