@@ -28,9 +28,9 @@ enum {
     UDP_HEADER_LEN = 8,
     VXLAN_HEADER_LEN = 8,
     GENEVE_HEADER_LEN = 8,
-    PORT_VXLAN = 4789,  /* RFC 7348 5 */
-    PORT_GENEVE = 6081, /* RFC 8926 3.3 */
-    LLC_SAP_SNAP = 0xaa,  /* IEEE 802.2 / RFC 1042: SNAP follows the LLC header */
+    PORT_VXLAN = 4789,   /* RFC 7348 5 */
+    PORT_GENEVE = 6081,  /* RFC 8926 3.3 */
+    LLC_SAP_SNAP = 0xaa, /* IEEE 802.2 / RFC 1042: SNAP follows the LLC header */
     LLC_CONTROL_UI = 0x03,
     LLC_SNAP_HEADER_LEN = 8, /* DSAP, SSAP, control, OUI (3), EtherType (2) */
 };
