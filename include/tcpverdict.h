@@ -167,6 +167,11 @@ enum tv_decode_status {
     TV_DECODE_NOT_TCP,           /* skipped: UDP, ICMP, ... */
     TV_DECODE_BAD_TCP_OFFSET,    /* data offset < 5 or beyond the segment */
     TV_DECODE_BAD_EXT_HEADER,    /* malformed IPv6 extension header chain */
+    TV_DECODE_ENCRYPTED,         /* 802.11 protected frame: unreadable without its keys */
+    TV_DECODE_UNSUPPORTED_FRAME, /* a link frame with no one packet to read: an 802.11
+                                    fragment or A-MSDU, compressed PPP, an NFLOG record
+                                    without payload */
+    TV_DECODE_BAD_FCS,           /* the radio saw the frame fail its check sequence */
     TV_DECODE_STATUS_COUNT
 };
 

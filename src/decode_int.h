@@ -120,6 +120,15 @@ enum tv_decode_status decode_ethertype(struct decoder *d, struct cursor *c, uint
  * other LLC payload is not IP. */
 enum tv_decode_status decode_llc_snap(struct decoder *d, struct cursor *c, unsigned depth);
 enum tv_decode_status decode_ipv4(struct decoder *d, struct cursor *c, unsigned depth);
+/* Link types of their own files: decode_link_80211.c, decode_link_serial.c
+ * and decode_link_nflog.c. */
+enum tv_decode_status decode_ieee80211(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_radiotap(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_ppi(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_ppp(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_ppp_hdlc(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_cisco_hdlc(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_nflog(struct decoder *d, struct cursor *c);
 enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, unsigned depth);
 enum tv_decode_status decode_udp(struct decoder *d, struct layer *l, unsigned depth);
 
