@@ -124,5 +124,6 @@ enum tv_decode_status decode_nflog(struct decoder *d, struct cursor *c)
     }
     if (has_payload)
         return decode_payload(d, &payload);
-    return is_cut ? TV_DECODE_TRUNCATED : TV_DECODE_UNSUPPORTED_FRAME; /* logged without it */
+    /* Without the payload: cut before it, or logged without it. */
+    return is_cut || d->uncaptured_len > 0 ? TV_DECODE_TRUNCATED : TV_DECODE_UNSUPPORTED_FRAME;
 }

@@ -10,7 +10,6 @@
 
 enum {
     PPP_ADDRESS_ALL = 0xff, /* RFC 1662 3.1 */
-    PPP_CONTROL_UI = 0x03,
     PPP_PROTO_IPV4 = 0x0021,          /* RFC 1332 */
     PPP_PROTO_VJ_COMPRESSED = 0x002d, /* RFC 1144 Van Jacobson TCP/IP header compression */
     PPP_PROTO_VJ_UNCOMPRESSED = 0x002f,
@@ -51,14 +50,19 @@ static enum tv_decode_status decode_ppp_protocol(struct decoder *d, struct curso
 }
 
 /* PPP, with the RFC 1662 address and control bytes or without them
- * (Address-and-Control-Field-Compression, or no HDLC framing at all). */
+ * (Address-and-Control-Field-Compression, or no HDLC framing at all).
+ * No protocol number starts with 0xff, so that byte is the address. */
 enum tv_decode_status decode_ppp(struct decoder *d, struct cursor *c)
 {
     struct cursor peek = *c;
     uint8_t address = cursor_u8(&peek);
-    uint8_t control = cursor_u8(&peek);
-    if (!peek.overrun && address == PPP_ADDRESS_ALL && control == PPP_CONTROL_UI)
-        *c = peek;
+    if (peek.overrun)
+        return TV_DECODE_TRUNCATED;
+    if (address == PPP_ADDRESS_ALL) {
+        cursor_skip(c, 2); /* address, control (UI) */
+        if (c->overrun)
+            return TV_DECODE_TRUNCATED;
+    }
     return decode_ppp_protocol(d, c);
 }
 
