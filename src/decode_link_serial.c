@@ -9,7 +9,7 @@
 #include "banned.h"
 
 enum {
-    PPP_ADDRESS_ALL = 0xff, /* RFC 1662 3.1 */
+    PPP_ADDRESS_ALL = 0xff,           /* RFC 1662 3.1 */
     PPP_PROTO_IPV4 = 0x0021,          /* RFC 1332 */
     PPP_PROTO_VJ_COMPRESSED = 0x002d, /* RFC 1144 Van Jacobson TCP/IP header compression */
     PPP_PROTO_VJ_UNCOMPRESSED = 0x002f,
