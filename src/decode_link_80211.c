@@ -58,15 +58,17 @@ static enum tv_decode_status decode_wlan_frame(struct decoder *d, struct cursor 
 {
     uint8_t fc = cursor_u8(c);
     uint8_t flags = cursor_u8(c);
-    cursor_skip(c, 2 + 3 * WLAN_ADDR_LEN); /* duration, three addresses */
-    uint16_t seq_ctl = cursor_le16(c);
     if (c->overrun)
         return TV_DECODE_TRUNCATED;
+    /* Told apart by frame control alone: control frames are shorter than
+     * the data header (an ACK is 10 bytes). */
     uint8_t version = fc & 0x03;
     uint8_t type = (fc >> 2) & 0x03;
     uint8_t subtype = fc >> 4;
     if (version != 0 || type != WLAN_TYPE_DATA || (subtype & WLAN_SUBTYPE_NO_BODY))
         return TV_DECODE_NOT_IP;
+    cursor_skip(c, 2 + 3 * WLAN_ADDR_LEN); /* duration, three addresses */
+    uint16_t seq_ctl = cursor_le16(c);
 
     size_t header_len = WLAN_HEADER_LEN;
     if ((flags & WLAN_FLAG_TO_DS) && (flags & WLAN_FLAG_FROM_DS)) {

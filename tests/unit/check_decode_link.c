@@ -383,6 +383,12 @@ START_TEST(test_80211_frames_without_a_packet_are_not_ip)
         struct frame f = wlan_frame(&w, &t);
         ck_assert_int_eq(decode(LINK_IEEE802_11, &f, &p), TV_DECODE_NOT_IP);
     }
+    /* Control frames are shorter than a data header: an ACK is 10 bytes,
+     * an ACK with its FCS 14. */
+    static const uint8_t ack[14] = {0xd4, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+                                    0x00, 0x0a, 0x02, 0x11, 0x22, 0x33, 0x44};
+    for (uint32_t len = 2; len <= sizeof(ack); len += 4)
+        ck_assert_int_eq(decode_packet(LINK_IEEE802_11, ack, len, len, true, &p), TV_DECODE_NOT_IP);
 }
 END_TEST
 
