@@ -175,7 +175,9 @@ enum tv_decode_status {
     TV_DECODE_ENCRYPTED,         /* 802.11 protected frame: unreadable without its keys */
     TV_DECODE_UNSUPPORTED_FRAME, /* a link frame with no one packet to read: an 802.11
                                     fragment or A-MSDU, compressed PPP, an NFLOG record
-                                    without payload */
+                                    without payload, a PPI frame of a link type not
+                                    decoded, a radiotap, PPI or NFLOG header of a
+                                    version not known */
     TV_DECODE_BAD_FCS,           /* the radio saw the frame fail its check sequence */
     TV_DECODE_STATUS_COUNT
 };

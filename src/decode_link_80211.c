@@ -183,7 +183,10 @@ enum tv_decode_status decode_ppi(struct decoder *d, struct cursor *c)
                 return TV_DECODE_BAD_FCS;
         }
     }
+    /* The PPI header was read: a frame of a link type not decoded behind
+     * it is a frame not read, not a link type (PPI) not read. */
     if (linktype == LINK_PPI || linktype > INT32_MAX)
-        return TV_DECODE_UNSUPPORTED_LINK;
-    return decode_link(d, (int)linktype, &header);
+        return TV_DECODE_UNSUPPORTED_FRAME;
+    enum tv_decode_status status = decode_link(d, (int)linktype, &header);
+    return status == TV_DECODE_UNSUPPORTED_LINK ? TV_DECODE_UNSUPPORTED_FRAME : status;
 }
