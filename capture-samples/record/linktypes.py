@@ -42,6 +42,7 @@ T0 = 1767225600.0  # 2026-01-01 00:00:00 UTC
 LINKTYPE = {
     "fddi": 10, "80211": 105, "radiotap": 127, "ppi": 192, "ppp": 9,
     "ppp-hdlc": 50, "chdlc": 104, "ipv4": 228, "ipv6": 229, "nflog": 239,
+    "nflog-be": 239,
 }
 
 
@@ -309,30 +310,33 @@ def raw_ip(seg):
     return seg.raw()
 
 
-def tlv(kind, value):
-    """A netlink attribute as the capturing (little-endian) host wrote it:
-    length with its 4-byte header, type, value, padding to 4 bytes."""
-    return struct.pack("<HH", 4 + len(value), kind) + value + b"\x00" * ((4 - len(value) % 4) % 4)
+def tlv(kind, value, big_endian=False):
+    """A netlink attribute as the capturing host wrote it, in its byte
+    order: length with its 4-byte header, type, value, padding to 4 bytes."""
+    head = struct.pack(">HH" if big_endian else "<HH", 4 + len(value), kind)
+    return head + value + b"\x00" * ((4 - len(value) % 4) % 4)
 
 
 NFULA_PACKET_HDR, NFULA_MARK, NFULA_TIMESTAMP, NFULA_IFINDEX_INDEV = 1, 2, 3, 4
 NFULA_PAYLOAD, NFULA_PREFIX, NFULA_UID = 9, 10, 11
 
 
-def nflog_record(seg, group, prefix):
+def nflog_record(seg, group, prefix, big_endian=False):
     """What nfnetlink_log hands a listener: family, version 0, the group in
     network byte order, then the attributes in the kernel's order, the
-    prefix (NUL-terminated) after the packet header and the payload last."""
+    prefix (NUL-terminated) after the packet header and the payload last.
+    The attribute values are in network byte order on every host."""
+    be = big_endian
     family = 10 if seg.is_v6 else 2
     out = struct.pack(">BBH", family, 0, group)
-    out += tlv(NFULA_PACKET_HDR, struct.pack(">HBB", ethertype(seg), 1, 0))  # NF_INET_LOCAL_IN
+    out += tlv(NFULA_PACKET_HDR, struct.pack(">HBB", ethertype(seg), 1, 0), be)  # LOCAL_IN
     if prefix is not None:
-        out += tlv(NFULA_PREFIX, prefix.encode() + b"\x00")
-    out += tlv(NFULA_MARK, struct.pack(">I", 0))
-    out += tlv(NFULA_IFINDEX_INDEV, struct.pack(">I", 2))
+        out += tlv(NFULA_PREFIX, prefix.encode() + b"\x00", be)
+    out += tlv(NFULA_MARK, struct.pack(">I", 0), be)
+    out += tlv(NFULA_IFINDEX_INDEV, struct.pack(">I", 2), be)
     sec = int(seg.t)
-    out += tlv(NFULA_TIMESTAMP, struct.pack(">QQ", sec, int((seg.t - sec) * 1e6)))
-    return out + tlv(NFULA_PAYLOAD, seg.raw())
+    out += tlv(NFULA_TIMESTAMP, struct.pack(">QQ", sec, int((seg.t - sec) * 1e6)), be)
+    return out + tlv(NFULA_PAYLOAD, seg.raw(), be)
 
 
 # The firewall rules of the NFLOG capture: which packets each logs, with
@@ -368,7 +372,14 @@ CASES = {
     "ipv4": (raw_ip, None, True, False),
     "ipv6": (raw_ip, None, False, True),
     "nflog": (None, None, True, True),
+    "nflog-be": (None, None, True, True),
 }
+
+
+# Each sample's client ports: 40100 + 10 x its slot, so that no two share a
+# flow; new samples go at the end, so that the others keep theirs.
+PORT_SLOTS = ["80211", "chdlc", "fddi", "ipv4", "ipv6", "nflog", "ppi", "ppp", "ppp-hdlc",
+              "radiotap", "nflog-be"]
 
 
 def endpoint(addr, port):
@@ -377,14 +388,15 @@ def endpoint(addr, port):
 
 def build(name, out_dir):
     wrap, extra, v4, v6 = CASES[name]
-    base_port = 40100 + 10 * sorted(CASES).index(name)
+    Segment.count = 0  # the same sample whatever else is built
+    base_port = 40100 + 10 * PORT_SLOTS.index(name)
     convs = conversations(base_port, v4, v6)
     frames = []
     for conv in convs:
         for seg in conv.segments:
-            if name == "nflog":
+            if name.startswith("nflog"):
                 group, prefix = nflog_rule(conv, seg)
-                frames.append((seg.t, nflog_record(seg, group, prefix)))
+                frames.append((seg.t, nflog_record(seg, group, prefix, name == "nflog-be")))
             else:
                 frames.append((seg.t, wrap(seg)))
     others = extra(T0) if extra is not None else []
@@ -402,7 +414,8 @@ def build(name, out_dir):
         p.time = when
         pkts.append(p)
     pcap = out_dir / f"linktype-{name}.pcap"
-    wrpcap(str(pcap), pkts, linktype=LINKTYPE[name])
+    # nflog-be: as a big-endian host writes the file, header and attributes.
+    wrpcap(str(pcap), pkts, linktype=LINKTYPE[name], endianness=">" if name == "nflog-be" else "")
 
     encrypted = 2 if name in ("80211", "radiotap", "ppi") else 0
     not_ip = len(others) - encrypted
@@ -415,7 +428,7 @@ def build(name, out_dir):
                f"unreadable.packets={encrypted}", f"decode.skipped.encrypted={encrypted}",
                f"decode.skipped.not_ip={not_ip}", f"decode.errors.bad_fcs={bad_fcs}",
                f"decode_errors={bad_fcs}"]
-    if name == "nflog":
+    if name.startswith("nflog"):
         # Flows by prefix, in the order the prefixes first came.
         counts = []
         for conv in sorted(convs, key=lambda c: c.segments[0].t):
@@ -441,7 +454,7 @@ def build(name, out_dir):
                   f"anomalies={f['anomalies']}", "attempt=0", f"history={f['history']}",
                   f"pkts={len(conv.segments)}",
                   "absent=truncated,checksum_bad,checksum_offload,midstream_start"]
-        if name == "nflog":
+        if name.startswith("nflog"):
             group, prefix = nflog_prefix_of(conv)
             fields += [f"nflog.group={group}", f"nflog.prefix={prefix}"]
         lines.append("flow " + " ".join(fields))

@@ -30,7 +30,8 @@ done_check
 
 check "the text summary names the link type read and what was not IP"
 declare -A libpcap_name=([fddi]=FDDI [80211]=IEEE802_11 [radiotap]=IEEE802_11_RADIO [ppi]=PPI
-    [ppp]=PPP [ppp-hdlc]=PPP_SERIAL [chdlc]=C_HDLC [ipv4]=IPV4 [ipv6]=IPV6 [nflog]=NFLOG)
+    [ppp]=PPP [ppp-hdlc]=PPP_SERIAL [chdlc]=C_HDLC [ipv4]=IPV4 [ipv6]=IPV6 [nflog]=NFLOG
+    [nflog-be]=NFLOG)
 for name in "${!libpcap_name[@]}"; do
     run -q -r "$(sample "$name")"
     [ "$RUN_STATUS" -eq 1 ] || fail "$name: exit status $RUN_STATUS, expected 1 (the reset fails)"
