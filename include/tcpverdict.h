@@ -148,7 +148,12 @@ struct tv_verdict {
     uint64_t loose_drops;  /* segments a firewall adopting bare ACKs would drop */
     uint32_t attempt;      /* refused attempts on this 5-tuple before this flow */
     const char *hint;      /* one-line advice, or NULL */
-    bool interim;          /* the flow goes on; its final record comes later */
+    /* Captured by NFLOG: the prefix the firewall rule logged the flow's
+     * first packet that had one with, and that rule's group; NULL and 0
+     * otherwise. */
+    const char *nflog_prefix;
+    uint16_t nflog_group;
+    bool interim; /* the flow goes on; its final record comes later */
 };
 
 typedef void (*tv_verdict_fn)(const struct tv_verdict *verdict, void *ctx);
@@ -167,6 +172,13 @@ enum tv_decode_status {
     TV_DECODE_NOT_TCP,           /* skipped: UDP, ICMP, ... */
     TV_DECODE_BAD_TCP_OFFSET,    /* data offset < 5 or beyond the segment */
     TV_DECODE_BAD_EXT_HEADER,    /* malformed IPv6 extension header chain */
+    TV_DECODE_ENCRYPTED,         /* 802.11 protected frame: unreadable without its keys */
+    TV_DECODE_UNSUPPORTED_FRAME, /* a link frame with no one packet to read: an 802.11
+                                    fragment or A-MSDU, compressed PPP, an NFLOG record
+                                    without payload, a PPI frame of a link type not
+                                    decoded, a radiotap, PPI or NFLOG header of a
+                                    version not known */
+    TV_DECODE_BAD_FCS,           /* the radio saw the frame fail its check sequence */
     TV_DECODE_STATUS_COUNT
 };
 
@@ -250,6 +262,18 @@ struct tv_capture_host {
 };
 
 bool tv_analyzer_capture_host(const struct tv_analyzer *analyzer, struct tv_capture_host *out);
+
+/* NFLOG prefixes flows were logged with, in the order first seen, and
+ * the final verdicts of flows with each. */
+struct tv_nflog_prefix {
+    uint16_t group;
+    const char *prefix; /* valid for the analyzer's lifetime */
+    uint64_t flows;
+};
+
+size_t tv_analyzer_nflog_prefix_count(const struct tv_analyzer *analyzer);
+bool tv_analyzer_nflog_prefix(const struct tv_analyzer *analyzer, size_t i,
+                              struct tv_nflog_prefix *out);
 
 /* Per-service counts: services (built-in and configured) by index. */
 size_t tv_analyzer_service_count(const struct tv_analyzer *analyzer);

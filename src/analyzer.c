@@ -28,6 +28,7 @@
 #include "flow_key.h"
 #include "flow_table.h"
 #include "ip_reassembly.h"
+#include "nflog_prefixes.h"
 #include "offload.h"
 #include "services.h"
 #include "tcp_state.h"
@@ -50,6 +51,7 @@ struct tv_analyzer {
     struct ip_reassembly *frags;    /* owned; made at the first fragment */
     struct services services;
     struct offload offload;
+    struct nflog_prefixes nflog; /* owned */
     struct tv_stats stats;
     uint64_t anomaly_flows[ANOMALY_COUNT];
     const char **service_names;                /* owned array of borrowed names */
@@ -122,6 +124,7 @@ void tv_analyzer_destroy(struct tv_analyzer *a)
     flow_table_destroy(a->flows);
     anomaly_pool_destroy(a->anomalies);
     ip_reassembly_destroy(a->frags);
+    nflog_prefixes_free(&a->nflog);
     free(a->service_names);
     free(a->service_flows);
     free(a);
@@ -164,6 +167,20 @@ uint64_t tv_analyzer_service_flows(const struct tv_analyzer *a, size_t i, enum t
 {
     return i < a->service_count && (unsigned)level < TV_LEVEL_COUNT ? a->service_flows[i][level]
                                                                     : 0;
+}
+
+size_t tv_analyzer_nflog_prefix_count(const struct tv_analyzer *a)
+{
+    return a->nflog.count;
+}
+
+bool tv_analyzer_nflog_prefix(const struct tv_analyzer *a, size_t i, struct tv_nflog_prefix *out)
+{
+    if (i >= a->nflog.count)
+        return false;
+    const struct nflog_prefix *item = &a->nflog.items[i];
+    *out = (struct tv_nflog_prefix){item->group, item->text, item->flows};
+    return true;
 }
 
 static struct detect_ctx detect_ctx(struct tv_analyzer *a)
@@ -232,6 +249,19 @@ static void count_service(struct tv_analyzer *a, const char *service, enum tv_le
         }
 }
 
+/* The NFLOG prefix the flow was logged with, into its verdict. */
+static struct nflog_prefix *fill_nflog(const struct tv_analyzer *a, const struct flow *f,
+                                       struct tv_verdict *v)
+{
+    const struct flow_cold *c = flow_table_cold_peek(a->flows, f);
+    struct nflog_prefix *item = c != NULL ? nflog_prefixes_at(&a->nflog, c->nflog_prefix) : NULL;
+    if (item != NULL) {
+        v->nflog_prefix = item->text;
+        v->nflog_group = item->group;
+    }
+    return item;
+}
+
 static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
 {
     struct detect_ctx d = detect_ctx(a);
@@ -242,6 +272,9 @@ static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
     struct tv_verdict v;
     verdict_build(a->flows, f, end, a->anomalies, &a->services, &buf, &v);
     const struct anomaly_set *set = flow_table_anomalies(a->flows, f);
+    struct nflog_prefix *prefix = fill_nflog(a, f, &v);
+    if (prefix != NULL)
+        prefix->flows++;
 
     a->stats.flows++;
     a->stats.flows_by_level[v.level]++;
@@ -298,6 +331,7 @@ static void report_interim(struct tv_analyzer *a)
             struct verdict_buf buf;
             struct tv_verdict v;
             verdict_build(a->flows, f, TV_END_OPEN, a->anomalies, &a->services, &buf, &v);
+            fill_nflog(a, f, &v);
             v.interim = true;
             a->on_verdict(&v, a->ctx);
         }
@@ -410,6 +444,18 @@ static struct tcp_conn_cold *take_cold(void *ctx)
     return &c->conn;
 }
 
+/* A flow keeps the first NFLOG prefix its packets came with. Without a
+ * record to keep it in, the prefix is not shown; the analysis is whole. */
+static void note_nflog(struct tv_analyzer *a, struct flow *f, const struct packet *p)
+{
+    const struct flow_cold *seen = flow_table_cold_peek(a->flows, f);
+    if (seen != NULL && seen->nflog_prefix != 0)
+        return;
+    struct flow_cold *c = flow_table_cold(a->flows, f);
+    if (c != NULL)
+        c->nflog_prefix = nflog_prefixes_ref(&a->nflog, p->log_group, p->log_prefix);
+}
+
 static void track(struct tv_analyzer *a, const struct packet *p, bool is_reassembled)
 {
     struct flow_key key;
@@ -442,6 +488,9 @@ static void track(struct tv_analyzer *a, const struct packet *p, bool is_reassem
                 f->is_partial = 1;
         }
     }
+
+    if (p->log_prefix.len != 0)
+        note_nflog(a, f, p);
 
     bool is_orig = side == f->orig_side;
     int64_t idle_us = a->now_us - flow_table_last_us(a->flows, f);

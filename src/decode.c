@@ -35,6 +35,9 @@ static const struct {
     [TV_DECODE_NOT_TCP] = {"not_tcp", false},
     [TV_DECODE_BAD_TCP_OFFSET] = {"bad_tcp_offset", true},
     [TV_DECODE_BAD_EXT_HEADER] = {"bad_ext_header", true},
+    [TV_DECODE_ENCRYPTED] = {"encrypted", false},
+    [TV_DECODE_UNSUPPORTED_FRAME] = {"unsupported_frame", false},
+    [TV_DECODE_BAD_FCS] = {"bad_fcs", true},
 };
 
 const char *tv_decode_status_name(enum tv_decode_status status)
@@ -55,6 +58,8 @@ bool tv_decode_status_is_unreadable(enum tv_decode_status status)
 {
     switch (status) {
     case TV_DECODE_UNSUPPORTED_LINK:
+    case TV_DECODE_ENCRYPTED:
+    case TV_DECODE_UNSUPPORTED_FRAME:
         return true;
     default:
         return false;

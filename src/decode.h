@@ -20,13 +20,21 @@
 enum {
     LINK_NULL = 0, /* BSD loopback, host-order family */
     LINK_ETHERNET = 1,
+    LINK_PPP = 9, /* RFC 1661, with or without RFC 1662 address and control */
+    LINK_FDDI = 10,
     LINK_RAW_DLT = 12, /* DLT_RAW on most platforms */
     LINK_RAW_DLT_BSD = 14,
-    LINK_RAW = 101,  /* LINKTYPE_RAW */
+    LINK_PPP_HDLC = 50, /* PPP in HDLC-like framing, or Cisco HDLC */
+    LINK_RAW = 101,     /* LINKTYPE_RAW */
+    LINK_C_HDLC = 104,  /* Cisco HDLC (RFC 1547 4.3.1) */
+    LINK_IEEE802_11 = 105,
     LINK_LOOP = 108, /* OpenBSD loopback, network-order family */
     LINK_LINUX_SLL = 113,
+    LINK_IEEE802_11_RADIOTAP = 127,
+    LINK_PPI = 192,
     LINK_IPV4 = 228,
     LINK_IPV6 = 229,
+    LINK_NFLOG = 239, /* Linux netfilter NFLOG */
     LINK_LINUX_SLL2 = 276,
 };
 
@@ -106,6 +114,11 @@ struct packet {
     uint32_t payload_len; /* TCP payload by the IP length: what the sender sent */
     bool truncated;       /* capture cut the packet (snap length) */
     struct tcp_segment tcp;
+    /* NFLOG: the group that logged the packet and the prefix its rule
+     * gave (without the NUL; empty when none); has_log otherwise false. */
+    bool has_log;
+    uint16_t log_group;
+    struct cursor log_prefix;
     struct ip_fragment frag; /* last: see struct ip_fragment */
 };
 

@@ -28,8 +28,11 @@ enum {
     UDP_HEADER_LEN = 8,
     VXLAN_HEADER_LEN = 8,
     GENEVE_HEADER_LEN = 8,
-    PORT_VXLAN = 4789,  /* RFC 7348 5 */
-    PORT_GENEVE = 6081, /* RFC 8926 3.3 */
+    PORT_VXLAN = 4789,   /* RFC 7348 5 */
+    PORT_GENEVE = 6081,  /* RFC 8926 3.3 */
+    LLC_SAP_SNAP = 0xaa, /* IEEE 802.2 / RFC 1042: SNAP follows the LLC header */
+    LLC_CONTROL_UI = 0x03,
+    LLC_SNAP_HEADER_LEN = 8, /* DSAP, SSAP, control, OUI (3), EtherType (2) */
 };
 
 enum {
@@ -112,7 +115,20 @@ enum tv_decode_status decode_link(struct decoder *d, int linktype, struct cursor
 enum tv_decode_status decode_ethernet(struct decoder *d, struct cursor *c, unsigned depth);
 enum tv_decode_status decode_ethertype(struct decoder *d, struct cursor *c, uint16_t ethertype,
                                        unsigned depth);
+/* An IEEE 802.2 LLC header, on 802.3 length-framed Ethernet, FDDI and
+ * 802.11: SNAP with an EtherType goes on to that network header; any
+ * other LLC payload is not IP. */
+enum tv_decode_status decode_llc_snap(struct decoder *d, struct cursor *c, unsigned depth);
 enum tv_decode_status decode_ipv4(struct decoder *d, struct cursor *c, unsigned depth);
+/* Link types of their own files: decode_link_80211.c, decode_link_serial.c
+ * and decode_link_nflog.c. */
+enum tv_decode_status decode_ieee80211(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_radiotap(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_ppi(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_ppp(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_ppp_hdlc(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_cisco_hdlc(struct decoder *d, struct cursor *c);
+enum tv_decode_status decode_nflog(struct decoder *d, struct cursor *c);
 enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, unsigned depth);
 enum tv_decode_status decode_udp(struct decoder *d, struct layer *l, unsigned depth);
 

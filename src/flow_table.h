@@ -33,8 +33,8 @@ enum flow_list {
  * What only some flows need, in a record of the table's cold pool taken
  * when first needed and returned when the flow leaves the table: the
  * cold half of the connection, anomalies, segments a firewall would have
- * dropped (only flows without a handshake, or after a RST), and refused
- * attempts before this one.
+ * dropped (only flows without a handshake, or after a RST), refused
+ * attempts before this one, and the NFLOG prefix it was logged with.
  */
 struct flow_cold {
     struct tcp_conn_cold conn;
@@ -46,6 +46,8 @@ struct flow_cold {
      * do not fit the bits kept in struct flow (has_wide_*). */
     uint16_t flow_id_hi;     /* bits 48..63 */
     uint16_t first_after_hi; /* bits 48..63 */
+    uint16_t nflog_prefix;   /* the analyzer's reference of the NFLOG prefix its
+                                packets first came with; 0: none */
     uint32_t last_after_hi;  /* bits 32..63 */
 };
 

@@ -448,6 +448,13 @@ static bool main_report_unreadable(struct run *run, const struct tv_stats *st)
                                used > 0 ? "; " : "", u.encapsulation);
             used = len > 0 && (size_t)len < sizeof(what) - used ? used + (size_t)len : used;
         }
+        if (u.encrypted > 0) {
+            int len = snprintf(what + used, sizeof(what) - used,
+                               "%s%" PRIu64 " encrypted (802.11 protected frames, which "
+                               "cannot be read without the network's keys)",
+                               used > 0 ? "; " : "", u.encrypted);
+            used = len > 0 && (size_t)len < sizeof(what) - used ? used + (size_t)len : used;
+        }
         if (u.block > 0)
             snprintf(what + used, sizeof(what) - used,
                      "%s%" PRIu64 " in packet records the reader could not read (warnings above)",

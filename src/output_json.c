@@ -409,6 +409,16 @@ enum output_json_status output_json_flow(struct output_json *json, const struct 
     line_u64(&l, v->attempt);
     line_key(&l, "hint", false);
     line_string_or_null(&l, v->hint);
+    /* Added to the contract, on flows captured by NFLOG with a prefix. */
+    if (v->nflog_prefix != NULL) {
+        line_key(&l, "nflog", false);
+        line_put(&l, "{", 1);
+        line_key(&l, "group", true);
+        line_u64(&l, v->nflog_group);
+        line_key(&l, "prefix", false);
+        line_quoted(&l, v->nflog_prefix);
+        line_put(&l, "}", 1);
+    }
     /* Added to the contract: an interim record of a flow that goes on. */
     line_key(&l, "interim", false);
     line_str(&l, v->interim ? "true" : "false");
@@ -481,6 +491,7 @@ static void json_add_input(struct json_record *rec, struct json_object *root,
     json_add_u64(rec, unreadable, "packets", u.packets);
     json_add_u64(rec, unreadable, "link_type", u.link_type);
     json_add_u64(rec, unreadable, "encapsulation", u.encapsulation);
+    json_add_u64(rec, unreadable, "encrypted", u.encrypted);
     json_add_u64(rec, unreadable, "block", u.block);
     json_add(rec, root, "unreadable", unreadable);
 }
@@ -530,6 +541,24 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
         json_add(&rec, by_service, findings->service_names[i], levels);
     }
     json_add(&rec, root, "flows_by_service", by_service);
+
+    /* Added to the contract: flows by the NFLOG prefix they were logged
+     * with, in the order first seen. */
+    struct json_object *by_prefix = json_object_new_array();
+    if (by_prefix == NULL)
+        rec.is_short = true;
+    for (size_t i = 0; by_prefix != NULL && i < findings->nflog_prefix_count; i++) {
+        const struct tv_nflog_prefix *p = &findings->nflog_prefixes[i];
+        struct json_object *item = json_new_object(&rec);
+        json_add_u64(&rec, item, "group", p->group);
+        json_add_string(&rec, item, "prefix", p->prefix);
+        json_add_u64(&rec, item, "flows", p->flows);
+        if (item != NULL && json_object_array_add(by_prefix, item) != 0) {
+            json_object_put(item);
+            rec.is_short = true;
+        }
+    }
+    json_add(&rec, root, "flows_by_nflog_prefix", by_prefix);
 
     /* Added to the contract: where the capture was taken, and how we know. */
     if (findings->has_capture_host) {

@@ -235,6 +235,9 @@ static void text_append_details(struct output_text *text, const struct tv_verdic
         text_appendf(text, "    attempt  %" PRIu32 " refused before this one\n", v->attempt);
     if (v->hint != NULL)
         text_appendf(text, "    hint     %s\n", v->hint);
+    if (v->nflog_prefix != NULL)
+        text_appendf(text, "    nflog    group %u, prefix \"%s\"\n", (unsigned)v->nflog_group,
+                     v->nflog_prefix);
 }
 
 enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v)
@@ -328,8 +331,8 @@ static void text_append_input(struct output_text *text, const struct tv_stats *s
         text_appendf(text,
                      "  unreadable       %" PRIu64 " packets: %" PRIu64
                      " of a link type not decoded, %" PRIu64 " in an encapsulation not decoded, "
-                     "%" PRIu64 " in records not readable\n",
-                     u.packets, u.link_type, u.encapsulation, u.block);
+                     "%" PRIu64 " encrypted, %" PRIu64 " in records not readable\n",
+                     u.packets, u.link_type, u.encapsulation, u.encrypted, u.block);
 }
 
 enum output_text_status output_text_summary(struct output_text *text, const struct tv_stats *st,
@@ -384,6 +387,16 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
         is_first = false;
     }
     text_end_list(text, is_first);
+
+    if (findings->nflog_prefix_count > 0) {
+        text_appendf(text, "  nflog prefixes   ");
+        for (size_t i = 0; i < findings->nflog_prefix_count; i++) {
+            const struct tv_nflog_prefix *p = &findings->nflog_prefixes[i];
+            text_appendf(text, "%s\"%s\" (group %u) %" PRIu64, i == 0 ? "" : ", ", p->prefix,
+                         (unsigned)p->group, p->flows);
+        }
+        text_appendf(text, "\n");
+    }
 
     if (findings->has_capture_host) {
         const struct tv_capture_host *h = &findings->capture_host;

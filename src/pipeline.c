@@ -605,6 +605,36 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
     }
 }
 
+/* NFLOG prefixes: each worker kept its own; the same group and text
+ * add up, in the order the workers first met them. */
+static bool pipeline_nflog_prefixes(const struct pipeline *pl, struct summary_findings *out)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < pl->worker_count; i++)
+        cap += tv_analyzer_nflog_prefix_count(pl->workers[i].analyzer);
+    out->nflog_prefixes = calloc(cap ? cap : 1, sizeof(*out->nflog_prefixes));
+    if (out->nflog_prefixes == NULL) {
+        pipeline_findings_free(out);
+        return false;
+    }
+    for (size_t i = 0; i < pl->worker_count; i++) {
+        const struct tv_analyzer *a = pl->workers[i].analyzer;
+        struct tv_nflog_prefix p;
+        for (size_t k = 0; tv_analyzer_nflog_prefix(a, k, &p); k++) {
+            size_t j = 0;
+            while (j < out->nflog_prefix_count &&
+                   (out->nflog_prefixes[j].group != p.group ||
+                    strcmp(out->nflog_prefixes[j].prefix, p.prefix) != 0))
+                j++;
+            if (j == out->nflog_prefix_count)
+                out->nflog_prefixes[out->nflog_prefix_count++] =
+                    (struct tv_nflog_prefix){.group = p.group, .prefix = p.prefix};
+            out->nflog_prefixes[j].flows += p.flows;
+        }
+    }
+    return true;
+}
+
 bool pipeline_findings(const struct pipeline *pl, struct summary_findings *out)
 {
     memset(out, 0, sizeof(*out));
@@ -643,11 +673,14 @@ bool pipeline_findings(const struct pipeline *pl, struct summary_findings *out)
             out->has_capture_host = true;
         }
     }
-    return true;
+    return pipeline_nflog_prefixes(pl, out);
 }
 
 void pipeline_findings_free(struct summary_findings *f)
 {
+    free(f->nflog_prefixes);
+    f->nflog_prefixes = NULL;
+    f->nflog_prefix_count = 0;
     free(f->service_names);
     free(f->service_flows);
     f->service_names = NULL;

@@ -19,7 +19,7 @@ import sys
 
 
 def parse_expect(path):
-    sample, args, flows = {}, [], []
+    sample, args, flows, summary = {}, [], [], {}
     for lineno, line in enumerate(path.read_text().splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
@@ -31,12 +31,28 @@ def parse_expect(path):
         fields = dict(item.split("=", 1) for item in rest.split())
         if kind == "sample":
             sample = fields
+        elif kind == "summary":
+            summary.update(fields)
         elif kind == "flow":
             fields["_line"] = lineno
             flows.append(fields)
         else:
             raise ValueError(f"{path}:{lineno}: unknown record {kind!r}")
-    return sample, args, flows
+    return sample, args, flows, summary
+
+
+def summary_value(record, path):
+    """The summary's value at a dotted path (decode.errors.bad_fcs, with list
+    indexes: flows_by_nflog_prefix.0.flows), or None."""
+    value = record
+    for key in path.split("."):
+        if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        elif isinstance(value, dict) and key in value:
+            value = value[key]
+        else:
+            return None
+    return value
 
 
 def endpoint(side):
@@ -69,6 +85,10 @@ def check_flow(want, got):
     same("attempt", str(got["attempt"]))
     same("history", got["history"])
     same("firewall.strict_drops", str(got["firewall"]["strict_drops"]))
+    same("pkts", str(got["orig"]["pkts"] + got["resp"]["pkts"]))
+    nflog = got.get("nflog") or {}
+    same("nflog.group", str(nflog.get("group", "-")))
+    same("nflog.prefix", nflog.get("prefix", "-"))
     if "history_has" in want:
         missing = set(want["history_has"]) - set(got["history"])
         if missing:
@@ -99,7 +119,7 @@ def main(argv):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     binary, expect_path = argv[1], pathlib.Path(argv[2])
-    sample, args, wanted = parse_expect(expect_path)
+    sample, args, wanted, summary_want = parse_expect(expect_path)
     pcap = expect_path.with_name(sample.get("pcap", expect_path.stem + ".pcap"))
     proc = subprocess.run([binary, "--json", "-r", str(pcap)] + args,
                           capture_output=True, check=False, timeout=300)
@@ -112,6 +132,12 @@ def main(argv):
     flows = [r for r in records if r.get("type") == "flow"]
 
     passed = failed = 0
+    summaries = [r for r in records if r.get("type") == "summary"]
+    for key, want in summary_want.items():
+        got = summary_value(summaries[-1], key) if summaries else None
+        if str(got) != want:
+            print(f"{expect_path.name}: summary {key}: expected {want}, got {got}")
+            failed += 1
     if "flows" in sample and int(sample["flows"]) != len(flows):
         print(f"{expect_path.name}: expected {sample['flows']} flows, got {len(flows)}")
         failed += 1

@@ -240,7 +240,7 @@ START_TEST(test_unknown_link_type_is_unsupported)
     struct pb_tcp t = syn4();
     struct frame f = build(&t);
     struct packet p;
-    ck_assert_int_eq(decode_link(105, &f, &p), TV_DECODE_UNSUPPORTED_LINK);
+    ck_assert_int_eq(decode_link(147, &f, &p), TV_DECODE_UNSUPPORTED_LINK); /* DLT_USER0 */
     ck_assert_int_eq(decode_link(-1, &f, &p), TV_DECODE_UNSUPPORTED_LINK);
 }
 END_TEST
