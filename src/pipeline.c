@@ -605,6 +605,7 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
         stats->refused_flows += st->refused_flows;
         stats->cold_records_short += st->cold_records_short;
         stats->anomaly_records_short += st->anomaly_records_short;
+        stats->location_records_short += st->location_records_short;
         stats->ip_fragments += st->ip_fragments;
         stats->ip_frag_reassembled += st->ip_frag_reassembled;
         stats->ip_frag_timed_out += st->ip_frag_timed_out;
