@@ -21,6 +21,8 @@ struct location_table {
     uint32_t cap;
     uint16_t *index; /* owned: index_mask + 1 ids, 0 for an empty slot */
     uint32_t index_mask;
+    uint16_t last_id; /* the last id found or made: consecutive packets mostly
+                         come from one place (a mirror port's VLAN or session) */
     uint64_t lost_count;
 };
 
@@ -168,13 +170,17 @@ uint16_t location_table_intern(struct location_table *t, const struct tv_locatio
     if (loc->vlan_count == 0 && loc->tunnel_count == 0)
         return LOCATION_NONE;
 
+    if (t->last_id != 0 && location_equal(&t->locs[t->last_id - 1], loc, f))
+        return t->last_id;
     uint32_t hash = location_hash(loc, f);
     if (t->index != NULL) {
         for (uint32_t slot = hash & t->index_mask; t->index[slot] != 0;
              slot = (slot + 1) & t->index_mask) {
             uint16_t id = t->index[slot];
-            if (t->hashes[id - 1] == hash && location_equal(&t->locs[id - 1], loc, f))
+            if (t->hashes[id - 1] == hash && location_equal(&t->locs[id - 1], loc, f)) {
+                t->last_id = id;
                 return id;
+            }
         }
     }
     if (t->count == LOCATION_CAP || !make_room(t)) {
@@ -185,7 +191,8 @@ uint16_t location_table_intern(struct location_table *t, const struct tv_locatio
     t->hashes[t->count] = hash;
     t->count++;
     index_put(t, (uint16_t)t->count);
-    return (uint16_t)t->count;
+    t->last_id = (uint16_t)t->count;
+    return t->last_id;
 }
 
 const struct tv_location *location_table_get(const struct location_table *t, uint16_t id)
