@@ -6,8 +6,8 @@
 Every capture holds the same connection: a handshake, 120 bytes from the
 client, a pure ACK and 300 bytes from the server, the client's ACK, and FINs
 both ways with a last ACK (history ShADadFf, conn_state SF), wrapped as the
-kind says, both directions alike. Headers scapy has (MPLS, PPPoE, GRE,
-ERSPAN, GTP-U, VXLAN, LLC/SNAP) are scapy's; the others (PBB I-TAG,
+kind says, both directions alike. Headers scapy has (802.1Q, MPLS, PPPoE,
+GRE, ERSPAN, GTP-U, VXLAN, Geneve, LLC/SNAP) are scapy's; the others (PBB I-TAG,
 VN-Tag, E-Tag, FabricPath, Teredo, AYIYA) are written here byte by byte from
 their specifications. The .expect file is written from what was built: the
 flows, their state and history, and where they were (VLANs, tunnels).
@@ -22,6 +22,7 @@ import sys
 from scapy.all import (GRE, IP, LLC, SNAP, TCP, UDP, Dot1Q, Dot3, Ether, IPv6, PPPoE, PPP, Raw,
                        RawPcapWriter)
 from scapy.contrib.erspan import ERSPAN_I, ERSPAN_II, ERSPAN_III, ERSPAN_PlatformSpecific
+from scapy.contrib.geneve import GENEVE, GeneveOptions
 from scapy.contrib.gtp import GTP_U_Header, GTPPDUSessionContainer
 from scapy.contrib.mpls import MPLS
 from scapy.layers.vxlan import VXLAN
@@ -112,6 +113,13 @@ def kind(name, description, family=4, vlans=(), tunnels=()):
         KINDS[name] = (description, family, fn, tuple(vlans), tuple(tunnels))
         return fn
     return register
+
+
+@kind("qinq", "IPv4 behind an 802.1ad tag (VLAN 100) and an 802.1Q tag (VLAN 200)",
+      vlans=(100, 200))
+def _qinq(fc, ip):
+    return bytes(eth(fc, 0x88A8) / Dot1Q(vlan=100, type=0x8100) / Dot1Q(vlan=200, type=0x0800)
+                 / ip)
 
 
 @kind("mpls", "IPv4 under two MPLS labels (unicast EtherType 0x8847)")
@@ -323,6 +331,14 @@ def _gtpu(fc, ip):
 def _vxlan(fc, ip):
     return bytes(eth(fc, 0x0800) / outer4(fc) / UDP(sport=50002 if fc else 50003, dport=4789)
                  / VXLAN(vni=42, flags=0x08) / Raw(inner_frame(fc, ip)))
+
+
+@kind("geneve", "IPv6 in Geneve (UDP port 6081, VNI 7) with one 8-byte option, no Ethernet "
+      "inside", 6, tunnels=[("geneve", ROUTER4[0], ROUTER4[1])])
+def _geneve(fc, ip):
+    option = GeneveOptions(classid=0x0102, type=0x80, data=b"\x00\x00\x00\x2a")
+    return bytes(eth(fc, 0x0800) / outer4(fc) / UDP(sport=50004 if fc else 50005, dport=6081)
+                 / GENEVE(vni=7, proto=0x86DD, options=[option]) / ip)
 
 
 def build(fn, family):
