@@ -239,6 +239,8 @@ static void count_service(struct tv_analyzer *a, const char *service, enum tv_le
         }
 }
 
+static void locate(struct tv_analyzer *a, struct packet *p);
+
 /* Where the flow was found, its tunnels oriented as its first packet
  * carried them, into *where and v. */
 static void locate_verdict(const struct tv_analyzer *a, const struct flow *f,
@@ -555,6 +557,48 @@ static void note_overlap(struct tv_analyzer *a, const struct packet *p,
     detect_ip_fragment_overlap(&d, f, side == f->orig_side);
 }
 
+/*
+ * Where a reassembled segment was: where its fragments were (dg), with
+ * whatever VLANs and tunnels the datagram itself holds (as decoding the
+ * rebuilt frame found them) inside that. A frame rebuilt with the link
+ * bytes of its first fragment shows the whole path again; one rebuilt
+ * without them (the fragments were in a tunnel) only the part inside.
+ */
+static void locate_reassembled(struct tv_analyzer *a, struct packet *p,
+                               const struct ip_datagram *dg)
+{
+    struct tv_location *inside = &p->location;
+    if (inside->vlan_count == 0 && inside->tunnel_count == 0) {
+        p->location_id = dg->location_id;
+        p->location_flips = dg->location_flips;
+        return;
+    }
+    if (dg->has_link_bytes || dg->location_id == LOCATION_NONE) {
+        locate(a, p);
+        return;
+    }
+    const struct tv_location *outer = location_table_get(a->locations, dg->location_id);
+    if (outer == NULL) {
+        p->location_id = dg->location_id; /* lost, and the rest with it */
+        return;
+    }
+    struct tv_location whole = *outer;
+    for (unsigned i = 0; i < whole.tunnel_count; i++)
+        if ((dg->location_flips >> i) & 1u) {
+            struct tv_tunnel *t = &whole.tunnels[i];
+            uint8_t src[sizeof(t->src)];
+            memcpy(src, t->src, sizeof(src));
+            memcpy(t->src, t->dst, sizeof(src));
+            memcpy(t->dst, src, sizeof(src));
+        }
+    for (unsigned i = 0; i < inside->vlan_count && whole.vlan_count < TV_VLANS_CAP; i++)
+        whole.vlan[whole.vlan_count++] = inside->vlan[i];
+    for (unsigned i = 0; i < inside->tunnel_count && whole.tunnel_count < TV_ENCAP_DEPTH_CAP; i++)
+        whole.tunnels[whole.tunnel_count++] = inside->tunnels[i];
+    *inside = whole;
+    locate(a, p);
+}
+
 /* Hands a fragment to the reassembler. Returns true if it completed a TCP
  * segment, which is then in *p (the fragment no longer). */
 static bool take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt, struct packet *p)
@@ -581,9 +625,7 @@ static bool take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt, st
     if (decode_packet(dg.linktype, dg.frame, dg.caplen, dg.wirelen, a->cfg.verify_checksums, p) !=
         TV_DECODE_OK)
         return false; /* not TCP, or broken inside: the fragments were counted */
-    /* A frame rebuilt without the tunnels around it still came from there. */
-    p->location_id = dg.location_id;
-    p->location_flips = dg.location_flips;
+    locate_reassembled(a, p, &dg);
     if (dg.has_bad_ip_csum && a->cfg.verify_checksums)
         p->ip_csum = CSUM_BAD; /* the header rebuilt for it is right; a fragment's was not */
     return true;

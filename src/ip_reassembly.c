@@ -408,6 +408,7 @@ static bool rebuild(struct ip_reassembly *r, const struct datagram *g, struct ip
         .fragment_count = g->fragment_count,
         .location_id = g->key.location,
         .location_flips = g->location_flips,
+        .has_link_bytes = g->link_len > 0,
         .has_bad_ip_csum = g->has_bad_ip_csum,
     };
     return true;

@@ -70,6 +70,7 @@ struct ip_datagram {
     uint16_t location_id;    /* the fragments' location id and flips (struct packet), which
                                 the frame no longer shows when they were in a tunnel */
     uint8_t location_flips;
+    bool has_link_bytes;  /* frame begins with the first fragment's link bytes */
     bool has_bad_ip_csum; /* an IPv4 fragment's header checksum was wrong */
     /* With IP_REASSEMBLY_OVERLAP: the TCP ports of the first fragment,
      * when it had come and carried them. */

@@ -406,6 +406,76 @@ START_TEST(test_fragments_inside_a_tunnel_stay_with_its_flow)
 }
 END_TEST
 
+START_TEST(test_a_tunnel_packet_fragmented_outside_stays_with_its_flow)
+{
+    static const struct place one = {{0, 0}, {"192.0.2.1", "192.0.2.2"}};
+    static const struct place plain = {{0, 0}, {NULL, NULL}};
+    start();
+    feed(&one, CLIENT, TCP_FLAG_SYN, 0);
+    feed(&one, SERVER, TCP_FLAG_SYN | TCP_FLAG_ACK, 0);
+    feed(&one, CLIENT, TCP_FLAG_ACK, 0);
+    /* The GRE packet around a 1400-byte segment, cut by its outer IPv4. */
+    conversation_send(&conv, CLIENT, TCP_FLAG_PSH | TCP_FLAG_ACK, 1400);
+    static uint8_t whole[2048], piece[2048];
+    size_t len = wrap(&one, CLIENT, conv.frame, conv.frame_len, whole);
+    uint32_t outer_payload = (uint32_t)(len - 14 - 20);
+    size_t n = pb_fragment(whole, 0, 1024, true, 5, piece, sizeof(piece));
+    feed_frame(&plain, CLIENT, piece, n);
+    n = pb_fragment(whole, 1024, outer_payload - 1024, false, 5, piece, sizeof(piece));
+    feed_frame(&plain, CLIENT, piece, n);
+    feed(&one, SERVER, TCP_FLAG_ACK, 0);
+    ck_assert_uint_eq(tv_analyzer_stats(an)->ip_frag_reassembled, 1);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen[0].orig_pkts, 3);
+    ck_assert_uint_eq(seen[0].where.tunnel_count, 1);
+    ck_assert_uint_eq(seen[0].where.tunnels[0].src[3], 1);
+}
+END_TEST
+
+START_TEST(test_a_tunnel_inside_fragments_in_a_tunnel_adds_to_its_path)
+{
+    /* IPv4 in IPv4 whose outer header the sender cut, all in GRE: the
+     * reassembled datagram is rebuilt without the GRE around it. */
+    static const struct place gre = {{0, 0}, {"192.0.2.1", "192.0.2.2"}};
+    static const struct place plain = {{0, 0}, {NULL, NULL}};
+    start();
+    conversation_send(&conv, CLIENT, TCP_FLAG_SYN, 1400); /* a SYN with data: one packet */
+    static uint8_t ipip[2048], piece[2048], framed[2048];
+    /* Ethernet + IPv4 (198.51.100.9 -> .10, protocol 4) + the segment's IP packet. */
+    static const struct place ip_in_ip = {{0, 0}, {"198.51.100.9", "198.51.100.10"}};
+    size_t len = wrap(&ip_in_ip, CLIENT, conv.frame, conv.frame_len, ipip);
+    ipip[14 + 9] = 4; /* IP in IP, not GRE: the GRE header's 4 bytes go */
+    memmove(ipip + 14 + 20, ipip + 14 + 24, len - 38);
+    len -= 4;
+    put16(ipip + 14 + 2, (uint32_t)(len - 14));
+    ipip[14 + 10] = 0;
+    ipip[14 + 11] = 0;
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2)
+        sum += (uint32_t)ipip[14 + i] << 8 | ipip[14 + i + 1];
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    put16(ipip + 14 + 10, (uint16_t)~sum);
+    uint32_t payload = (uint32_t)(len - 14 - 20);
+    size_t n = pb_fragment(ipip, 0, 1024, true, 6, piece, sizeof(piece));
+    memcpy(framed, piece, n);
+    feed_frame(&gre, CLIENT, framed, n);
+    n = pb_fragment(ipip, 1024, payload - 1024, false, 6, piece, sizeof(piece));
+    memcpy(framed, piece, n);
+    feed_frame(&gre, CLIENT, framed, n);
+    (void)plain;
+    ck_assert_uint_eq(tv_analyzer_stats(an)->ip_frag_reassembled, 1);
+    finish();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen[0].where.tunnel_count, 2);
+    ck_assert_int_eq(seen[0].where.tunnels[0].kind, TV_TUNNEL_GRE);
+    ck_assert_uint_eq(seen[0].where.tunnels[0].src[3], 1);
+    ck_assert_int_eq(seen[0].where.tunnels[1].kind, TV_TUNNEL_IP);
+    ck_assert_uint_eq(seen[0].where.tunnels[1].src[3], 9);
+}
+END_TEST
+
 static Suite *location_suite(void)
 {
     Suite *s = suite_create("location");
@@ -422,6 +492,8 @@ static Suite *location_suite(void)
     tcase_add_test(flows,
                    test_same_connection_in_two_tunnels_is_two_flows_oriented_by_their_first_packet);
     tcase_add_test(flows, test_fragments_inside_a_tunnel_stay_with_its_flow);
+    tcase_add_test(flows, test_a_tunnel_packet_fragmented_outside_stays_with_its_flow);
+    tcase_add_test(flows, test_a_tunnel_inside_fragments_in_a_tunnel_adds_to_its_path);
     suite_add_tcase(s, flows);
     return s;
 }
