@@ -20,7 +20,7 @@ import struct
 import sys
 
 from scapy.all import (GRE, IP, LLC, SNAP, TCP, UDP, Dot1Q, Dot3, Ether, IPv6, PPPoE, PPP, Raw,
-                       RawPcapWriter)
+                       RawPcapWriter, fragment)
 from scapy.contrib.erspan import ERSPAN_I, ERSPAN_II, ERSPAN_III, ERSPAN_PlatformSpecific
 from scapy.contrib.geneve import GENEVE, GeneveOptions
 from scapy.contrib.gtp import GTP_U_Header, GTPPDUSessionContainer
@@ -45,14 +45,14 @@ def inner_ip(family, src_is_client, tcp):
     return ip / tcp
 
 
-def conversation(family=4, client=None, server=None):
-    """The connection's packets as (is_from_client, tcp layer, data)."""
+def conversation(family=4, cport=CPORT, response_len=300):
+    """The connection's packets as (is_from_client, tcp layer)."""
     seq = {True: 1000, False: 5000}
     out = []
 
     def send(from_client, flags, data=b""):
         ack = seq[not from_client] if "A" in flags else 0
-        sport, dport = (CPORT, SPORT) if from_client else (SPORT, CPORT)
+        sport, dport = (cport, SPORT) if from_client else (SPORT, cport)
         tcp = TCP(sport=sport, dport=dport, flags=flags, seq=seq[from_client], ack=ack,
                   window=64240)
         if data:
@@ -65,7 +65,7 @@ def conversation(family=4, client=None, server=None):
     send(True, "A")
     send(True, "PA", b"G" * 120)
     send(False, "A")
-    send(False, "PA", b"H" * 300)
+    send(False, "PA", b"H" * response_len)
     send(True, "A")
     send(True, "FA")
     send(False, "FA")
@@ -350,11 +350,13 @@ def build(fn, family):
     return frames
 
 
-def expect_flow(family, vlans=(), tunnels=(), attempt=0):
+def expect_flow(family, vlans=(), tunnels=(), attempt=0, cport=CPORT, fragmented=False):
     c, s = (f"[{CLIENT6}]", f"[{SERVER6}]") if family == 6 else (CLIENT4, SERVER4)
     tun = ",".join(f"{k}:{a}>{b}" for k, a, b in tunnels) or "-"
-    return (f"flow orig={c}:{CPORT} resp={s}:{SPORT} conn_state=SF end=fin verdict=ok "
-            f"orig.winsock=- resp.winsock=- anomalies=- attempt={attempt} history=ShADadFf "
+    verdict, anomalies = ("notice", "ip_fragmented:resp:1") if fragmented else ("ok", "-")
+    return (f"flow orig={c}:{cport} resp={s}:{SPORT} conn_state=SF end=fin verdict={verdict} "
+            f"orig.winsock=- resp.winsock=- anomalies={anomalies} attempt={attempt} "
+            f"history=ShADadFf "
             f"vlan={vlans[0] if vlans else '-'} inner_vlan={vlans[1] if len(vlans) > 1 else '-'} "
             f"tunnels={tun}")
 
@@ -396,16 +398,44 @@ def build_two_places(out):
           "and in GRE between two pairs of routers, interleaved: four flows", frames, flows)
 
 
+def build_gre_fragmented(out):
+    """Eight connections in GRE whose 1400-byte responses the outer IPv4 header
+    cuts in two (a tunnel router with the inner MTU set too high), the
+    fragments of every other connection last first: eight flows, each told
+    it came fragmented."""
+    frames, flows, t = [], [], T0
+    for n in range(8):
+        cport = CPORT + n
+        for from_client, tcp in conversation(4, cport, 1400):
+            t += 0.01
+            packet = outer4(from_client) / GRE() / inner_ip(4, from_client, tcp.copy())
+            packet.id = 0x100 + len(frames)
+            if len(packet) <= 1200:
+                frames.append((t, bytes(eth(from_client, 0x0800) / packet)))
+                continue
+            pieces = fragment(packet, fragsize=1024)
+            if n % 2:
+                pieces = pieces[::-1]
+            for piece in pieces:
+                frames.append((t, bytes(eth(from_client, 0x0800) / piece)))
+        flows.append(expect_flow(4, (), (("gre",) + ROUTER4,), cport=cport, fragmented=True))
+    write(out, "encap-gre-fragmented", "eight connections in GRE, their 1400-byte responses "
+          "cut in two by the outer IPv4 header, every other one last fragment first", frames,
+          flows)
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(pathlib.Path(__file__).resolve().parent.parent))
     ap.add_argument("--list", action="store_true")
     ap.add_argument("kinds", nargs="*")
     a = ap.parse_args(argv)
-    names = list(KINDS) + ["two-places"]
+    names = list(KINDS) + ["two-places", "gre-fragmented"]
     if a.list:
         for name in names:
-            print(name, "-", KINDS[name][0] if name in KINDS else build_two_places.__doc__.split(".")[0])
+            special = {"two-places": build_two_places, "gre-fragmented": build_gre_fragmented}
+            doc = KINDS[name][0] if name in KINDS else special[name].__doc__
+            print(name, "-", " ".join(doc.split()))
         return 0
     unknown = [k for k in a.kinds if k not in names]
     if unknown:
@@ -415,6 +445,9 @@ def main(argv):
     for name in a.kinds or names:
         if name == "two-places":
             build_two_places(out)
+            continue
+        if name == "gre-fragmented":
+            build_gre_fragmented(out)
             continue
         description, family, fn, vlans, tunnels = KINDS[name]
         write(out, f"encap-{name}", description, build(fn, family),
