@@ -108,7 +108,9 @@ struct packet {
     bool ip_len_zero;     /* IPv4 total length 0 (TSO / BIG TCP): length taken from the capture */
     uint32_t ip_len;      /* IP datagram length in effect: header + payload, without link padding */
     uint32_t l2_len;      /* bytes before the IP header in the frame (link + tags + tunnels) */
-    uint8_t tunnel_depth; /* encapsulations removed (VXLAN, Geneve) */
+    uint8_t tunnel_depth; /* encapsulations removed whose headers hold lengths (IP
+                             tunnels, PPPoE, 802.3): a frame rebuilt from the
+                             fragments inside them cannot keep those headers */
     enum csum_result ip_csum; /* IPv4 header checksum */
     enum csum_result tcp_csum;
     uint32_t payload_len; /* TCP payload by the IP length: what the sender sent */
@@ -119,7 +121,12 @@ struct packet {
     bool has_log;
     uint16_t log_group;
     struct cursor log_prefix;
-    struct ip_fragment frag; /* last: see struct ip_fragment */
+    uint16_t location_id;    /* the analyzer's number for `location`; 0 from the decoder */
+    uint8_t location_flips;  /* the analyzer's: tunnels whose src is the higher address */
+    struct ip_fragment frag; /* not cleared: see struct ip_fragment */
+    /* Where the packet was found. Of the decoder's clearing only the
+     * counts, so that packets in no VLAN and no tunnel pay nothing. */
+    struct tv_location location;
 };
 
 /*

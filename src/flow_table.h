@@ -66,6 +66,8 @@ struct flow {
     uint32_t addr[2]; /* IPv4: the key's addresses, as on the wire;
                          IPv6: [0] address record, [1] the key's hash */
     uint16_t port[2];
+    uint16_t location; /* where it was found: location_table.h's id, 0 for none */
+    uint16_t cold_lo;
     uint32_t progress_ms;     /* last time either side's data was newly acked, ms
                                  after the first packet: stalls are measured from it */
     uint32_t last_after_us;   /* last packet, µs after the first: bits 0..31 */
@@ -73,15 +75,15 @@ struct flow {
     uint32_t first_after_lo;  /* first packet, µs after the table's epoch: bits 0..31 */
     uint16_t first_after_mid; /* bits 32..47 */
     uint16_t flow_id_mid;     /* bits 32..47 */
-    uint16_t cold_lo;
-    uint8_t list : 2;      /* enum flow_list */
-    uint8_t orig_side : 1; /* key side (0 or 1) of the originator */
+    uint8_t list : 2;         /* enum flow_list */
+    uint8_t orig_side : 1;    /* key side (0 or 1) of the originator */
     uint8_t is_ipv6 : 1;
     uint8_t is_partial : 1;  /* a cold record was needed and none was left */
     uint8_t has_wide_id : 1; /* the flow id's high bits are in the cold record */
     uint8_t has_wide_first : 1;
     uint8_t has_wide_last : 1;
-    uint8_t flags; /* FLOW_F_* */
+    uint8_t flags;        /* FLOW_F_* */
+    uint8_t tunnel_flips; /* tunnels its first packet carried from the higher address */
     struct tcp_conn conn;
 };
 

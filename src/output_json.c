@@ -373,6 +373,46 @@ static void line_anomalies(struct line *l, const struct tv_verdict *v)
     line_put(l, "]", 1);
 }
 
+/* Added to the contract: where the flow was found. "vlan" and "inner_vlan"
+ * as Zeek logs them; "tunnels", outermost first, each with the outer
+ * addresses its first packet carried (Zeek's tunnel_parents names the
+ * tunnels' connections instead). All null when the location was lost. */
+static void line_location(struct line *l, const struct tv_verdict *v)
+{
+    const struct tv_location *loc = v->location;
+    uint8_t vlans = loc != NULL ? loc->vlan_count : 0;
+    line_key(l, "vlan", false);
+    if (vlans > 0)
+        line_u64(l, loc->vlan[0]);
+    else
+        line_put(l, "null", 4);
+    line_key(l, "inner_vlan", false);
+    if (vlans > 1)
+        line_u64(l, loc->vlan[1]);
+    else
+        line_put(l, "null", 4);
+    line_key(l, "tunnels", false);
+    if (v->is_location_lost) {
+        line_put(l, "null", 4);
+        return;
+    }
+    line_put(l, "[", 1);
+    for (unsigned i = 0; loc != NULL && i < loc->tunnel_count; i++) {
+        const struct tv_tunnel *t = &loc->tunnels[i];
+        if (i != 0)
+            line_put(l, ",", 1);
+        line_put(l, "{", 1);
+        line_key(l, "kind", true);
+        line_quoted(l, tv_tunnel_kind_name(t->kind));
+        line_key(l, "src", false);
+        line_addr(l, t->family, t->src);
+        line_key(l, "dst", false);
+        line_addr(l, t->family, t->dst);
+        line_put(l, "}", 1);
+    }
+    line_put(l, "]", 1);
+}
+
 enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v)
 {
     struct line l = {json, 0, false};
@@ -422,6 +462,7 @@ enum output_json_status output_json_flow(struct output_json *json, const struct 
     /* Added to the contract: an interim record of a flow that goes on. */
     line_key(&l, "interim", false);
     line_str(&l, v->interim ? "true" : "false");
+    line_location(&l, v);
     line_put(&l, "}\n", 2);
     if (l.is_short)
         return OUTPUT_JSON_ERR_NOMEM;
@@ -604,6 +645,7 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     struct json_object *short_of = json_new_object(&rec);
     json_add_u64(&rec, short_of, "cold", st->cold_records_short);
     json_add_u64(&rec, short_of, "anomaly", st->anomaly_records_short);
+    json_add_u64(&rec, short_of, "location", st->location_records_short);
     json_add(&rec, root, "records_short", short_of);
     json_add_u64(&rec, root, "input_errors", capture->input_errors);
     if (capture->has_kernel_drops) {

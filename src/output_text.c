@@ -207,6 +207,40 @@ static void text_write_header(FILE *out)
             "STATE", "HISTORY", "END", "VERDICT", "ANOMALY");
 }
 
+/* "location vlan 10, inner vlan 20, gre 192.0.2.1 -> 192.0.2.2", when
+ * the flow was found in a VLAN or a tunnel. */
+static void text_append_location(struct output_text *text, const struct tv_verdict *v)
+{
+    const struct tv_location *loc = v->location;
+    if (v->is_location_lost) {
+        text_appendf(text, "    location unknown (more locations than could be kept)\n");
+        return;
+    }
+    if (loc == NULL)
+        return;
+    text_appendf(text, "    location");
+    const char *sep = " ";
+    if (loc->vlan_count > 0) {
+        text_appendf(text, "%svlan %u", sep, (unsigned)loc->vlan[0]);
+        sep = ", ";
+    }
+    if (loc->vlan_count > 1)
+        text_appendf(text, ", inner vlan %u", (unsigned)loc->vlan[1]);
+    for (unsigned i = 0; i < loc->tunnel_count; i++) {
+        const struct tv_tunnel *t = &loc->tunnels[i];
+        int af = t->family == 6 ? AF_INET6 : AF_INET;
+        char src[INET6_ADDRSTRLEN] = "?";
+        char dst[INET6_ADDRSTRLEN] = "?";
+        if (inet_ntop(af, t->src, src, sizeof(src)) == NULL)
+            snprintf(src, sizeof(src), "?");
+        if (inet_ntop(af, t->dst, dst, sizeof(dst)) == NULL)
+            snprintf(dst, sizeof(dst), "?");
+        text_appendf(text, "%s%s %s -> %s", sep, tv_tunnel_kind_name(t->kind), src, dst);
+        sep = ", ";
+    }
+    text_appendf(text, "\n");
+}
+
 static void text_append_details(struct output_text *text, const struct tv_verdict *v)
 {
     char ts[TEXT_TS_LEN];
@@ -238,6 +272,7 @@ static void text_append_details(struct output_text *text, const struct tv_verdic
     if (v->nflog_prefix != NULL)
         text_appendf(text, "    nflog    group %u, prefix \"%s\"\n", (unsigned)v->nflog_group,
                      v->nflog_prefix);
+    text_append_location(text, v);
 }
 
 enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v)
@@ -437,9 +472,9 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
                  " packets refused\n",
                  st->max_concurrent_flows, st->evictions, st->refused_flows);
     text_appendf(text,
-                 "  records short    %" PRIu64 " cold, %" PRIu64
-                 " anomaly (needed when their pool was empty)\n",
-                 st->cold_records_short, st->anomaly_records_short);
+                 "  records short    %" PRIu64 " cold, %" PRIu64 " anomaly, %" PRIu64
+                 " location (needed when their pool was empty)\n",
+                 st->cold_records_short, st->anomaly_records_short, st->location_records_short);
     if (capture->has_kernel_drops)
         text_appendf(text,
                      "  drops            %" PRIu64 " by the kernel, %" PRIu64

@@ -121,6 +121,8 @@ struct pipeline {
     struct frag_hold *holds;                             /* owned */
     size_t hold_count;
     size_t held_bytes; /* at most config.frag_memcap */
+    uint8_t *scratch;  /* owned: a first fragment decoded as if whole */
+    size_t scratch_cap;
 };
 
 /* Sleeps a little longer each call; *wait_ns starts at 0. */
@@ -185,6 +187,7 @@ void pipeline_destroy(struct pipeline *pl)
         next = h->next;
         frag_hold_free(h);
     }
+    free(pl->scratch);
     for (size_t i = 0; i < pl->worker_count; i++) {
         tv_analyzer_destroy(pl->workers[i].analyzer);
         ring_destroy(pl->workers[i].ring);
@@ -350,9 +353,73 @@ static bool frag_hold_add(struct pipeline *pl, const struct ip_frag_key *key,
     return true;
 }
 
+/* Protocols whose datagram may hold a TCP segment further in: IP in IP,
+ * GRE and the UDP tunnels. */
+static bool is_tunnel_protocol(uint8_t protocol)
+{
+    return protocol == 4 || protocol == 41 || protocol == 47 || protocol == 17;
+}
+
+/* Capture thread: decodes the first fragment p of a tunnel's datagram as
+ * if it were the whole datagram (a copy of the frame with the fragment
+ * bits cleared), into *inner; true if a TCP segment shows in it, as it
+ * does when the inner headers came in the first fragment. */
+static bool pipeline_decode_first_fragment(struct pipeline *pl, const struct packet *p,
+                                           const struct tv_packet *packet, struct packet *inner)
+{
+    const struct ip_fragment *fr = &p->frag;
+    const uint8_t *header = cursor_ptr(&fr->header);
+    size_t header_len = cursor_remaining(&fr->header);
+    if (header < packet->data || (size_t)(header - packet->data) + header_len > packet->caplen)
+        return false;
+    size_t at = (size_t)(header - packet->data);
+    if (packet->caplen > pl->scratch_cap) {
+        uint8_t *bigger = realloc(pl->scratch, packet->caplen);
+        if (bigger == NULL)
+            return false;
+        pl->scratch = bigger;
+        pl->scratch_cap = packet->caplen;
+    }
+    memcpy(pl->scratch, packet->data, packet->caplen);
+    if (p->family == 4) {
+        pl->scratch[at + 6] = 0; /* flags and offset (RFC 791 3.1) */
+        pl->scratch[at + 7] = 0;
+    } else {
+        pl->scratch[at + header_len - 5] &= 0xfe; /* M: offset 0, an atomic fragment */
+    }
+    return decode_packet(packet->linktype, pl->scratch, packet->caplen, packet->wirelen, false,
+                         inner) == TV_DECODE_OK;
+}
+
+/* Capture thread: the worker of the TCP flow a datagram's first fragment
+ * names, if it names one: by the ports that follow its IP header, or for
+ * a tunnel by the segment inside. */
+static bool pipeline_first_fragment_worker(struct pipeline *pl, const struct packet *p,
+                                           const struct tv_packet *packet, uint16_t *worker)
+{
+    const struct ip_fragment *fr = &p->frag;
+    struct packet named;
+    if (fr->protocol == 6) {
+        if (cursor_remaining(&fr->data) < 4)
+            return false;
+        named = *p;
+        struct cursor ports = fr->data;
+        named.tcp.src_port = cursor_be16(&ports);
+        named.tcp.dst_port = cursor_be16(&ports);
+    } else if (!is_tunnel_protocol(fr->protocol) ||
+               !pipeline_decode_first_fragment(pl, p, packet, &named)) {
+        return false;
+    }
+    struct flow_key flow;
+    flow_key_from_packet(&named, &flow);
+    *worker = (uint16_t)(flow_key_hash(&flow) % pl->worker_count);
+    return true;
+}
+
 /* Capture thread: worker for an IP fragment. The first fragment names the
- * flow; the others follow it, and those that came before it are held until
- * it comes. Fragments of no TCP datagram, and those whose route another
+ * flow, by its TCP ports or by the segment inside the tunnel it cuts; the
+ * others follow it, and those that came before it are held until it
+ * comes. Fragments of no TCP datagram, and those whose route another
  * datagram took over, go to worker 0. */
 static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p,
                                   const struct tv_packet *packet, uint64_t number)
@@ -362,28 +429,23 @@ static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p,
     struct ip_frag_key key;
     ip_frag_key_of(p, &key);
     struct frag_route *route = &pl->frag_routes[ip_frag_key_hash(&key) % PIPELINE_FRAG_ROUTES];
-    if (fr->offset == 0 && fr->protocol == 6 && cursor_remaining(&fr->data) >= 4) {
-        struct packet named = *p;
-        struct cursor ports = fr->data;
-        named.tcp.src_port = cursor_be16(&ports);
-        named.tcp.dst_port = cursor_be16(&ports);
-        struct flow_key flow;
-        flow_key_from_packet(&named, &flow);
-        *route = (struct frag_route){
-            .key = key,
-            .is_set = true,
-            .worker = (uint16_t)(flow_key_hash(&flow) % pl->worker_count),
-        };
+    if (fr->offset == 0) {
+        uint16_t worker = 0;
+        bool is_named = pipeline_first_fragment_worker(pl, p, packet, &worker);
+        if (is_named)
+            *route = (struct frag_route){.key = key, .is_set = true, .worker = worker};
         for (struct frag_hold *h = pl->holds; h != NULL; h = h->next)
             if (ip_frag_key_eq(&h->key, &key)) {
-                frag_hold_release(pl, h, route->worker);
+                frag_hold_release(pl, h, worker);
                 break;
             }
-        return route->worker;
+        if (is_named || !(route->is_set && ip_frag_key_eq(&route->key, &key)))
+            return worker;
     }
     if (route->is_set && ip_frag_key_eq(&route->key, &key))
         return route->worker;
-    if (fr->protocol == 6 && fr->offset != 0 && frag_hold_add(pl, &key, packet, number))
+    if ((fr->protocol == 6 || is_tunnel_protocol(fr->protocol)) && fr->offset != 0 &&
+        frag_hold_add(pl, &key, packet, number))
         return PIPELINE_HELD;
     return 0;
 }
@@ -589,6 +651,7 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
         stats->refused_flows += st->refused_flows;
         stats->cold_records_short += st->cold_records_short;
         stats->anomaly_records_short += st->anomaly_records_short;
+        stats->location_records_short += st->location_records_short;
         stats->ip_fragments += st->ip_fragments;
         stats->ip_frag_reassembled += st->ip_frag_reassembled;
         stats->ip_frag_timed_out += st->ip_frag_timed_out;

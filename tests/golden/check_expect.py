@@ -5,7 +5,8 @@ Usage: check_expect.py TCPVERDICT SAMPLE.expect
 
 The .expect file (format in capture-samples/README) states what the recorded
 scenario did: per flow, the conn_state, end, verdict, Winsock codes,
-anomalies that must and must not appear, attempt, history and firewall view.
+anomalies that must and must not appear, attempt, history, firewall view and
+where it was found (VLANs, tunnels).
 It was written from the scenario, not from tcpverdict's output, so this is
 the test that the verdicts are right, not merely unchanged.
 
@@ -64,6 +65,17 @@ def winsock(value):
     return "-" if value is None else str(value)
 
 
+def dash(value):
+    return "-" if value is None else str(value)
+
+
+def tunnel_list(tunnels):
+    """KIND:SRC>DST,... outermost first, "-" for none, "?" when not known."""
+    if tunnels is None:
+        return "?"
+    return ",".join(f"{t['kind']}:{t['src']}>{t['dst']}" for t in tunnels) or "-"
+
+
 def anomaly_list(text):
     if text in (None, "-"):
         return []
@@ -89,6 +101,9 @@ def check_flow(want, got):
     nflog = got.get("nflog") or {}
     same("nflog.group", str(nflog.get("group", "-")))
     same("nflog.prefix", nflog.get("prefix", "-"))
+    same("vlan", dash(got.get("vlan")))
+    same("inner_vlan", dash(got.get("inner_vlan")))
+    same("tunnels", tunnel_list(got.get("tunnels")))
     if "history_has" in want:
         missing = set(want["history_has"]) - set(got["history"])
         if missing:
@@ -142,13 +157,20 @@ def main(argv):
         print(f"{expect_path.name}: expected {sample['flows']} flows, got {len(flows)}")
         failed += 1
 
-    # A flow is identified by orig, resp and attempt; repeated ones pair in order.
+    # A flow is identified by orig, resp and attempt, and where it was found
+    # when the line says (the same connection in two VLANs or tunnels is two
+    # flows); repeated ones pair in order.
+    def place(f):
+        return {"vlan": dash(f.get("vlan")), "inner_vlan": dash(f.get("inner_vlan")),
+                "tunnels": tunnel_list(f.get("tunnels"))}
+
     unused = list(flows)
     for want in wanted:
         match = next((f for f in unused
                       if endpoint(f["orig"]) == want.get("orig")
                       and endpoint(f["resp"]) == want.get("resp")
-                      and str(f["attempt"]) == want.get("attempt", str(f["attempt"]))), None)
+                      and str(f["attempt"]) == want.get("attempt", str(f["attempt"]))
+                      and all(want.get(k, v) == v for k, v in place(f).items())), None)
         where = f"{expect_path.name}:{want['_line']} {want.get('orig')} -> {want.get('resp')}"
         if match is None:
             print(f"{where}: no such flow in the output")
