@@ -132,11 +132,49 @@ static bool capture_pcap_present(void)
     return platform_pcap_available(err, sizeof(err));
 }
 
+/* The link types tcpverdict decodes, named as libpcap names them, so that
+ * summaries name them alike where libpcap (Npcap) is not installed. */
+static const struct {
+    int linktype;
+    const char *name;
+    const char *description;
+} capture_linktypes[] = {
+    {0, "NULL", "BSD loopback"},
+    {1, "EN10MB", "Ethernet"},
+    {9, "PPP", "PPP"},
+    {10, "FDDI", "FDDI"},
+    {12, "RAW", "Raw IP"},
+    {50, "PPP_SERIAL", "PPP over serial"},
+    {104, "C_HDLC", "Cisco HDLC"},
+    {105, "IEEE802_11", "802.11"},
+    {108, "LOOP", "OpenBSD loopback"},
+    {113, "LINUX_SLL", "Linux cooked v1"},
+    {127, "IEEE802_11_RADIO", "802.11 plus radiotap header"},
+    {192, "PPI", "Per-Packet Information"},
+    {228, "IPV4", "Raw IPv4"},
+    {229, "IPV6", "Raw IPv6"},
+    {239, "NFLOG", "Linux netfilter log messages"},
+    {276, "LINUX_SLL2", "Linux cooked v2"},
+};
+#define CAPTURE_LINKTYPES_KNOWN (sizeof(capture_linktypes) / sizeof(capture_linktypes[0]))
+
+static size_t capture_linktype_index(int linktype)
+{
+    for (size_t i = 0; i < CAPTURE_LINKTYPES_KNOWN; i++)
+        if (capture_linktypes[i].linktype == linktype)
+            return i;
+    return CAPTURE_LINKTYPES_KNOWN;
+}
+
 const char *capture_linktype_name(int linktype, char *buf, size_t buf_len)
 {
     uint16_t media = 0;
-    const char *name =
-        linktype >= 0 && capture_pcap_present() ? pcap_datalink_val_to_name(linktype) : NULL;
+    size_t known = capture_linktype_index(linktype);
+    const char *name = NULL;
+    if (known < CAPTURE_LINKTYPES_KNOWN)
+        name = capture_linktypes[known].name;
+    else if (linktype >= 0 && capture_pcap_present())
+        name = pcap_datalink_val_to_name(linktype);
     if (name != NULL)
         snprintf(buf, buf_len, "%s", name);
     else if (reader_netmon_is_media_linktype(linktype, &media))
@@ -148,6 +186,9 @@ const char *capture_linktype_name(int linktype, char *buf, size_t buf_len)
 
 const char *capture_linktype_description(int linktype)
 {
+    size_t known = capture_linktype_index(linktype);
+    if (known < CAPTURE_LINKTYPES_KNOWN)
+        return capture_linktypes[known].description;
     return linktype >= 0 && capture_pcap_present() ? pcap_datalink_val_to_description(linktype)
                                                    : NULL;
 }

@@ -220,6 +220,9 @@ void platform_sleep_ns(int64_t ns)
 
 void platform_console_setup(void)
 {
+    /* Lines end in LF on every stream: the console shows them as lines,
+     * and scripts read what the Linux build writes. */
+    _setmode(_fileno(stderr), _O_BINARY);
     _setmode(_fileno(stdout), _O_BINARY);
     _setmode(_fileno(stdin), _O_BINARY);
     SetConsoleOutputCP(CP_UTF8);

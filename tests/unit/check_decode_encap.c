@@ -5,10 +5,10 @@
  * around it written here byte by byte from its specification, so a test
  * reads as "IPv6 in GRE with a key in IPv4 in Ethernet".
  */
-#include <arpa/inet.h>
 #include <check.h>
 #include <string.h>
 
+#include "platform.h"
 #include "check_main.h"
 #include "packet_builder.h"
 

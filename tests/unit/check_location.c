@@ -6,11 +6,11 @@
  * verdict names its VLANs and tunnels, oriented as the flow's first packet
  * carried them.
  */
-#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "platform.h"
 #include "check_main.h"
 #include "conversation.h"
 #include "flow_key.h"
