@@ -535,8 +535,10 @@ static int main_run(const struct cli_options *opt)
     }
 
     int status = EXIT_ERROR;
-    enum capture_status cap_status = capture_open(run.cap);
+    /* Before the capture opens: it says "listening on" once it is open,
+     * and a script may answer that line with a signal at once. */
     main_install_signals(run.cap, opt->interface != NULL);
+    enum capture_status cap_status = capture_open(run.cap);
     if (cap_status == CAPTURE_OK && (opt->user == NULL || main_drop_privileges(opt->user)) &&
         main_start_pipeline(&run)) {
         if (opt->stats_interval_us > 0)
