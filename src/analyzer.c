@@ -102,7 +102,8 @@ struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_f
     a->service_flows = calloc(name_cap, sizeof(*a->service_flows));
     if (a->service_names != NULL)
         a->service_count = services_all_names(&a->services, a->service_names);
-    a->flows = flow_table_create(cfg->max_flows);
+    struct siphash_key hash_key = siphash_key_from_bytes(cfg->hash_key);
+    a->flows = flow_table_create(cfg->max_flows, &hash_key);
     /* Two records per flow on average; most flows have none. */
     uint64_t pool_cap = (uint64_t)cfg->max_flows * 2;
     a->anomalies =
@@ -137,6 +138,7 @@ const struct tv_stats *tv_analyzer_stats(const struct tv_analyzer *a)
 static void copy_pool_stats(struct tv_analyzer *a)
 {
     a->stats.cold_records_short = flow_table_cold_exhausted(a->flows);
+    a->stats.bucket_tree_flows = flow_table_tree_flows(a->flows);
     a->stats.anomaly_records_short = anomaly_pool_exhausted(a->anomalies);
 }
 

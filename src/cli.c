@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -720,6 +721,84 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
     return cli_parse_seconds(so, arg, &opt->config);
 }
 
+/* Hex digit value, or -1. */
+static int cli_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads len random bytes from the kernel: getrandom(), else /dev/urandom
+ * where a sandbox refuses the system call. */
+static bool cli_random_bytes(uint8_t *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = getrandom(buf + got, len - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got == len)
+        return true;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    return got == len;
+}
+
+/*
+ * The flow hash key: TCPVERDICT_HASH_KEY (32 hex digits, the key's bytes
+ * in order) when set, so that a benchmark can be repeated with the same
+ * buckets; else 16 bytes from the kernel's random source, so that nobody
+ * outside can choose 5-tuples that share a bucket. Output is the same
+ * whatever the key.
+ */
+static enum cli_status cli_set_hash_key(struct cli_options *opt)
+{
+    const char *text = getenv("TCPVERDICT_HASH_KEY");
+    uint8_t *key = opt->config.hash_key;
+    if (text == NULL) {
+        if (!cli_random_bytes(key, sizeof(opt->config.hash_key))) {
+            log_error("cannot draw a hash key from the kernel's random source: %s",
+                      strerror(errno != 0 ? errno : EIO));
+            return CLI_ERROR;
+        }
+        return CLI_OK;
+    }
+    bool is_hex = strlen(text) == 2 * sizeof(opt->config.hash_key);
+    for (size_t i = 0; is_hex && i < sizeof(opt->config.hash_key); i++) {
+        int hi = cli_hex_digit(text[2 * i]);
+        int lo = cli_hex_digit(text[2 * i + 1]);
+        is_hex = hi >= 0 && lo >= 0;
+        if (is_hex)
+            key[i] = (uint8_t)(hi << 4 | lo);
+    }
+    if (!is_hex) {
+        log_error("TCPVERDICT_HASH_KEY: '%.40s' is not %zu hexadecimal digits", text,
+                  2 * sizeof(opt->config.hash_key));
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
 enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
 {
     memset(opt, 0, sizeof(*opt));
@@ -761,6 +840,8 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
         log_error("-i and -r: read files or capture live, not both (try -h)");
         return CLI_ERROR;
     }
+    if (cli_set_hash_key(opt) != CLI_OK)
+        return CLI_ERROR;
     bool is_live = opt->interface != NULL;
     if (is_live && !opt->is_interim_set)
         opt->config.interim_us = CLI_LIVE_INTERIM_US;
