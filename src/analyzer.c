@@ -526,7 +526,9 @@ static bool take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt, st
 {
     a->stats.ip_fragments++;
     if (a->frags == NULL) {
-        a->frags = ip_reassembly_create((size_t)a->cfg.frag_memcap, a->cfg.frag_timeout_us);
+        struct siphash_key hash_key = siphash_key_from_bytes(a->cfg.hash_key);
+        a->frags =
+            ip_reassembly_create((size_t)a->cfg.frag_memcap, a->cfg.frag_timeout_us, &hash_key);
         if (a->frags == NULL) {
             a->stats.ip_frag_memcap_drops++;
             return false;
