@@ -55,6 +55,11 @@ enum tv_winsock {
 
 /* One captured packet as handed to the analyzer. The bytes are borrowed
  * for the duration of tv_analyzer_packet(). */
+/* Packet times are held within +-TV_TS_MAX_US (the end of the year 9999):
+ * a time beyond is taken as that bound, so that no sum with a timeout can
+ * overflow. */
+#define TV_TS_MAX_US INT64_C(253402300799999999)
+
 struct tv_packet {
     int linktype;  /* LINKTYPE_* / DLT_* value of the capture */
     int64_t ts_us; /* capture timestamp, microseconds since the epoch */

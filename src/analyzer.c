@@ -575,11 +575,18 @@ static void advance(struct tv_analyzer *a, int64_t ts_us)
     }
 }
 
+/* A time held within +-TV_TS_MAX_US, where sums with any timeout or
+ * difference of two times fit in 64 bits. */
+static int64_t clamp_ts(int64_t ts_us)
+{
+    return ts_us > TV_TS_MAX_US ? TV_TS_MAX_US : ts_us < -TV_TS_MAX_US ? -TV_TS_MAX_US : ts_us;
+}
+
 void tv_analyzer_tick(struct tv_analyzer *a, int64_t now_us)
 {
     /* A tick may also start the clock: analyzers sharing one input then
      * agree on when it began, whichever packets each one gets. */
-    advance(a, now_us);
+    advance(a, clamp_ts(now_us));
     if (a->frags != NULL) {
         ip_reassembly_expire(a->frags, a->now_us);
         copy_frag_stats(a);
@@ -589,6 +596,12 @@ void tv_analyzer_tick(struct tv_analyzer *a, int64_t now_us)
 
 void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
 {
+    struct tv_packet held;
+    if (pkt->ts_us != clamp_ts(pkt->ts_us)) {
+        held = *pkt;
+        held.ts_us = clamp_ts(pkt->ts_us);
+        pkt = &held;
+    }
     a->stats.packets++;
     /* A packet number from the caller keeps flow ids and first_pkt global
      * when one input is split among several analyzers. */

@@ -1009,6 +1009,8 @@ void cli_usage(FILE *out)
     fprintf(out,
             "\n"
             "Exit status: %d no flow at or above --fail-on, %d at least one, %d error\n"
-            "(also when no packet read could be analysed; see the manual page).\n",
+            "(also when no packet read could be analysed; see the manual page).\n"
+            "Environment: TCPVERDICT_HASH_KEY, 32 hex digits, fixes the flow table's hash\n"
+            "key (default: random each run; the output does not depend on it).\n",
             EXIT_OK, EXIT_FLOWS_AT_LEVEL, EXIT_ERROR);
 }
