@@ -83,6 +83,10 @@ enum {
     OPT_CAPTURE_HOST,
     OPT_FRAG_MEMCAP,
     OPT_FRAG_TIMEOUT,
+    OPT_FORMAT,
+    OPT_LADDER,
+    OPT_GRAPH,
+    OPT_REPORT,
 };
 
 static const struct option cli_long_options[] = {
@@ -107,6 +111,10 @@ static const struct option cli_long_options[] = {
     {"capture-host", required_argument, NULL, OPT_CAPTURE_HOST},
     {"frag-memcap", required_argument, NULL, OPT_FRAG_MEMCAP},
     {"frag-timeout", required_argument, NULL, OPT_FRAG_TIMEOUT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"ladder", no_argument, NULL, OPT_LADDER},
+    {"graph", required_argument, NULL, OPT_GRAPH},
+    {"report", required_argument, NULL, OPT_REPORT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -582,6 +590,29 @@ static enum cli_status cli_set_write_path(struct cli_options *opt, const char *p
     return CLI_OK;
 }
 
+/* --format: what stdout carries. */
+static enum cli_status cli_set_format(struct cli_options *opt, const char *arg)
+{
+    static const struct {
+        const char *name;
+        enum cli_format format;
+    } formats[] = {
+        {"text", CLI_FORMAT_TEXT},
+        {"json", CLI_FORMAT_JSON},
+        {"zeek", CLI_FORMAT_ZEEK},
+        {"zeek-json", CLI_FORMAT_ZEEK_JSON},
+    };
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        if (strcmp(arg, formats[i].name) == 0) {
+            opt->format = formats[i].format;
+            opt->json = opt->format == CLI_FORMAT_JSON;
+            return CLI_OK;
+        }
+    }
+    log_error("--format: '%s' is not one of text, json, zeek, zeek-json (try -h)", arg);
+    return CLI_ERROR;
+}
+
 static enum cli_status cli_join_filter(struct cli_options *opt, int argc, char **argv, int first)
 {
     if (first >= argc)
@@ -684,6 +715,26 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         return CLI_OK;
     case OPT_JSON:
         opt->json = true;
+        opt->format = CLI_FORMAT_JSON;
+        return CLI_OK;
+    case OPT_FORMAT:
+        return cli_set_format(opt, arg);
+    case OPT_LADDER:
+        opt->ladder = true;
+        return CLI_OK;
+    case OPT_GRAPH:
+        if (arg[0] == '\0') {
+            log_error("--graph: name a directory (try -h)");
+            return CLI_ERROR;
+        }
+        opt->graph_dir = arg;
+        return CLI_OK;
+    case OPT_REPORT:
+        if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
+            log_error("--report: name a file (standard output carries the verdicts) (try -h)");
+            return CLI_ERROR;
+        }
+        opt->report_path = arg;
         return CLI_OK;
     case OPT_FAIL_ON:
         level = tv_level_parse(arg);
@@ -799,6 +850,29 @@ static enum cli_status cli_set_hash_key(struct cli_options *opt)
     return CLI_OK;
 }
 
+/* The pictures of flows read the input a second time, for the packets of
+ * the flows they draw: a pipe or an interface cannot be read again. */
+static enum cli_status cli_check_pictures(const struct cli_options *opt)
+{
+    if (!opt->ladder && opt->graph_dir == NULL && opt->report_path == NULL)
+        return CLI_OK;
+    const char *what = opt->ladder ? "--ladder" : opt->graph_dir != NULL ? "--graph" : "--report";
+    bool is_stdin = false;
+    for (size_t i = 0; i < opt->input_count; i++)
+        is_stdin = is_stdin || strcmp(opt->inputs[i], "-") == 0;
+    if (opt->interface != NULL || is_stdin) {
+        log_error("%s reads the input twice, for the packets of the flows it draws: give -r "
+                  "FILE, not %s (try -h)",
+                  what, opt->interface != NULL ? "-i" : "standard input");
+        return CLI_ERROR;
+    }
+    if (opt->ladder && opt->format != CLI_FORMAT_TEXT) {
+        log_error("--ladder draws text after the table: not with --json or --format (try -h)");
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
 enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
 {
     memset(opt, 0, sizeof(*opt));
@@ -840,6 +914,8 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
         log_error("-i and -r: read files or capture live, not both (try -h)");
         return CLI_ERROR;
     }
+    if (cli_check_pictures(opt) != CLI_OK)
+        return CLI_ERROR;
     if (cli_set_hash_key(opt) != CLI_OK)
         return CLI_ERROR;
     bool is_live = opt->interface != NULL;
@@ -951,6 +1027,16 @@ void cli_usage(FILE *out)
             "  -q                  print the summary only\n"
             "  -v                  list every anomaly of a flow in the table\n"
             "  --json              one JSON object per line instead of the table\n"
+            "  --format FORMAT     text (the table), json (as --json), zeek (Zeek's conn.log,\n"
+            "                      tab-separated) or zeek-json (conn.log as Zeek's JSON)\n"
+            "  --ladder            after the table, a sequence diagram of each flow at or\n"
+            "                      above --fail-on (every flow when a filter is given);\n"
+            "                      reads the files a second time\n"
+            "  --graph DIR         write DIR/flow-ID.svg, a time-sequence graph of each of\n"
+            "                      those flows (DIR is created if missing)\n"
+            "  --report FILE       write FILE, one self-contained HTML page: the summary,\n"
+            "                      the hints, and each of those flows with its diagram\n"
+            "                      and graph\n"
             "  --fail-on LEVEL     exit %d if a flow is at LEVEL or above:\n"
             "                      ok, notice, warn or fail (default: fail)\n"
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"

@@ -40,6 +40,14 @@ enum cli_status {
     CLI_ERROR, /* already reported on stderr */
 };
 
+/* What stdout carries (--json, --format). */
+enum cli_format {
+    CLI_FORMAT_TEXT = 0,
+    CLI_FORMAT_JSON,
+    CLI_FORMAT_ZEEK,      /* Zeek's conn.log, TSV */
+    CLI_FORMAT_ZEEK_JSON, /* Zeek's conn.log, JSON lines */
+};
+
 struct cli_options {
     enum cli_action action;
     const char **inputs; /* owned array; the names point into argv */
@@ -48,7 +56,11 @@ struct cli_options {
     uint64_t packet_cap;       /* -c; 0: no limit */
     bool quiet;                /* -q: the summary only */
     bool verbose;              /* -v: every anomaly of a flow */
-    bool json;                 /* --json */
+    bool json;                 /* --json, or --format json */
+    enum cli_format format;    /* --format; --json is CLI_FORMAT_JSON */
+    bool ladder;               /* --ladder: a sequence diagram of the flows shown */
+    const char *graph_dir;     /* --graph DIR: an SVG graph per flow, or NULL; into argv */
+    const char *report_path;   /* --report FILE: the HTML report, or NULL; into argv */
     enum tv_level fail_on;     /* exit 1 if a flow is at this level or above */
     char *filter;              /* owned: trailing arguments joined, or NULL */
     const char *interface;     /* -i, or NULL for files; points into argv */

@@ -21,10 +21,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +37,16 @@
 #include "capture.h"
 #include "cli.h"
 #include "decompress.h"
+#include "flow_packets.h"
 #include "log.h"
 #include "output_json.h"
+#include "output_ladder.h"
+#include "output_report.h"
+#include "output_svg.h"
 #include "output_text.h"
+#include "output_zeek.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "tcpverdict.h"
 #include "banned.h"
 
@@ -48,12 +57,24 @@ static char stdout_buf[1 << 18];
 static struct capture *main_signal_capture;
 static volatile sig_atomic_t main_stats_requested;
 
+/* Flows so far, for the progress line: counted on the workers, read on
+ * the capture thread. */
+struct run_counts {
+    pthread_mutex_t lock; /* guards the counts */
+    uint64_t flows;
+    uint64_t failing; /* at or above --fail-on */
+};
+
 /* One analysis worker's output: its own formatter, so workers format in
  * parallel; the formatters share the stream's lock. */
 struct worker_out {
     const struct cli_options *opt; /* borrowed */
     struct output_json *json;      /* owned, with --json */
-    struct output_text *text;      /* owned, without --json */
+    struct output_text *text;      /* owned, for the table */
+    struct output_zeek *zeek;      /* owned, with --format zeek or zeek-json */
+    struct flow_packets *pics;     /* borrowed: flows to draw, or NULL */
+    struct output_report *report;  /* borrowed: --report's tallies, or NULL */
+    struct run_counts *counts;     /* borrowed: with the progress line, or NULL */
     bool is_output_short;          /* a record was lost for lack of memory */
 };
 
@@ -61,19 +82,40 @@ struct run {
     const struct cli_options *opt; /* borrowed */
     struct capture *cap;           /* borrowed */
     struct pipeline *pipeline;     /* owned */
+    struct flow_packets *pics;     /* owned: flows to draw (--ladder), or NULL */
+    struct output_report *report;  /* owned: with --report, or NULL */
     struct worker_out outs[PIPELINE_WORKER_CAP];
     size_t out_count;
     int64_t next_stats_ns; /* --stats-interval: when the next line is due */
+    bool has_progress;     /* the progress line is drawn */
+    struct progress progress;
+    struct run_counts counts;
 };
 
 /* Runs on a worker thread: touches only that worker's out. */
 static void main_on_verdict(const struct tv_verdict *v, void *ctx)
 {
     struct worker_out *out = ctx;
+    /* Drawn: the flows at or above --fail-on, or every flow a filter chose. */
+    if (out->pics != NULL && !v->interim &&
+        (out->opt->filter != NULL || v->level >= out->opt->fail_on) &&
+        !flow_packets_keep(out->pics, v))
+        out->is_output_short = true;
+    if (out->report != NULL && !output_report_flow(out->report, v))
+        out->is_output_short = true;
+    if (out->counts != NULL && !v->interim) {
+        pthread_mutex_lock(&out->counts->lock);
+        out->counts->flows++;
+        out->counts->failing += v->level >= out->opt->fail_on;
+        pthread_mutex_unlock(&out->counts->lock);
+    }
     if (out->opt->quiet)
         return;
     if (out->json != NULL) {
         if (output_json_flow(out->json, v) != OUTPUT_JSON_OK)
+            out->is_output_short = true;
+    } else if (out->zeek != NULL) {
+        if (output_zeek_flow(out->zeek, v) != OUTPUT_ZEEK_OK)
             out->is_output_short = true;
     } else if (output_text_flow(out->text, v) != OUTPUT_TEXT_OK) {
         out->is_output_short = true;
@@ -83,6 +125,8 @@ static void main_on_verdict(const struct tv_verdict *v, void *ctx)
 static void main_on_packet(const struct tv_packet *packet, void *ctx)
 {
     struct run *run = ctx;
+    if (run->has_progress)
+        progress_packet(&run->progress, packet->caplen);
     pipeline_packet(run->pipeline, packet);
 }
 
@@ -127,6 +171,13 @@ static void main_on_pause(void *ctx)
     }
     if (is_due)
         main_print_stats(run);
+    if (run->has_progress) {
+        pthread_mutex_lock(&run->counts.lock);
+        uint64_t flows = run->counts.flows;
+        uint64_t failing = run->counts.failing;
+        pthread_mutex_unlock(&run->counts.lock);
+        progress_update(&run->progress, flows, failing, main_monotonic_ns() / 1000000);
+    }
 }
 
 static void main_on_stop_signal(int sig)
@@ -218,15 +269,30 @@ static bool main_create_outputs(struct run *run)
 {
     const struct cli_options *opt = run->opt;
     run->out_count = opt->worker_count;
+    if ((opt->ladder || opt->graph_dir != NULL || opt->report_path != NULL) &&
+        (run->pics = flow_packets_create()) == NULL)
+        return false;
+    if (opt->report_path != NULL && (run->report = output_report_create()) == NULL)
+        return false;
     for (size_t i = 0; i < run->out_count; i++) {
         struct worker_out *out = &run->outs[i];
         out->opt = opt;
-        if (opt->json)
+        out->pics = run->pics;
+        out->report = run->report;
+        out->counts = run->has_progress ? &run->counts : NULL;
+        if (opt->format == CLI_FORMAT_JSON)
             out->json = i == 0 ? output_json_create(stdout) : output_json_fork(run->outs[0].json);
+        else if (opt->format == CLI_FORMAT_ZEEK || opt->format == CLI_FORMAT_ZEEK_JSON)
+            out->zeek = i == 0
+                            ? output_zeek_create(stdout,
+                                                 opt->format == CLI_FORMAT_ZEEK ? OUTPUT_ZEEK_TSV
+                                                                                : OUTPUT_ZEEK_JSON,
+                                                 (int64_t)time(NULL))
+                            : output_zeek_fork(run->outs[0].zeek);
         else
             out->text = i == 0 ? output_text_create(stdout, opt->verbose)
                                : output_text_fork(run->outs[0].text);
-        if (out->json == NULL && out->text == NULL)
+        if (out->json == NULL && out->text == NULL && out->zeek == NULL)
             return false;
     }
     return true;
@@ -238,7 +304,12 @@ static void main_destroy_outputs(struct run *run)
     for (size_t i = run->out_count; i-- > 0;) {
         output_text_destroy(run->outs[i].text);
         output_json_destroy(run->outs[i].json);
+        output_zeek_destroy(run->outs[i].zeek);
     }
+    flow_packets_destroy(run->pics);
+    run->pics = NULL;
+    output_report_destroy(run->report);
+    run->report = NULL;
 }
 
 /* After the pipeline finished: the summary, and whether any record was lost. */
@@ -250,15 +321,130 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     if (!pipeline_findings(run->pipeline, &findings))
         return false;
     struct worker_out *out = &run->outs[0];
-    bool is_ok = out->json != NULL
-                     ? output_json_summary(out->json, st, anomaly_flows, capture_stats(run->cap),
-                                           ps.ring_drops, &findings) == OUTPUT_JSON_OK
-                     : output_text_summary(out->text, st, anomaly_flows, capture_stats(run->cap),
-                                           ps.ring_drops, &findings) == OUTPUT_TEXT_OK;
+    bool is_ok;
+    /* Zeek's log has no summary: it ends with #close. */
+    if (out->zeek != NULL)
+        is_ok = output_zeek_close(out->zeek, (int64_t)time(NULL)) == OUTPUT_ZEEK_OK;
+    else if (out->json != NULL)
+        is_ok = output_json_summary(out->json, st, anomaly_flows, capture_stats(run->cap),
+                                    ps.ring_drops, &findings) == OUTPUT_JSON_OK;
+    else
+        is_ok = output_text_summary(out->text, st, anomaly_flows, capture_stats(run->cap),
+                                    ps.ring_drops, &findings) == OUTPUT_TEXT_OK;
     pipeline_findings_free(&findings);
     for (size_t i = 0; i < run->out_count; i++)
         if (run->outs[i].is_output_short)
             is_ok = false;
+    return is_ok;
+}
+
+/* Writes text to path whole; false (said on stderr) if it cannot. */
+static bool main_write_file(const char *path, const struct strbuf *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        log_error("%s: %s", path, strerror(errno));
+        return false;
+    }
+    bool is_ok = fwrite(text->data, 1, text->len, f) == text->len;
+    int saved = errno;
+    if (fclose(f) != 0 || !is_ok) {
+        log_error("%s: %s", path, strerror(is_ok ? errno : saved));
+        return false;
+    }
+    return true;
+}
+
+/* --graph DIR: one SVG file per flow drawn. */
+static bool main_write_graphs(struct run *run)
+{
+    const char *dir = run->opt->graph_dir;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        log_error("--graph %s: %s", dir, strerror(errno));
+        return false;
+    }
+    struct strbuf b;
+    strbuf_init(&b);
+    bool is_ok = true;
+    for (size_t i = 0; i < run->pics->flow_count && is_ok; i++) {
+        strbuf_reset(&b);
+        output_svg_flow(&b, &run->pics->flows[i], true);
+        char path[4096];
+        int n = snprintf(path, sizeof(path), "%s/flow-%" PRIu64 ".svg", dir,
+                         run->pics->flows[i].verdict.flow_id);
+        if (strbuf_is_short(&b)) {
+            log_error("out of memory drawing flow %" PRIu64, run->pics->flows[i].verdict.flow_id);
+            is_ok = false;
+        } else if (n < 0 || (size_t)n >= sizeof(path)) {
+            log_error("--graph %s: the directory name is too long", dir);
+            is_ok = false;
+        } else {
+            is_ok = main_write_file(path, &b);
+        }
+    }
+    strbuf_free(&b);
+    return is_ok;
+}
+
+/* After the analysis, before the summary: the input read again for the
+ * packets of the flows to draw, and their diagrams. */
+static bool main_pictures(struct run *run, const struct capture_options *cap_opt)
+{
+    if (run->pics == NULL || run->pics->flow_count == 0)
+        return true;
+    enum capture_status status = flow_packets_read(run->pics, cap_opt, &run->opt->config);
+    if (status == CAPTURE_ERR_NOMEM) {
+        log_error("out of memory reading the packets of the flows to draw");
+        return false;
+    }
+    if (status != CAPTURE_OK)
+        return false; /* the capture said why */
+    bool is_ok = true;
+    if (run->opt->ladder) {
+        struct strbuf b;
+        strbuf_init(&b);
+        for (size_t i = 0; i < run->pics->flow_count; i++) {
+            strbuf_reset(&b);
+            strbuf_puts(&b, "\n"); /* after the table, and between diagrams */
+            output_ladder_flow(&b, &run->pics->flows[i]);
+            if (strbuf_is_short(&b))
+                is_ok = false;
+            else
+                fwrite(b.data, 1, b.len, stdout);
+        }
+        if (run->pics->flows_left_out != 0)
+            printf("(%" PRIu64 " more flows to draw past the first %u: not drawn)\n\n",
+                   run->pics->flows_left_out, (unsigned)FLOW_PACKETS_FLOW_CAP);
+        strbuf_free(&b);
+    }
+    if (is_ok && run->opt->graph_dir != NULL)
+        is_ok = main_write_graphs(run);
+    return is_ok;
+}
+
+/* --report: the page, once the summary is known. */
+static bool main_write_report(struct run *run, const struct tv_stats *st)
+{
+    if (run->report == NULL)
+        return true;
+    struct summary_findings findings;
+    if (!pipeline_findings(run->pipeline, &findings)) {
+        log_error("--report: out of memory");
+        return false;
+    }
+    struct report_run rr = {
+        .inputs = run->opt->inputs,
+        .input_count = run->opt->input_count,
+        .filter = run->opt->filter,
+        .fail_on = run->opt->fail_on,
+        .stats = st,
+        .capture = capture_stats(run->cap),
+        .findings = &findings,
+        .pics = run->pics,
+        .version = PACKAGE_VERSION,
+    };
+    bool is_ok = output_report_write(run->report, run->opt->report_path, &rr);
+    pipeline_findings_free(&findings);
     return is_ok;
 }
 
@@ -365,6 +551,11 @@ static bool main_start_pipeline(struct run *run)
 static int main_run(const struct cli_options *opt)
 {
     struct run run = {.opt = opt};
+    run.has_progress = progress_wanted(opt->interface != NULL, opt->quiet) &&
+                       pthread_mutex_init(&run.counts.lock, NULL) == 0;
+    if (run.has_progress)
+        progress_init(&run.progress, stderr, opt->inputs, opt->input_count,
+                      main_monotonic_ns() / 1000000);
     struct capture_options cap_opt = {
         .inputs = opt->inputs,
         .input_count = opt->input_count,
@@ -392,6 +583,8 @@ static int main_run(const struct cli_options *opt)
         if (opt->stats_interval_us > 0)
             run.next_stats_ns = main_monotonic_ns() + opt->stats_interval_us * 1000;
         cap_status = capture_run(run.cap, main_on_packet, main_on_pause, &run);
+        if (run.has_progress)
+            progress_end(&run.progress);
         pipeline_flush(run.pipeline);
         pipeline_finish(run.pipeline);
 
@@ -403,10 +596,16 @@ static int main_run(const struct cli_options *opt)
             pipeline_totals(run.pipeline, &st, anomaly_flows);
             bool is_output_whole = true;
             bool is_unreadable = false;
+            bool is_drawn = true;
             /* An input that failed before anything was read leaves nothing
              * to report; otherwise what was read gets its verdicts. */
             if (cap_status == CAPTURE_OK || capture_stats(run.cap)->packets != 0) {
+                /* A picture not drawn was said on stderr: exit 2. */
+                if (cap_status == CAPTURE_OK && !main_pictures(&run, &cap_opt))
+                    is_drawn = false;
                 is_output_whole = main_summary(&run, &st, anomaly_flows);
+                if (cap_status == CAPTURE_OK && is_drawn && !main_write_report(&run, &st))
+                    is_drawn = false;
                 /* After a failure the input was not all read: no verdict on it. */
                 is_unreadable = cap_status == CAPTURE_OK && main_report_unreadable(&run, &st);
             }
@@ -414,7 +613,7 @@ static int main_run(const struct cli_options *opt)
                 log_error("out of memory");
             if (!is_output_whole)
                 log_error("out of memory: some output is missing");
-            if (cap_status == CAPTURE_OK && is_output_whole && !is_unreadable)
+            if (cap_status == CAPTURE_OK && is_output_whole && !is_unreadable && is_drawn)
                 status = main_any_flow_at(&st, opt->fail_on) ? EXIT_FLOWS_AT_LEVEL : EXIT_OK;
             free(anomaly_flows);
         }
@@ -424,6 +623,8 @@ static int main_run(const struct cli_options *opt)
     main_destroy_outputs(&run);
     main_signal_capture = NULL;
     capture_destroy(run.cap);
+    if (run.has_progress)
+        pthread_mutex_destroy(&run.counts.lock);
     return status;
 }
 
