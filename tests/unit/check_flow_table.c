@@ -423,6 +423,42 @@ START_TEST(test_a_tree_emptied_by_removals_becomes_a_chain_again)
 }
 END_TEST
 
+/* Inserts and removes in a random order (a fixed LCG), within one crowded
+ * bucket, agree with a plain array of what should be there, and every
+ * lookup stays within the bound at every size. */
+START_TEST(test_random_inserts_and_removes_in_one_bucket_agree_with_a_reference)
+{
+    enum { CAP = 512, OPS = 20000 };
+    static struct flow_key keys[CAP];
+    static bool present[CAP];
+    memset(present, 0, sizeof(present));
+    colliding_keys(&test_key, buckets_for(CAP), keys, CAP);
+    struct flow_table *t = flow_table_create(CAP, &test_key);
+    uint32_t rng = 12345;
+    uint32_t count = 0;
+    for (uint32_t op = 0; op < OPS; op++) {
+        rng = rng * 1103515245u + 12345u;
+        uint32_t i = (rng >> 8) % CAP;
+        if (present[i]) {
+            flow_table_remove(t, flow_table_lookup(t, &keys[i]));
+            count--;
+        } else {
+            ck_assert_ptr_nonnull(flow_table_insert(t, &keys[i], FLOW_LIST_ACTIVE));
+            count++;
+        }
+        present[i] = !present[i];
+        ck_assert_uint_eq(flow_table_count(t), count);
+        if (op % 97 == 0) {
+            for (uint32_t j = 0; j < CAP; j++) {
+                ck_assert_int_eq(flow_table_lookup(t, &keys[j]) != NULL, present[j]);
+                ck_assert_uint_le(flow_table_probe_len(t, &keys[j]), probe_bound(count));
+            }
+        }
+    }
+    flow_table_destroy(t);
+}
+END_TEST
+
 START_TEST(test_keys_colliding_under_one_key_are_spread_by_another)
 {
     enum { CAP = 2048 };
@@ -501,6 +537,7 @@ int main(void)
     tcase_add_test(tc, test_cold_record_is_taken_once_and_returned_with_its_flow);
     tcase_add_test(tc, test_keys_chosen_to_collide_keep_lookups_bounded);
     tcase_add_test(tc, test_a_tree_emptied_by_removals_becomes_a_chain_again);
+    tcase_add_test(tc, test_random_inserts_and_removes_in_one_bucket_agree_with_a_reference);
     tcase_add_test(tc, test_keys_colliding_under_one_key_are_spread_by_another);
     tcase_add_test(tc, test_a_full_table_of_ordinary_flows_needs_no_tree);
     suite_add_tcase(s, tc);
