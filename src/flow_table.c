@@ -47,10 +47,7 @@ struct tree_node {
 };
 
 struct flow_table {
-    struct flow *flows;      /* owned, flow_cap slots */
-    struct tree_node *nodes; /* owned, flow_cap nodes, one per slot */
-    struct siphash_key hash_key;
-    uint64_t tree_flows;          /* flows put in a bucket tree, counted once each */
+    struct flow *flows;           /* owned, flow_cap slots */
     struct slot_pool *ipv6_addrs; /* owned, uint8_t[2][16] per IPv6 flow */
     struct slot_pool *colds;      /* owned, struct flow_cold */
     uint32_t *buckets;            /* owned, bucket_mask + 1 chain heads or tree roots
@@ -65,6 +62,9 @@ struct flow_table {
     bool has_epoch;
     bool is_draining;
     struct list lists[FLOW_LIST_COUNT];
+    struct tree_node *nodes; /* owned, flow_cap nodes, one per slot */
+    struct siphash_key hash_key;
+    uint64_t tree_flows; /* flows put in a bucket tree, counted once each */
 };
 
 enum { LINK_HASH = 0, LINK_PREV, LINK_NEXT };
