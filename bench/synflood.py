@@ -78,12 +78,13 @@ def siphash13(key, msg):
 
 
 def flow_key_message(addr_a, port_a, addr_b, port_b):
-    """The bytes src/flow_key.c hashes for an IPv4 5-tuple: family 4, the
-    ports of side 0 and side 1 (little-endian), their addresses; side 0 is
-    the lower (address, port) endpoint."""
+    """The bytes src/flow_key.c hashes for an IPv4 5-tuple seen outside any
+    VLAN or tunnel: family 4, location 0, the ports of side 0 and side 1
+    (little-endian), their addresses; side 0 is the lower (address, port)
+    endpoint."""
     if (addr_a, port_a) > (addr_b, port_b):
         addr_a, port_a, addr_b, port_b = addr_b, port_b, addr_a, port_a
-    return bytes([4]) + struct.pack("<HH", port_a, port_b) + addr_a + addr_b
+    return bytes([4]) + struct.pack("<HHH", 0, port_a, port_b) + addr_a + addr_b
 
 
 def fast_hash(key):

@@ -140,6 +140,48 @@ struct tv_anomaly_report {
     int64_t first_us;
 };
 
+/* Encapsulations with endpoints of their own that a flow can be found
+ * inside, as Zeek's tunnel types. MPLS, PPPoE, PBB and the port tags have
+ * none: they do not make a location. */
+enum tv_tunnel_kind {
+    TV_TUNNEL_IP = 0, /* IP in IP: IPv4 or IPv6 in IPv4 or IPv6 */
+    TV_TUNNEL_GRE,    /* GRE (RFC 2784/2890), also over UDP (RFC 8086) */
+    TV_TUNNEL_ERSPAN, /* ERSPAN types I, II and III, in GRE */
+    TV_TUNNEL_VXLAN,
+    TV_TUNNEL_GENEVE,
+    TV_TUNNEL_TEREDO,
+    TV_TUNNEL_AYIYA,
+    TV_TUNNEL_GTPU,
+    TV_TUNNEL_KIND_COUNT
+};
+
+/* Encapsulations of every kind nested in one packet, at most; one more is
+ * TV_DECODE_ENCAP_TOO_DEEP. Tunnels are some of them. */
+#define TV_ENCAP_DEPTH_CAP 8
+#define TV_VLANS_CAP       2 /* VLAN ids a location keeps: Zeek's vlan and inner_vlan */
+
+/* One tunnel a packet came through: its kind and the outer header's
+ * addresses. */
+struct tv_tunnel {
+    enum tv_tunnel_kind kind;
+    uint8_t family; /* of the outer header, 4 or 6 */
+    uint8_t src[16];
+    uint8_t dst[16];
+};
+
+/* Where a flow was found: the first VLAN ids of its packets, outermost
+ * first, and the tunnels around it, outermost first. Two flows with the
+ * same addresses and ports in different locations are two flows. */
+struct tv_location {
+    uint8_t vlan_count; /* 0 to TV_VLANS_CAP */
+    uint16_t vlan[TV_VLANS_CAP];
+    uint8_t tunnel_count; /* 0 to TV_ENCAP_DEPTH_CAP */
+    struct tv_tunnel tunnels[TV_ENCAP_DEPTH_CAP];
+};
+
+/* "ip", "gre", "erspan", "vxlan", "geneve", "teredo", "ayiya", "gtpu". */
+const char *tv_tunnel_kind_name(enum tv_tunnel_kind kind);
+
 struct tv_verdict {
     uint64_t flow_id; /* input position of the flow's first packet: unique, and
                          the same however the input is split among analyzers */
@@ -158,7 +200,16 @@ struct tv_verdict {
     uint64_t loose_drops;  /* segments a firewall adopting bare ACKs would drop */
     uint32_t attempt;      /* refused attempts on this 5-tuple before this flow */
     const char *hint;      /* one-line advice, or NULL */
-    bool interim;          /* the flow goes on; its final record comes later */
+    /* Captured by NFLOG: the prefix the firewall rule logged the flow's
+     * first packet that had one with, and that rule's group; NULL and 0
+     * otherwise. */
+    const char *nflog_prefix;
+    uint16_t nflog_group;
+    bool interim; /* the flow goes on; its final record comes later */
+    /* Where the flow was found: NULL in no VLAN and no tunnel. The tunnels'
+     * src and dst are as the flow's first packet carried them. */
+    const struct tv_location *location;
+    bool is_location_lost; /* too many locations to keep: where is not known */
 };
 
 typedef void (*tv_verdict_fn)(const struct tv_verdict *verdict, void *ctx);
@@ -177,6 +228,16 @@ enum tv_decode_status {
     TV_DECODE_NOT_TCP,           /* skipped: UDP, ICMP, ... */
     TV_DECODE_BAD_TCP_OFFSET,    /* data offset < 5 or beyond the segment */
     TV_DECODE_BAD_EXT_HEADER,    /* malformed IPv6 extension header chain */
+    TV_DECODE_ENCRYPTED,         /* 802.11 protected frame: unreadable without its keys */
+    TV_DECODE_UNSUPPORTED_FRAME, /* a link frame with no one packet to read: an 802.11
+                                    fragment or A-MSDU, compressed PPP, an NFLOG record
+                                    without payload, a PPI frame of a link type not
+                                    decoded, a radiotap, PPI or NFLOG header of a
+                                    version not known */
+    TV_DECODE_BAD_FCS,           /* the radio saw the frame fail its check sequence */
+    TV_DECODE_UNSUPPORTED_ENCAP, /* an encapsulation of a version or kind not decoded */
+    TV_DECODE_BAD_ENCAP,         /* an encapsulation header contradicts itself */
+    TV_DECODE_ENCAP_TOO_DEEP,    /* more encapsulations nested than TV_ENCAP_DEPTH_CAP */
     TV_DECODE_STATUS_COUNT
 };
 
@@ -207,8 +268,10 @@ struct tv_stats {
      * in part (their history ends in 'x'), or an anomaly occurrence went
      * unrecorded (still counted in the flow's verdict level). Sized to the
      * flow table, the pools run dry only in extreme cases. */
-    uint64_t cold_records_short;    /* a flow's record for what few flows need */
-    uint64_t anomaly_records_short; /* an anomaly's first occurrence */
+    uint64_t cold_records_short;     /* a flow's record for what few flows need */
+    uint64_t anomaly_records_short;  /* an anomaly's first occurrence */
+    uint64_t location_records_short; /* a location, after 65,534 distinct ones: flows
+                                        found there share one unknown location */
     /* IP fragments (each also counted in decode[TV_DECODE_FRAGMENT]) and
      * what became of their datagrams. */
     uint64_t ip_fragments;
@@ -264,6 +327,18 @@ struct tv_capture_host {
 };
 
 bool tv_analyzer_capture_host(const struct tv_analyzer *analyzer, struct tv_capture_host *out);
+
+/* NFLOG prefixes flows were logged with, in the order first seen, and
+ * the final verdicts of flows with each. */
+struct tv_nflog_prefix {
+    uint16_t group;
+    const char *prefix; /* valid for the analyzer's lifetime */
+    uint64_t flows;
+};
+
+size_t tv_analyzer_nflog_prefix_count(const struct tv_analyzer *analyzer);
+bool tv_analyzer_nflog_prefix(const struct tv_analyzer *analyzer, size_t i,
+                              struct tv_nflog_prefix *out);
 
 /* Per-service counts: services (built-in and configured) by index. */
 size_t tv_analyzer_service_count(const struct tv_analyzer *analyzer);

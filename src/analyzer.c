@@ -13,6 +13,10 @@
  *                 closed flow; a new SYN ends the linger at once)
  * Each list is appended in deadline order, so only its head needs checking.
  *
+ * Where a flow was found (VLANs, tunnels) is part of its key, numbered by
+ * a location table made when the first packet with a location comes;
+ * packets in none pay one test for it.
+ *
  * IP fragments go to a reassembler made when the first one comes, so that
  * captures without fragments pay nothing for it; a datagram it completes
  * is analysed like a packet that came whole, as of the fragment that
@@ -28,6 +32,8 @@
 #include "flow_key.h"
 #include "flow_table.h"
 #include "ip_reassembly.h"
+#include "nflog_prefixes.h"
+#include "location_table.h"
 #include "offload.h"
 #include "services.h"
 #include "tcp_state.h"
@@ -45,11 +51,13 @@ struct tv_analyzer {
     struct tv_config cfg;
     tv_verdict_fn on_verdict;
     void *ctx;
-    struct flow_table *flows;       /* owned */
-    struct anomaly_pool *anomalies; /* owned */
-    struct ip_reassembly *frags;    /* owned; made at the first fragment */
+    struct flow_table *flows;         /* owned */
+    struct anomaly_pool *anomalies;   /* owned */
+    struct ip_reassembly *frags;      /* owned; made at the first fragment */
+    struct location_table *locations; /* owned; made at the first located packet */
     struct services services;
     struct offload offload;
+    struct nflog_prefixes nflog; /* owned */
     struct tv_stats stats;
     uint64_t anomaly_flows[ANOMALY_COUNT];
     const char **service_names;                /* owned array of borrowed names */
@@ -123,6 +131,8 @@ void tv_analyzer_destroy(struct tv_analyzer *a)
     flow_table_destroy(a->flows);
     anomaly_pool_destroy(a->anomalies);
     ip_reassembly_destroy(a->frags);
+    nflog_prefixes_free(&a->nflog);
+    location_table_destroy(a->locations);
     free(a->service_names);
     free(a->service_flows);
     free(a);
@@ -166,6 +176,20 @@ uint64_t tv_analyzer_service_flows(const struct tv_analyzer *a, size_t i, enum t
 {
     return i < a->service_count && (unsigned)level < TV_LEVEL_COUNT ? a->service_flows[i][level]
                                                                     : 0;
+}
+
+size_t tv_analyzer_nflog_prefix_count(const struct tv_analyzer *a)
+{
+    return a->nflog.count;
+}
+
+bool tv_analyzer_nflog_prefix(const struct tv_analyzer *a, size_t i, struct tv_nflog_prefix *out)
+{
+    if (i >= a->nflog.count)
+        return false;
+    const struct nflog_prefix *item = &a->nflog.items[i];
+    *out = (struct tv_nflog_prefix){item->group, item->text, item->flows};
+    return true;
 }
 
 static struct detect_ctx detect_ctx(struct tv_analyzer *a)
@@ -234,6 +258,46 @@ static void count_service(struct tv_analyzer *a, const char *service, enum tv_le
         }
 }
 
+/* The NFLOG prefix the flow was logged with, into its verdict. */
+static struct nflog_prefix *fill_nflog(const struct tv_analyzer *a, const struct flow *f,
+                                       struct tv_verdict *v)
+{
+    const struct flow_cold *c = flow_table_cold_peek(a->flows, f);
+    struct nflog_prefix *item = c != NULL ? nflog_prefixes_at(&a->nflog, c->nflog_prefix) : NULL;
+    if (item != NULL) {
+        v->nflog_prefix = item->text;
+        v->nflog_group = item->group;
+    }
+    return item;
+}
+
+static void locate(struct tv_analyzer *a, struct packet *p);
+
+/* Where the flow was found, its tunnels oriented as its first packet
+ * carried them, into *where and v. */
+static void locate_verdict(const struct tv_analyzer *a, const struct flow *f,
+                           struct tv_location *where, struct tv_verdict *v)
+{
+    if (f->location == LOCATION_NONE)
+        return;
+    const struct tv_location *stored = location_table_get(a->locations, f->location);
+    if (stored == NULL) {
+        v->is_location_lost = true;
+        return;
+    }
+    *where = *stored;
+    for (unsigned i = 0; i < where->tunnel_count; i++) {
+        if (!((f->tunnel_flips >> i) & 1u))
+            continue;
+        struct tv_tunnel *t = &where->tunnels[i];
+        uint8_t src[sizeof(t->src)];
+        memcpy(src, t->src, sizeof(src));
+        memcpy(t->src, t->dst, sizeof(src));
+        memcpy(t->dst, src, sizeof(src));
+    }
+    v->location = where;
+}
+
 static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
 {
     struct detect_ctx d = detect_ctx(a);
@@ -242,8 +306,13 @@ static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
 
     struct verdict_buf buf;
     struct tv_verdict v;
+    struct tv_location where;
     verdict_build(a->flows, f, end, a->anomalies, &a->services, &buf, &v);
+    locate_verdict(a, f, &where, &v);
     const struct anomaly_set *set = flow_table_anomalies(a->flows, f);
+    struct nflog_prefix *prefix = fill_nflog(a, f, &v);
+    if (prefix != NULL)
+        prefix->flows++;
 
     a->stats.flows++;
     a->stats.flows_by_level[v.level]++;
@@ -299,7 +368,10 @@ static void report_interim(struct tv_analyzer *a)
                 continue;
             struct verdict_buf buf;
             struct tv_verdict v;
+            struct tv_location where;
             verdict_build(a->flows, f, TV_END_OPEN, a->anomalies, &a->services, &buf, &v);
+            fill_nflog(a, f, &v);
+            locate_verdict(a, f, &where, &v);
             v.interim = true;
             a->on_verdict(&v, a->ctx);
         }
@@ -371,6 +443,7 @@ static struct flow *new_flow(struct tv_analyzer *a, const struct flow_key *key, 
     }
     flow_table_start(a->flows, f, a->pkt_no, a->now_us);
     tcp_conn_init(&f->conn);
+    f->tunnel_flips = p->location_flips;
     f->orig_side = side != 0;
     if (tcp_conn_first_packet_flips(&p->tcp, services_is_server_port(&a->services, p->tcp.src_port),
                                     services_is_server_port(&a->services, p->tcp.dst_port))) {
@@ -412,6 +485,18 @@ static struct tcp_conn_cold *take_cold(void *ctx)
     return &c->conn;
 }
 
+/* A flow keeps the first NFLOG prefix its packets came with. Without a
+ * record to keep it in, the prefix is not shown; the analysis is whole. */
+static void note_nflog(struct tv_analyzer *a, struct flow *f, const struct packet *p)
+{
+    const struct flow_cold *seen = flow_table_cold_peek(a->flows, f);
+    if (seen != NULL && seen->nflog_prefix != 0)
+        return;
+    struct flow_cold *c = flow_table_cold(a->flows, f);
+    if (c != NULL)
+        c->nflog_prefix = nflog_prefixes_ref(&a->nflog, p->log_group, p->log_prefix);
+}
+
 static void track(struct tv_analyzer *a, const struct packet *p, bool is_reassembled)
 {
     struct flow_key key;
@@ -444,6 +529,9 @@ static void track(struct tv_analyzer *a, const struct packet *p, bool is_reassem
                 f->is_partial = 1;
         }
     }
+
+    if (p->log_prefix.len != 0)
+        note_nflog(a, f, p);
 
     bool is_orig = side == f->orig_side;
     int64_t idle_us = a->now_us - flow_table_last_us(a->flows, f);
@@ -520,6 +608,48 @@ static void note_overlap(struct tv_analyzer *a, const struct packet *p,
     detect_ip_fragment_overlap(&d, f, side == f->orig_side);
 }
 
+/*
+ * Where a reassembled segment was: where its fragments were (dg), with
+ * whatever VLANs and tunnels the datagram itself holds (as decoding the
+ * rebuilt frame found them) inside that. A frame rebuilt with the link
+ * bytes of its first fragment shows the whole path again; one rebuilt
+ * without them (the fragments were in a tunnel) only the part inside.
+ */
+static void locate_reassembled(struct tv_analyzer *a, struct packet *p,
+                               const struct ip_datagram *dg)
+{
+    struct tv_location *inside = &p->location;
+    if (inside->vlan_count == 0 && inside->tunnel_count == 0) {
+        p->location_id = dg->location_id;
+        p->location_flips = dg->location_flips;
+        return;
+    }
+    if (dg->has_link_bytes || dg->location_id == LOCATION_NONE) {
+        locate(a, p);
+        return;
+    }
+    const struct tv_location *outer = location_table_get(a->locations, dg->location_id);
+    if (outer == NULL) {
+        p->location_id = dg->location_id; /* lost, and the rest with it */
+        return;
+    }
+    struct tv_location whole = *outer;
+    for (unsigned i = 0; i < whole.tunnel_count; i++)
+        if ((dg->location_flips >> i) & 1u) {
+            struct tv_tunnel *t = &whole.tunnels[i];
+            uint8_t src[sizeof(t->src)];
+            memcpy(src, t->src, sizeof(src));
+            memcpy(t->src, t->dst, sizeof(src));
+            memcpy(t->dst, src, sizeof(src));
+        }
+    for (unsigned i = 0; i < inside->vlan_count && whole.vlan_count < TV_VLANS_CAP; i++)
+        whole.vlan[whole.vlan_count++] = inside->vlan[i];
+    for (unsigned i = 0; i < inside->tunnel_count && whole.tunnel_count < TV_ENCAP_DEPTH_CAP; i++)
+        whole.tunnels[whole.tunnel_count++] = inside->tunnels[i];
+    *inside = whole;
+    locate(a, p);
+}
+
 /* Hands a fragment to the reassembler. Returns true if it completed a TCP
  * segment, which is then in *p (the fragment no longer). */
 static bool take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt, struct packet *p)
@@ -548,9 +678,28 @@ static bool take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt, st
     if (decode_packet(dg.linktype, dg.frame, dg.caplen, dg.wirelen, a->cfg.verify_checksums, p) !=
         TV_DECODE_OK)
         return false; /* not TCP, or broken inside: the fragments were counted */
+    locate_reassembled(a, p, &dg);
     if (dg.has_bad_ip_csum && a->cfg.verify_checksums)
         p->ip_csum = CSUM_BAD; /* the header rebuilt for it is right; a fragment's was not */
     return true;
+}
+
+/* Numbers where p was found (location_id and flips; the decoder left them
+ * 0). Without memory for the table, the location is lost, as when it is
+ * full. */
+static void locate(struct tv_analyzer *a, struct packet *p)
+{
+    if (a->locations == NULL) {
+        a->locations = location_table_create();
+        if (a->locations == NULL) {
+            p->location_id = LOCATION_LOST;
+            a->stats.location_records_short++;
+            return;
+        }
+    }
+    p->location_id = location_table_intern(a->locations, &p->location, &p->location_flips);
+    if (p->location_id == LOCATION_LOST)
+        a->stats.location_records_short++;
 }
 
 /* Moves packet time forward (never back) and ends the flows it passes. */
@@ -615,6 +764,8 @@ void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
                                        : decode_packet(pkt->linktype, pkt->data, pkt->caplen,
                                                        pkt->wirelen, a->cfg.verify_checksums, &p);
     a->stats.decode[status]++;
+    if (p.location.vlan_count != 0 || p.location.tunnel_count != 0)
+        locate(a, &p);
     /* One call of analyse(), so that the path of whole packets stays
      * as the compiler would lay it out without fragments. */
     bool is_reassembled = false;

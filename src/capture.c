@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pcap/pcap.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,8 @@
 #include "capture.h"
 #include "input.h"
 #include "log.h"
+#include "pcap_writer.h"
+#include "platform.h"
 #include "reader.h"
 #include "reader_netmon.h"
 #include "banned.h"
@@ -76,12 +77,12 @@ struct capture_file {
 struct capture {
     struct capture_options opt; /* pointers inside are borrowed */
     struct capture_stats stats;
-    pcap_t *dump_pcap;              /* owned; a dead handle carrying the -w link type */
-    pcap_dumper_t *dumper;          /* owned */
+    struct pcap_writer *dumper;     /* owned: the -w file */
     int dump_errno;                 /* first write error on the -w file, 0 if none */
     const char *dump_input;         /* borrowed: the input that fixed the link type */
     int dump_linktype_hint;         /* the first input's declared link type, -1 if none */
     struct capture_input live;      /* the interface, once capture_open() opened it */
+    char live_name[512];            /* -i resolved to a device name */
     struct capture_filter *filters; /* owned: one per link type met */
     size_t filter_count;
     size_t filter_cap;
@@ -99,10 +100,81 @@ static const char *capture_input_label(const char *name)
     return strcmp(name, "-") == 0 ? "standard input" : name;
 }
 
+/* A live handle's DLT_* value as files number it (LINKTYPE_*): they
+ * differ for raw IP only, whose DLT value varies between systems. */
+static int capture_file_linktype(int dlt)
+{
+#ifdef DLT_RAW
+    if (dlt == DLT_RAW)
+        return 101; /* LINKTYPE_RAW */
+#endif
+    return dlt;
+}
+
+/* libpcap is needed for live capture, filters and -w only: on Windows,
+ * files can be read where Npcap is not installed. Says why not, once. */
+static bool capture_pcap_ready(void)
+{
+    static bool is_reported;
+    char err[256];
+    if (platform_pcap_available(err, sizeof(err)))
+        return true;
+    if (!is_reported)
+        log_error("%s", err);
+    is_reported = true;
+    return false;
+}
+
+/* The same without a message, for names in messages. */
+static bool capture_pcap_present(void)
+{
+    char err[256];
+    return platform_pcap_available(err, sizeof(err));
+}
+
+/* The link types tcpverdict decodes, named as libpcap names them, so that
+ * summaries name them alike where libpcap (Npcap) is not installed. */
+static const struct {
+    int linktype;
+    const char *name;
+    const char *description;
+} capture_linktypes[] = {
+    {0, "NULL", "BSD loopback"},
+    {1, "EN10MB", "Ethernet"},
+    {9, "PPP", "PPP"},
+    {10, "FDDI", "FDDI"},
+    {12, "RAW", "Raw IP"},
+    {50, "PPP_SERIAL", "PPP over serial"},
+    {104, "C_HDLC", "Cisco HDLC"},
+    {105, "IEEE802_11", "802.11"},
+    {108, "LOOP", "OpenBSD loopback"},
+    {113, "LINUX_SLL", "Linux cooked v1"},
+    {127, "IEEE802_11_RADIO", "802.11 plus radiotap header"},
+    {192, "PPI", "Per-Packet Information"},
+    {228, "IPV4", "Raw IPv4"},
+    {229, "IPV6", "Raw IPv6"},
+    {239, "NFLOG", "Linux netfilter log messages"},
+    {276, "LINUX_SLL2", "Linux cooked v2"},
+};
+#define CAPTURE_LINKTYPES_KNOWN (sizeof(capture_linktypes) / sizeof(capture_linktypes[0]))
+
+static size_t capture_linktype_index(int linktype)
+{
+    for (size_t i = 0; i < CAPTURE_LINKTYPES_KNOWN; i++)
+        if (capture_linktypes[i].linktype == linktype)
+            return i;
+    return CAPTURE_LINKTYPES_KNOWN;
+}
+
 const char *capture_linktype_name(int linktype, char *buf, size_t buf_len)
 {
     uint16_t media = 0;
-    const char *name = linktype >= 0 ? pcap_datalink_val_to_name(linktype) : NULL;
+    size_t known = capture_linktype_index(linktype);
+    const char *name = NULL;
+    if (known < CAPTURE_LINKTYPES_KNOWN)
+        name = capture_linktypes[known].name;
+    else if (linktype >= 0 && capture_pcap_present())
+        name = pcap_datalink_val_to_name(linktype);
     if (name != NULL)
         snprintf(buf, buf_len, "%s", name);
     else if (reader_netmon_is_media_linktype(linktype, &media))
@@ -114,7 +186,11 @@ const char *capture_linktype_name(int linktype, char *buf, size_t buf_len)
 
 const char *capture_linktype_description(int linktype)
 {
-    return linktype >= 0 ? pcap_datalink_val_to_description(linktype) : NULL;
+    size_t known = capture_linktype_index(linktype);
+    if (known < CAPTURE_LINKTYPES_KNOWN)
+        return capture_linktypes[known].description;
+    return linktype >= 0 && capture_pcap_present() ? pcap_datalink_val_to_description(linktype)
+                                                   : NULL;
 }
 
 /* A link type's name for messages, in one of two buffers per call site. */
@@ -149,10 +225,7 @@ void capture_destroy(struct capture *cap)
     if (cap == NULL)
         return;
     capture_close_live(&cap->live);
-    if (cap->dumper != NULL)
-        pcap_dump_close(cap->dumper);
-    if (cap->dump_pcap != NULL)
-        pcap_close(cap->dump_pcap);
+    pcap_writer_close(cap->dumper);
     capture_free_filters(cap);
     for (size_t i = 0; i < cap->kept_count; i++)
         input_close(cap->kept[i]);
@@ -167,7 +240,7 @@ const struct capture_stats *capture_stats(const struct capture *cap)
 
 const char *capture_lib_version(void)
 {
-    return pcap_lib_version();
+    return capture_pcap_present() ? pcap_lib_version() : "libpcap: not found";
 }
 
 static void capture_close_live(struct capture_input *in)
@@ -216,6 +289,10 @@ static struct capture_filter *capture_filter_for(struct capture *cap, int linkty
     f->linktype = linktype;
     /* A dead handle of the link type: all pcap_compile() needs. Only "ip
      * broadcast" needs a netmask, and a file has none to give. */
+    if (!capture_pcap_ready()) {
+        *status = CAPTURE_ERR_FILTER;
+        return NULL;
+    }
     pcap_t *dead = pcap_open_dead(linktype, CAPTURE_FILE_SNAPLEN);
     if (dead == NULL) {
         *status = CAPTURE_ERR_NOMEM;
@@ -245,7 +322,7 @@ static enum capture_status capture_prepare_dump(struct capture *cap, int linktyp
                                                 const char *input_name, uint64_t offset)
 {
     if (cap->dumper != NULL) {
-        int dump_linktype = pcap_datalink(cap->dump_pcap);
+        int dump_linktype = pcap_writer_linktype(cap->dumper);
         if (linktype == dump_linktype)
             return CAPTURE_OK;
         char name[CAPTURE_NAME_LEN];
@@ -260,13 +337,9 @@ static enum capture_status capture_prepare_dump(struct capture *cap, int linktyp
         return CAPTURE_ERR_LINKTYPE;
     }
 
-    cap->dump_pcap = pcap_open_dead_with_tstamp_precision(linktype, CAPTURE_DUMP_SNAPLEN,
-                                                          PCAP_TSTAMP_PRECISION_MICRO);
-    if (cap->dump_pcap == NULL)
-        return CAPTURE_ERR_NOMEM;
-    cap->dumper = pcap_dump_open(cap->dump_pcap, cap->opt.write_path);
+    cap->dumper = pcap_writer_open(cap->opt.write_path, linktype, CAPTURE_DUMP_SNAPLEN);
     if (cap->dumper == NULL) {
-        log_error("%s", pcap_geterr(cap->dump_pcap));
+        log_error("%s: %s", cap->opt.write_path, strerror(errno));
         return CAPTURE_ERR_WRITE;
     }
     cap->dump_input = input_name;
@@ -281,11 +354,10 @@ static bool capture_limit_reached(const struct capture *cap)
 /* Copies a packet to the -w file. pcap_dump() reports nothing, so the
  * stream's error flag is read after each write: errno still says why, and
  * the copy stops at the first failure while the analysis goes on. */
-static void capture_dump(struct capture *cap, const struct pcap_pkthdr *hdr, const u_char *data)
+static void capture_dump(struct capture *cap, int64_t ts_us, const uint8_t *data, uint32_t caplen,
+                         uint32_t wirelen)
 {
-    errno = 0;
-    pcap_dump((u_char *)cap->dumper, hdr, data);
-    if (ferror(pcap_dump_file(cap->dumper)))
+    if (!pcap_writer_packet(cap->dumper, ts_us, data, caplen, wirelen))
         cap->dump_errno = errno != 0 ? errno : EIO;
 }
 
@@ -338,13 +410,13 @@ static enum capture_status capture_deliver(struct capture *cap, struct capture_f
          pcap_offline_filter(&cap->last_filter->prog, &hdr, rp->data) == 0))
         return CAPTURE_OK;
     if (cap->opt.write_path != NULL && cap->dump_errno == 0) {
-        if (cap->dumper == NULL || rp->linktype != pcap_datalink(cap->dump_pcap)) {
+        if (cap->dumper == NULL || rp->linktype != pcap_writer_linktype(cap->dumper)) {
             enum capture_status status =
                 capture_prepare_dump(cap, rp->linktype, file->name, rp->offset);
             if (status != CAPTURE_OK)
                 return status;
         }
-        capture_dump(cap, &hdr, rp->data);
+        capture_dump(cap, rp->ts_us, rp->data, rp->caplen, rp->wirelen);
     }
     struct tv_packet packet = {
         .linktype = rp->linktype,
@@ -496,7 +568,7 @@ static void capture_on_live_packet(u_char *user, const struct pcap_pkthdr *hdr, 
     cap->stats.packets++;
     (*cap->last_count)++;
     if (cap->dumper != NULL && cap->dump_errno == 0)
-        capture_dump(cap, hdr, data);
+        capture_dump(cap, packet.ts_us, data, hdr->caplen, hdr->len);
     d->on_packet(&packet, d->ctx);
 }
 
@@ -506,7 +578,6 @@ static enum capture_status capture_drain_live(struct capture *cap, capture_packe
 {
     struct capture_input *in = &cap->live;
     struct capture_dispatch d = {.cap = cap, .in = in, .on_packet = on_packet, .ctx = ctx};
-    struct pollfd pfd = {.fd = pcap_get_selectable_fd(in->pcap), .events = POLLIN};
 
     while (!capture_limit_reached(cap) && !cap->is_stop_requested) {
         int want = -1;
@@ -525,8 +596,8 @@ static enum capture_status capture_drain_live(struct capture *cap, capture_packe
         if (n > 0)
             continue;
         /* Nothing waiting: sleep until something is, a signal, or the
-         * next wake-up. An interrupted poll just goes round again. */
-        if (poll(&pfd, 1, CAPTURE_WAKE_MS) < 0 && errno != EINTR) {
+         * next wake-up. */
+        if (!platform_pcap_wait(in->pcap, CAPTURE_WAKE_MS)) {
             log_error("%s: %s", in->name, strerror(errno));
             return CAPTURE_ERR_LIVE;
         }
@@ -539,8 +610,7 @@ static enum capture_status capture_finish_dump(struct capture *cap)
     if (cap->dumper == NULL)
         return CAPTURE_OK;
     errno = 0;
-    if (cap->dump_errno == 0 &&
-        (pcap_dump_flush(cap->dumper) != 0 || ferror(pcap_dump_file(cap->dumper))))
+    if (cap->dump_errno == 0 && !pcap_writer_flush(cap->dumper))
         cap->dump_errno = errno != 0 ? errno : EIO;
     if (cap->dump_errno == 0)
         return CAPTURE_OK;
@@ -576,8 +646,8 @@ static enum capture_status capture_activate(struct capture *cap, struct capture_
     /* Immediate mode: verdicts should not wait for a kernel buffer to fill
      * on a quiet line. */
     if (pcap_set_snaplen(p, (int)cap->opt.snaplen) != 0 ||
-        pcap_set_promisc(p, cap->opt.promiscuous ? 1 : 0) != 0 ||
-        pcap_set_immediate_mode(p, 1) != 0 || pcap_set_timeout(p, CAPTURE_WAKE_MS) != 0 ||
+        pcap_set_promisc(p, cap->opt.promiscuous ? 1 : 0) != 0 || platform_pcap_immediate(p) != 0 ||
+        pcap_set_timeout(p, CAPTURE_WAKE_MS) != 0 ||
         pcap_set_buffer_size(p, (int)(buffer_kib * 1024)) != 0) {
         log_error("%s: cannot set capture options", in->name);
         return CAPTURE_ERR_LIVE;
@@ -627,13 +697,50 @@ static enum capture_status capture_apply_live_filter(const struct capture *cap,
     return CAPTURE_OK;
 }
 
+/*
+ * -i as dumpcap takes it: a device name; else the description that -D
+ * prints beside one (on Windows the friendly name, "Ethernet 2", beside
+ * \Device\NPF_{GUID}); else the number -D gives it. Anything else is
+ * handed to libpcap as it is, which says what is wrong with it.
+ */
+static const char *capture_resolve_interface(const char *wanted, char *buf, size_t buf_len)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_if_t *all = NULL;
+    if (pcap_findalldevs(&all, errbuf) != 0)
+        return wanted;
+    const char *found = NULL;
+    for (const pcap_if_t *d = all; d != NULL && found == NULL; d = d->next)
+        if (strcmp(d->name, wanted) == 0)
+            found = d->name;
+    for (const pcap_if_t *d = all; d != NULL && found == NULL; d = d->next)
+        if (d->description != NULL && strcmp(d->description, wanted) == 0)
+            found = d->name;
+    char *end = NULL;
+    unsigned long number = strtoul(wanted, &end, 10);
+    if (found == NULL && wanted[0] >= '1' && wanted[0] <= '9' && *end == '\0') {
+        unsigned long n = 0;
+        for (const pcap_if_t *d = all; d != NULL && found == NULL; d = d->next)
+            if (++n == number)
+                found = d->name;
+    }
+    const char *name = wanted;
+    if (found != NULL && (size_t)snprintf(buf, buf_len, "%s", found) < buf_len)
+        name = buf;
+    pcap_freealldevs(all);
+    return name;
+}
+
 enum capture_status capture_open(struct capture *cap)
 {
     if (cap->opt.interface == NULL || cap->live.pcap != NULL)
         return CAPTURE_OK;
     struct capture_input *in = &cap->live;
     char errbuf[PCAP_ERRBUF_SIZE] = "";
-    in->name = cap->opt.interface;
+    if (!capture_pcap_ready())
+        return CAPTURE_ERR_LIVE;
+    in->name =
+        capture_resolve_interface(cap->opt.interface, cap->live_name, sizeof(cap->live_name));
     in->pcap = pcap_create(in->name, errbuf);
     if (in->pcap == NULL) {
         log_error("%s: %s", in->name, errbuf);
@@ -686,6 +793,8 @@ enum capture_status capture_list_interfaces(FILE *out)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     pcap_if_t *all = NULL;
+    if (!capture_pcap_ready())
+        return CAPTURE_ERR_LIVE;
     if (pcap_findalldevs(&all, errbuf) != 0) {
         log_error("cannot list interfaces: %s", errbuf);
         return CAPTURE_ERR_LIVE;
@@ -722,7 +831,8 @@ static enum capture_status capture_run_live(struct capture *cap, capture_packet_
     cap->last_count = capture_linktype_counter(cap, cap->live.linktype);
     enum capture_status status = CAPTURE_OK;
     if (cap->opt.write_path != NULL && cap->dumper == NULL)
-        status = capture_prepare_dump(cap, cap->live.linktype, cap->live.name, 0);
+        status =
+            capture_prepare_dump(cap, capture_file_linktype(cap->live.linktype), cap->live.name, 0);
     if (status == CAPTURE_OK)
         status = capture_drain_live(cap, on_packet, on_pause, ctx);
     capture_update_stats(cap);

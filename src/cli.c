@@ -12,23 +12,22 @@
  * Defaults are never written here: they are read from tv_config_default(),
  * so -h and the program cannot disagree. The limits below are this file's.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture.h"
 #include "cli.h"
 #include "log.h"
 #include "pipeline.h"
+#include "platform.h"
+
 #include "banned.h"
 
 /* Above this, the flow table alone would need more memory than hosts that
@@ -403,50 +402,28 @@ static enum cli_status cli_services_line(struct cli_options *opt, const struct c
     return is_service ? cli_add_service(opt, from, key, kept) : cli_add_role(opt, from, key, kept);
 }
 
-/* What kind of file st is, for "not a regular file" messages. */
-static const char *cli_file_kind(const struct stat *st)
-{
-    if (S_ISDIR(st->st_mode))
-        return "a directory";
-    if (S_ISCHR(st->st_mode))
-        return "a character device";
-    if (S_ISBLK(st->st_mode))
-        return "a block device";
-    if (S_ISFIFO(st->st_mode))
-        return "a FIFO";
-    if (S_ISSOCK(st->st_mode))
-        return "a socket";
-    return "not a regular file";
-}
-
 /*
  * Reads a whole regular file of at most cap bytes into a NUL-terminated
  * buffer (owned by the caller). Opened without blocking, so that a FIFO
- * with no writer is refused at once instead of waiting; read to the cap
+ * with no writer is refused at once instead of waited on; read to the cap
  * plus one, so that a file growing while read cannot pass the cap.
  */
 static enum cli_status cli_slurp(const char *option, const char *path, size_t cap, char **out,
                                  size_t *out_len)
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    uint64_t size = 0;
+    const char *kind = NULL;
+    int fd = platform_open_regular(path, &size, &kind);
+    if (fd < 0 && kind != NULL) {
+        log_error("%s %s: %s, not a regular file", option, path, kind);
+        return CLI_ERROR;
+    }
     if (fd < 0) {
         log_error("%s %s: %s", option, path, strerror(errno));
         return CLI_ERROR;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        log_error("%s %s: %s", option, path, strerror(errno));
-        close(fd);
-        return CLI_ERROR;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        log_error("%s %s: %s, not a regular file", option, path, cli_file_kind(&st));
-        close(fd);
-        return CLI_ERROR;
-    }
-    if ((uint64_t)st.st_size > cap) {
-        log_error("%s %s: %jd bytes, above the cap of %zu bytes", option, path,
-                  (intmax_t)st.st_size, cap);
+    if (size > cap) {
+        log_error("%s %s: %" PRIu64 " bytes, above the cap of %zu bytes", option, path, size, cap);
         close(fd);
         return CLI_ERROR;
     }
@@ -784,37 +761,6 @@ static int cli_hex_digit(char c)
     return -1;
 }
 
-/* Reads len random bytes from the kernel: getrandom(), else /dev/urandom
- * where a sandbox refuses the system call. */
-static bool cli_random_bytes(uint8_t *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = getrandom(buf + got, len - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    if (got == len)
-        return true;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    return got == len;
-}
-
 /*
  * The flow hash key: TCPVERDICT_HASH_KEY (32 hex digits, the key's bytes
  * in order) when set, so that a benchmark can be repeated with the same
@@ -827,9 +773,8 @@ static enum cli_status cli_set_hash_key(struct cli_options *opt)
     const char *text = getenv("TCPVERDICT_HASH_KEY");
     uint8_t *key = opt->config.hash_key;
     if (text == NULL) {
-        if (!cli_random_bytes(key, sizeof(opt->config.hash_key))) {
-            log_error("cannot draw a hash key from the kernel's random source: %s",
-                      strerror(errno != 0 ? errno : EIO));
+        if (!platform_random_bytes(key, sizeof(opt->config.hash_key))) {
+            log_error("cannot draw a hash key from the system's random source");
             return CLI_ERROR;
         }
         return CLI_OK;

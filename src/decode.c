@@ -2,8 +2,9 @@
  * Packet decoding below TCP: IPv4, IPv6 extension headers, and the IP and
  * TCP checksums, with the public entry points. The link layers are in
  * decode_link.c, the Ethernet family in decode_ether.c, UDP tunnels in
- * decode_udp.c; decode_tcp.c reads the TCP header itself; flows are
- * someone else's business.
+ * decode_udp.c, each other encapsulation in a decode_*.c of its own;
+ * decode_tcp.c reads the TCP header itself; flows are someone else's
+ * business.
  *
  * Two lengths travel together through every layer: the bytes captured
  * (a cursor) and the bytes the headers claim (`claimed_len`). Lengths come
@@ -35,7 +36,26 @@ static const struct {
     [TV_DECODE_NOT_TCP] = {"not_tcp", false},
     [TV_DECODE_BAD_TCP_OFFSET] = {"bad_tcp_offset", true},
     [TV_DECODE_BAD_EXT_HEADER] = {"bad_ext_header", true},
+    [TV_DECODE_ENCRYPTED] = {"encrypted", false},
+    [TV_DECODE_UNSUPPORTED_FRAME] = {"unsupported_frame", false},
+    [TV_DECODE_BAD_FCS] = {"bad_fcs", true},
+    [TV_DECODE_UNSUPPORTED_ENCAP] = {"unsupported_encap", true},
+    [TV_DECODE_BAD_ENCAP] = {"bad_encap", true},
+    [TV_DECODE_ENCAP_TOO_DEEP] = {"encap_too_deep", true},
 };
+
+static const char *const tunnel_kind_names[TV_TUNNEL_KIND_COUNT] = {
+    [TV_TUNNEL_IP] = "ip",       [TV_TUNNEL_GRE] = "gre",       [TV_TUNNEL_ERSPAN] = "erspan",
+    [TV_TUNNEL_VXLAN] = "vxlan", [TV_TUNNEL_GENEVE] = "geneve", [TV_TUNNEL_TEREDO] = "teredo",
+    [TV_TUNNEL_AYIYA] = "ayiya", [TV_TUNNEL_GTPU] = "gtpu",
+};
+
+const char *tv_tunnel_kind_name(enum tv_tunnel_kind kind)
+{
+    if ((unsigned)kind >= TV_TUNNEL_KIND_COUNT)
+        return "unknown";
+    return tunnel_kind_names[kind];
+}
 
 const char *tv_decode_status_name(enum tv_decode_status status)
 {
@@ -55,6 +75,10 @@ bool tv_decode_status_is_unreadable(enum tv_decode_status status)
 {
     switch (status) {
     case TV_DECODE_UNSUPPORTED_LINK:
+    case TV_DECODE_ENCRYPTED:
+    case TV_DECODE_UNSUPPORTED_FRAME:
+    case TV_DECODE_UNSUPPORTED_ENCAP:
+    case TV_DECODE_ENCAP_TOO_DEEP:
         return true;
     default:
         return false;
@@ -262,9 +286,17 @@ static enum tv_decode_status decode_ip_payload(struct decoder *d, struct layer *
 {
     if (proto == IPPROTO_NUM_TCP)
         return decode_tcp_in_ip(d, l, pseudo_src, pseudo_dst);
-    if (proto == IPPROTO_NUM_UDP)
+    switch (proto) {
+    case IPPROTO_NUM_UDP:
         return decode_udp(d, l, depth);
-    return TV_DECODE_NOT_TCP;
+    case IPPROTO_NUM_IPIP:
+    case IPPROTO_NUM_IPV6:
+        return decode_ip_in_ip(d, &l->c, proto, depth);
+    case IPPROTO_NUM_GRE:
+        return decode_gre(d, &l->c, depth);
+    default:
+        return TV_DECODE_NOT_TCP;
+    }
 }
 
 /* The outermost bad header checksum stays reported through inner layers. */
@@ -542,6 +574,8 @@ static enum tv_decode_status decode_frame(struct decoder *d, int linktype, const
     static const uint8_t empty[1];
     struct packet *out = d->out;
     memset(out, 0, offsetof(struct packet, frag)); /* frag is set where it applies */
+    out->location.vlan_count = 0;
+    out->location.tunnel_count = 0;
     out->tcp_csum = CSUM_UNVERIFIED;
     out->ip_csum = CSUM_UNVERIFIED;
     if (data == NULL) {

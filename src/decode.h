@@ -20,13 +20,21 @@
 enum {
     LINK_NULL = 0, /* BSD loopback, host-order family */
     LINK_ETHERNET = 1,
+    LINK_PPP = 9, /* RFC 1661, with or without RFC 1662 address and control */
+    LINK_FDDI = 10,
     LINK_RAW_DLT = 12, /* DLT_RAW on most platforms */
     LINK_RAW_DLT_BSD = 14,
-    LINK_RAW = 101,  /* LINKTYPE_RAW */
+    LINK_PPP_HDLC = 50, /* PPP in HDLC-like framing, or Cisco HDLC */
+    LINK_RAW = 101,     /* LINKTYPE_RAW */
+    LINK_C_HDLC = 104,  /* Cisco HDLC (RFC 1547 4.3.1) */
+    LINK_IEEE802_11 = 105,
     LINK_LOOP = 108, /* OpenBSD loopback, network-order family */
     LINK_LINUX_SLL = 113,
+    LINK_IEEE802_11_RADIOTAP = 127,
+    LINK_PPI = 192,
     LINK_IPV4 = 228,
     LINK_IPV6 = 229,
+    LINK_NFLOG = 239, /* Linux netfilter NFLOG */
     LINK_LINUX_SLL2 = 276,
 };
 
@@ -100,13 +108,25 @@ struct packet {
     bool ip_len_zero;     /* IPv4 total length 0 (TSO / BIG TCP): length taken from the capture */
     uint32_t ip_len;      /* IP datagram length in effect: header + payload, without link padding */
     uint32_t l2_len;      /* bytes before the IP header in the frame (link + tags + tunnels) */
-    uint8_t tunnel_depth; /* encapsulations removed (VXLAN, Geneve) */
+    uint8_t tunnel_depth; /* encapsulations removed whose headers hold lengths (IP
+                             tunnels, PPPoE, 802.3): a frame rebuilt from the
+                             fragments inside them cannot keep those headers */
     enum csum_result ip_csum; /* IPv4 header checksum */
     enum csum_result tcp_csum;
     uint32_t payload_len; /* TCP payload by the IP length: what the sender sent */
     bool truncated;       /* capture cut the packet (snap length) */
     struct tcp_segment tcp;
-    struct ip_fragment frag; /* last: see struct ip_fragment */
+    /* NFLOG: the group that logged the packet and the prefix its rule
+     * gave (without the NUL; empty when none); has_log otherwise false. */
+    bool has_log;
+    uint16_t log_group;
+    struct cursor log_prefix;
+    uint16_t location_id;    /* the analyzer's number for `location`; 0 from the decoder */
+    uint8_t location_flips;  /* the analyzer's: tunnels whose src is the higher address */
+    struct ip_fragment frag; /* not cleared: see struct ip_fragment */
+    /* Where the packet was found. Of the decoder's clearing only the
+     * counts, so that packets in no VLAN and no tunnel pay nothing. */
+    struct tv_location location;
 };
 
 /*

@@ -5,6 +5,50 @@
 
 #include "banned.h"
 
+/*
+ * IEEE 802.2 LLC with a SNAP header (RFC 1042): DSAP and SSAP 0xaa, an
+ * unnumbered-information control byte, then an OUI and an EtherType. OUI
+ * 00-00-00 is RFC 1042 encapsulation and 00-00-f8 IEEE 802.1H bridge
+ * tunnelling: both carry the EtherType as Ethernet would. Other OUIs
+ * number protocols of their own; other SAPs (STP, NetBIOS) are not IP.
+ */
+enum tv_decode_status decode_llc_snap(struct decoder *d, struct cursor *c, unsigned depth)
+{
+    uint8_t dsap = cursor_u8(c);
+    uint8_t ssap = cursor_u8(c);
+    uint8_t control = cursor_u8(c);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+    if (dsap != LLC_SAP_SNAP || ssap != LLC_SAP_SNAP || control != LLC_CONTROL_UI)
+        return TV_DECODE_NOT_IP;
+    uint32_t oui = (uint32_t)cursor_u8(c) << 16;
+    oui |= cursor_be16(c);
+    uint16_t ethertype = cursor_be16(c);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+    if (oui != 0x000000 && oui != 0x0000f8)
+        return TV_DECODE_NOT_IP;
+    return decode_ethertype(d, c, ethertype, depth);
+}
+
+/*
+ * FDDI (ANSI X3.139): frame control, destination and source addresses,
+ * then LLC. Frame control 0101 0PPP (asynchronous) or 1101 0PPP
+ * (synchronous) with 48-bit addresses is an LLC frame; the others are
+ * the ring's own (tokens, SMT, MAC frames). The addresses are in the
+ * ring's bit order, which does not matter here.
+ */
+static enum tv_decode_status decode_fddi(struct decoder *d, struct cursor *c)
+{
+    uint8_t frame_control = cursor_u8(c);
+    cursor_skip(c, 12);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+    if ((frame_control & 0x78) != 0x50)
+        return TV_DECODE_NOT_IP;
+    return decode_llc_snap(d, c, 0);
+}
+
 /* Raw IP link types carry no type field: the version nibble says. */
 static enum tv_decode_status decode_raw_ip(struct decoder *d, struct cursor *c)
 {
@@ -80,6 +124,22 @@ enum tv_decode_status decode_link(struct decoder *d, int linktype, struct cursor
         return decode_ipv4(d, c, 0);
     case LINK_IPV6:
         return decode_ipv6(d, c, 0);
+    case LINK_FDDI:
+        return decode_fddi(d, c);
+    case LINK_IEEE802_11:
+        return decode_ieee80211(d, c);
+    case LINK_IEEE802_11_RADIOTAP:
+        return decode_radiotap(d, c);
+    case LINK_PPI:
+        return decode_ppi(d, c);
+    case LINK_PPP:
+        return decode_ppp(d, c);
+    case LINK_PPP_HDLC:
+        return decode_ppp_hdlc(d, c);
+    case LINK_C_HDLC:
+        return decode_cisco_hdlc(d, c);
+    case LINK_NFLOG:
+        return decode_nflog(d, c);
     default:
         return TV_DECODE_UNSUPPORTED_LINK;
     }

@@ -9,8 +9,9 @@
  */
 #include "flow_key.h"
 
-#include <arpa/inet.h>
 #include <string.h>
+
+#include "platform.h"
 
 #include "banned.h"
 
@@ -28,6 +29,7 @@ int flow_key_from_packet(const struct packet *p, struct flow_key *key)
 {
     memset(key, 0, sizeof(*key));
     key->family = p->family;
+    key->location = p->location_id;
     /* A packet from an endpoint to itself keeps side 0 both ways: there is
      * no other order to tell the directions apart by. */
     int side =
@@ -42,28 +44,30 @@ int flow_key_from_packet(const struct packet *p, struct flow_key *key)
 bool flow_key_equal(const struct flow_key *a, const struct flow_key *b)
 {
     return a->family == b->family && a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
-           memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+           a->location == b->location && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
 /*
- * SipHash-1-3 of the key's bytes: family, both ports (little-endian) and
- * both addresses, 4 bytes each for IPv4, so an IPv4 key is 13 bytes (two
- * words) and an IPv6 key 37. Nothing the hash decides shows in the output
+ * SipHash-1-3 of the key's bytes: family, location and both ports
+ * (little-endian), then both addresses, 4 bytes each for IPv4, so an IPv4
+ * key is 15 bytes (two words) and an IPv6 key 39. Nothing the hash decides shows in the output
  * (flow ids, verdicts and their order do not depend on buckets or
  * shards), so the key can be secret and different on every run.
  */
 uint64_t flow_key_hash(const struct flow_key *key, const struct siphash_key *hash_key)
 {
-    uint8_t msg[5 + 2 * 16];
+    uint8_t msg[7 + 2 * 16];
     size_t addr_len = key->family == 6 ? 16 : 4;
     msg[0] = key->family;
-    msg[1] = (uint8_t)key->port[0];
-    msg[2] = (uint8_t)(key->port[0] >> 8);
-    msg[3] = (uint8_t)key->port[1];
-    msg[4] = (uint8_t)(key->port[1] >> 8);
-    memcpy(msg + 5, key->addr[0], addr_len);
-    memcpy(msg + 5 + addr_len, key->addr[1], addr_len);
-    return siphash13(hash_key, msg, 5 + 2 * addr_len);
+    msg[1] = (uint8_t)key->location;
+    msg[2] = (uint8_t)(key->location >> 8);
+    msg[3] = (uint8_t)key->port[0];
+    msg[4] = (uint8_t)(key->port[0] >> 8);
+    msg[5] = (uint8_t)key->port[1];
+    msg[6] = (uint8_t)(key->port[1] >> 8);
+    memcpy(msg + 7, key->addr[0], addr_len);
+    memcpy(msg + 7 + addr_len, key->addr[1], addr_len);
+    return siphash13(hash_key, msg, 7 + 2 * addr_len);
 }
 
 void flow_key_addr_str(uint8_t family, const uint8_t addr[16], char *buf, unsigned buf_len)

@@ -1,5 +1,6 @@
 /*
- * Flow key: the canonical bidirectional 5-tuple of a TCP packet. Both
+ * Flow key: the canonical bidirectional 5-tuple of a TCP packet, and where
+ * it was found (the packet's location id, set by the analyzer). Both
  * directions of a connection map to the same key; `flow_key_from_packet`
  * also says which side of the key sent the packet.
  */
@@ -12,11 +13,13 @@
 #include "decode.h"
 #include "siphash.h"
 
-/* Side 0 is the lower (address, port) pair, side 1 the higher. */
+/* Side 0 is the lower (address, port) pair, side 1 the higher. The same
+ * addresses and ports in another VLAN or tunnel are another flow. */
 struct flow_key {
     uint8_t addr[2][16];
     uint16_t port[2];
-    uint8_t family; /* 4 or 6 */
+    uint16_t location; /* location_table.h's id of where it was found, 0 for none */
+    uint8_t family;    /* 4 or 6 */
 };
 
 /* Fills key from p; returns the side (0 or 1) that sent p. */

@@ -82,7 +82,7 @@ enum { LINK_HASH = 0, LINK_PREV, LINK_NEXT };
 _Static_assert(FLOW_CAP_MAX < BUCKET_INDEX, "a slot index + 1 leaves the tree flag free");
 
 _Static_assert(FLOW_CAP_MAX <= FLOW_FREE, "slot indices, below FLOW_CAP_MAX, stay below the marks");
-_Static_assert(sizeof(struct flow) <= 108, "struct flow: 108 bytes at most (bench/README)");
+_Static_assert(sizeof(struct flow) <= 112, "struct flow: 112 bytes at most (bench/README)");
 
 static uint32_t link_get(const struct flow *f, int which)
 {
@@ -176,6 +176,7 @@ void flow_table_key(const struct flow_table *t, const struct flow *f, struct flo
     memset(out, 0, sizeof(*out));
     out->port[0] = f->port[0];
     out->port[1] = f->port[1];
+    out->location = f->location;
     if (f->is_ipv6) {
         out->family = 6;
         memcpy(out->addr, slot_pool_at(t->ipv6_addrs, f->addr[0]), sizeof(out->addr));
@@ -192,7 +193,7 @@ void flow_table_key(const struct flow_table *t, const struct flow *f, struct flo
 static bool has_key(const struct flow_table *t, const struct flow *f, const struct flow_key *key,
                     uint32_t hash)
 {
-    if (f->port[0] != key->port[0] || f->port[1] != key->port[1] ||
+    if (f->port[0] != key->port[0] || f->port[1] != key->port[1] || f->location != key->location ||
         f->is_ipv6 != (key->family == 6))
         return false;
     if (f->is_ipv6)
@@ -201,11 +202,14 @@ static bool has_key(const struct flow_table *t, const struct flow *f, const stru
     return memcmp(&f->addr[0], key->addr[0], 4) == 0 && memcmp(&f->addr[1], key->addr[1], 4) == 0;
 }
 
-/* The order of a bucket tree: family, ports, then address bytes. Any total
- * order of keys would do; this one reads the flow's inline fields first. */
+/* The order of a bucket tree: family, location, ports, then address
+ * bytes. Any total order of keys would do; this one reads the flow's
+ * inline fields first. */
 static int key_cmp(const struct flow_table *t, const struct flow_key *key, const struct flow *f)
 {
     int c = (key->family == 6) - (int)f->is_ipv6;
+    if (c == 0)
+        c = (key->location > f->location) - (key->location < f->location);
     if (c == 0)
         c = (key->port[0] > f->port[0]) - (key->port[0] < f->port[0]);
     if (c == 0)
@@ -577,6 +581,7 @@ struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
     cold_set(f, SLOT_NONE);
     f->port[0] = key->port[0];
     f->port[1] = key->port[1];
+    f->location = key->location;
     if (addr_rec != SLOT_NONE) {
         f->is_ipv6 = 1;
         f->addr[0] = addr_rec;

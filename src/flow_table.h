@@ -33,8 +33,8 @@ enum flow_list {
  * What only some flows need, in a record of the table's cold pool taken
  * when first needed and returned when the flow leaves the table: the
  * cold half of the connection, anomalies, segments a firewall would have
- * dropped (only flows without a handshake, or after a RST), and refused
- * attempts before this one.
+ * dropped (only flows without a handshake, or after a RST), refused
+ * attempts before this one, and the NFLOG prefix it was logged with.
  */
 struct flow_cold {
     struct tcp_conn_cold conn;
@@ -46,6 +46,8 @@ struct flow_cold {
      * do not fit the bits kept in struct flow (has_wide_*). */
     uint16_t flow_id_hi;     /* bits 48..63 */
     uint16_t first_after_hi; /* bits 48..63 */
+    uint16_t nflog_prefix;   /* the analyzer's reference of the NFLOG prefix its
+                                packets first came with; 0: none */
     uint32_t last_after_hi;  /* bits 32..63 */
 };
 
@@ -64,6 +66,8 @@ struct flow {
     uint32_t addr[2]; /* IPv4: the key's addresses, as on the wire;
                          IPv6: [0] address record, [1] the key's hash */
     uint16_t port[2];
+    uint16_t location; /* where it was found: location_table.h's id, 0 for none */
+    uint16_t cold_lo;
     uint32_t progress_ms;     /* last time either side's data was newly acked, ms
                                  after the first packet: stalls are measured from it */
     uint32_t last_after_us;   /* last packet, µs after the first: bits 0..31 */
@@ -71,15 +75,15 @@ struct flow {
     uint32_t first_after_lo;  /* first packet, µs after the table's epoch: bits 0..31 */
     uint16_t first_after_mid; /* bits 32..47 */
     uint16_t flow_id_mid;     /* bits 32..47 */
-    uint16_t cold_lo;
-    uint8_t list : 2;      /* enum flow_list */
-    uint8_t orig_side : 1; /* key side (0 or 1) of the originator */
+    uint8_t list : 2;         /* enum flow_list */
+    uint8_t orig_side : 1;    /* key side (0 or 1) of the originator */
     uint8_t is_ipv6 : 1;
     uint8_t is_partial : 1;  /* a cold record was needed and none was left */
     uint8_t has_wide_id : 1; /* the flow id's high bits are in the cold record */
     uint8_t has_wide_first : 1;
     uint8_t has_wide_last : 1;
-    uint8_t flags; /* FLOW_F_* */
+    uint8_t flags;        /* FLOW_F_* */
+    uint8_t tunnel_flips; /* tunnels its first packet carried from the higher address */
     struct tcp_conn conn;
 };
 

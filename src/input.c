@@ -15,14 +15,15 @@
 #include "input.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "platform.h"
+#include "printf_format.h"
 
 #include "banned.h"
 
@@ -56,8 +57,7 @@ void input_close(struct input *in)
 {
     if (in == NULL)
         return;
-    if (in->map != NULL)
-        munmap(in->map, in->map_len);
+    platform_unmap(&in->mapping);
     if (in->owns_fd && in->fd >= 0)
         close(in->fd);
     decompress_destroy(in->dz);
@@ -66,8 +66,7 @@ void input_close(struct input *in)
     free(in);
 }
 
-static void input_fail(struct input *in, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void input_fail(struct input *in, const char *fmt, ...) TV_PRINTF(2, 3);
 
 static void input_fail(struct input *in, const char *fmt, ...)
 {
@@ -114,25 +113,25 @@ const char *input_compression_name(enum input_compression compression)
 static size_t input_map_pos(const struct input *in)
 {
     if (in->dz == NULL)
-        return (size_t)(in->win - in->map) + in->pos;
-    return (size_t)(in->raw - in->map);
+        return (size_t)(in->win - in->mapping.addr) + in->pos;
+    return (size_t)(in->raw - in->mapping.addr);
 }
 
 void input_release(struct input *in)
 {
-    if (in->map == NULL) {
+    if (in->mapping.addr == NULL) {
         in->release_pos = SIZE_MAX;
         return;
     }
     size_t at = input_map_pos(in);
     if (at - in->released_len >= INPUT_RELEASE_LAG + INPUT_RELEASE_STEP) {
         size_t upto = (at - INPUT_RELEASE_LAG) / INPUT_PAGE_LEN * INPUT_PAGE_LEN;
-        madvise(in->map + in->released_len, upto - in->released_len, MADV_DONTNEED);
+        platform_map_release(&in->mapping, in->released_len, upto - in->released_len);
         in->released_len = upto;
     }
     if (in->dz == NULL) {
         size_t next = in->released_len + INPUT_RELEASE_LAG + INPUT_RELEASE_STEP;
-        size_t base = (size_t)(in->win - in->map);
+        size_t base = (size_t)(in->win - in->mapping.addr);
         in->release_pos = next > base ? next - base : 0;
     }
 }
@@ -231,7 +230,7 @@ static void input_produce(struct input *in)
         in->raw += used;
         in->raw_len -= used;
         in->win_len += made;
-        if (in->map != NULL)
+        if (in->mapping.addr != NULL)
             input_release(in);
         if (status == DECOMPRESS_ERROR) {
             input_fail(in, "%s", decompress_error(in->dz));
@@ -338,15 +337,11 @@ static bool input_map(struct input *in, int fd, const struct stat *st, uint64_t 
         return false;
     size_t len = (size_t)st->st_size;
     /* The whole file: mappings start on a page, the data need not. */
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED)
+    if (!platform_map_file(fd, len, &in->mapping))
         return false;
-    /* Read once, front to back: more read-ahead, and pages not kept hot. */
-    madvise(map, len, MADV_SEQUENTIAL);
-    in->map = map;
-    in->map_len = len;
+    platform_map_sequential(&in->mapping);
     in->released_len = (size_t)start / INPUT_PAGE_LEN * INPUT_PAGE_LEN;
-    in->win = in->map + start;
+    in->win = in->mapping.addr + start;
     in->win_len = len - (size_t)start;
     in->is_stable = true;
     in->release_pos = 0;
@@ -360,11 +355,11 @@ struct input *input_open(const char *path, char *err, size_t err_len)
         return input_open_fail(NULL, err, err_len, "out of memory");
     uint64_t start = 0;
     if (strcmp(path, "-") == 0) {
-        in->fd = STDIN_FILENO;
+        in->fd = platform_stdin_fd();
         off_t at = lseek(in->fd, 0, SEEK_CUR);
         start = at > 0 ? (uint64_t)at : 0;
     } else {
-        in->fd = open(path, O_RDONLY | O_CLOEXEC);
+        in->fd = platform_open_read(path);
         if (in->fd < 0)
             return input_open_fail(in, err, err_len, strerror(errno));
         in->owns_fd = true;
@@ -467,16 +462,11 @@ struct input *input_open_memory(const uint8_t *data, size_t len, size_t chunk_le
 /* Copies the whole data into an unlinked temporary file and maps it. */
 static const uint8_t *input_spool(struct input *in, uint64_t cap_len, size_t *len)
 {
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/tcpverdict-XXXXXX",
-             dir != NULL && dir[0] != '\0' ? dir : "/tmp");
-    int fd = mkstemp(path);
+    int fd = platform_temp_fd();
     if (fd < 0) {
         input_fail(in, "cannot make a temporary file: %s", strerror(errno));
         return NULL;
     }
-    unlink(path);
     uint64_t total = 0;
     for (;;) {
         for (size_t off = 0; off < in->win_len;) {
@@ -505,10 +495,9 @@ static const uint8_t *input_spool(struct input *in, uint64_t cap_len, size_t *le
         close(fd);
         return NULL;
     }
-    if (in->map != NULL) {
+    if (in->mapping.addr != NULL) {
         /* The compressed file: all of it is decompressed now. */
-        munmap(in->map, in->map_len);
-        in->map = NULL;
+        platform_unmap(&in->mapping);
         in->raw = NULL;
         in->raw_len = 0;
     }

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "platform.h"
+
 #include "decompress.h"
 
 /* The most a buffered input makes contiguous at once. */
@@ -50,12 +52,11 @@ struct input {
 
     /* The rest is input.c's. */
     enum input_compression compression;
-    int fd;       /* -1 once done with it */
-    bool owns_fd; /* false for standard input */
-    uint8_t *map; /* owned, map_len bytes: a mapping of the file, or NULL */
-    size_t map_len;
-    size_t released_len; /* map pages before this were handed back */
-    uint8_t *buf;        /* owned: the window of a buffered input */
+    int fd;                      /* -1 once done with it */
+    bool owns_fd;                /* false for standard input */
+    struct platform_map mapping; /* owned: of the file, or addr NULL */
+    size_t released_len;         /* mapping pages before this were handed back */
+    uint8_t *buf;                /* owned: the window of a buffered input */
     size_t buf_cap;
     const uint8_t *raw; /* compressed bytes not yet decompressed */
     size_t raw_len;

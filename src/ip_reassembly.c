@@ -66,6 +66,7 @@ struct datagram {
     uint16_t dst_port;
     uint32_t cut_at; /* lowest data offset a capture cut off, or UINT32_MAX */
     uint32_t fragment_count;
+    uint8_t location_flips; /* of the fragments: key.location's tunnels the other way round */
     int linktype;
     uint8_t *head; /* owned: link bytes and IP header of the first fragment */
     uint32_t head_len;
@@ -150,12 +151,14 @@ void ip_frag_key_of(const struct packet *p, struct ip_frag_key *key)
     key->id = p->frag.id;
     key->family = p->family;
     key->protocol = p->frag.protocol;
+    key->location = p->location_id;
 }
 
 bool ip_frag_key_eq(const struct ip_frag_key *a, const struct ip_frag_key *b)
 {
     return a->id == b->id && a->family == b->family && a->protocol == b->protocol &&
-           memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
+           a->location == b->location && memcmp(a->src, b->src, 16) == 0 &&
+           memcmp(a->dst, b->dst, 16) == 0;
 }
 
 /* FNV-1a, unkeyed, for the pipeline's direct-mapped fragment routes,
@@ -163,12 +166,14 @@ bool ip_frag_key_eq(const struct ip_frag_key *a, const struct ip_frag_key *b)
 uint32_t ip_frag_key_hash(const struct ip_frag_key *key)
 {
     uint32_t h = 2166136261u;
-    const uint8_t fixed[6] = {key->family,
+    const uint8_t fixed[8] = {key->family,
                               key->protocol,
                               (uint8_t)(key->id >> 24),
                               (uint8_t)(key->id >> 16),
                               (uint8_t)(key->id >> 8),
-                              (uint8_t)key->id};
+                              (uint8_t)key->id,
+                              (uint8_t)(key->location >> 8),
+                              (uint8_t)key->location};
     for (size_t i = 0; i < sizeof(fixed); i++)
         h = (h ^ fixed[i]) * 16777619u;
     for (size_t i = 0; i < 16; i++)
@@ -436,6 +441,9 @@ static bool rebuild(struct ip_reassembly *r, const struct datagram *g, struct ip
         .caplen = g->head_len + captured,
         .wirelen = (uint32_t)len,
         .fragment_count = g->fragment_count,
+        .location_id = g->key.location,
+        .location_flips = g->location_flips,
+        .has_link_bytes = g->link_len > 0,
         .has_bad_ip_csum = g->has_bad_ip_csum,
     };
     return true;
@@ -505,6 +513,7 @@ enum ip_reassembly_result ip_reassembly_add(struct ip_reassembly *r, const struc
             r->stats.memcap_drops++;
             return IP_REASSEMBLY_MEMCAP;
         }
+        g->location_flips = p->location_flips;
     }
 
     bool drop_datagram;

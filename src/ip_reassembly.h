@@ -23,11 +23,14 @@
 #define IP_REASSEMBLY_TIMEOUT_US_DEFAULT (INT64_C(30) * 1000000)
 
 /* What names the fragments of one datagram: addresses, identification and
- * protocol (RFC 791 3.2, RFC 8200 4.5), as Linux keys its queues. */
+ * protocol (RFC 791 3.2, RFC 8200 4.5), as Linux keys its queues, and
+ * where they were found (the packet's location id), since the same
+ * addresses in two tunnels are two senders. */
 struct ip_frag_key {
     uint8_t src[16];
     uint8_t dst[16];
     uint32_t id;
+    uint16_t location;
     uint8_t family;
     uint8_t protocol;
 };
@@ -65,7 +68,11 @@ struct ip_datagram {
     uint32_t caplen;         /* bytes of frame (short where fragments were cut) */
     uint32_t wirelen;        /* the frame's whole length */
     uint32_t fragment_count; /* fragments that made it */
-    bool has_bad_ip_csum;    /* an IPv4 fragment's header checksum was wrong */
+    uint16_t location_id;    /* the fragments' location id and flips (struct packet), which
+                                the frame no longer shows when they were in a tunnel */
+    uint8_t location_flips;
+    bool has_link_bytes;  /* frame begins with the first fragment's link bytes */
+    bool has_bad_ip_csum; /* an IPv4 fragment's header checksum was wrong */
     /* With IP_REASSEMBLY_OVERLAP: the TCP ports of the first fragment,
      * when it had come and carried them. */
     bool has_ports;

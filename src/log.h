@@ -7,11 +7,9 @@
 #ifndef TV_LOG_H
 #define TV_LOG_H
 
-#if defined(__GNUC__) || defined(__clang__)
-#define LOG_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
-#else
-#define LOG_PRINTF(fmt_idx, arg_idx)
-#endif
+#include "printf_format.h"
+
+#define LOG_PRINTF(fmt_idx, arg_idx) TV_PRINTF(fmt_idx, arg_idx)
 
 /* Something stops the run; the caller decides the exit status. */
 void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -22,17 +22,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "capture.h"
 #include "cli.h"
@@ -46,6 +42,7 @@
 #include "output_text.h"
 #include "output_zeek.h"
 #include "pipeline.h"
+#include "platform.h"
 #include "progress.h"
 #include "tcpverdict.h"
 #include "banned.h"
@@ -130,13 +127,6 @@ static void main_on_packet(const struct tv_packet *packet, void *ctx)
     pipeline_packet(run->pipeline, packet);
 }
 
-static int64_t main_monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* One line on stderr: what came in and what was lost so far. */
 static void main_print_stats(struct run *run)
 {
@@ -159,7 +149,7 @@ static void main_on_pause(void *ctx)
     pipeline_flush(run->pipeline);
     bool is_due = false;
     if (run->opt->stats_interval_us > 0) {
-        int64_t now_ns = main_monotonic_ns();
+        int64_t now_ns = platform_monotonic_ns();
         if (now_ns >= run->next_stats_ns) {
             is_due = true;
             run->next_stats_ns = now_ns + run->opt->stats_interval_us * 1000;
@@ -176,83 +166,45 @@ static void main_on_pause(void *ctx)
         uint64_t flows = run->counts.flows;
         uint64_t failing = run->counts.failing;
         pthread_mutex_unlock(&run->counts.lock);
-        progress_update(&run->progress, flows, failing, main_monotonic_ns() / 1000000);
+        progress_update(&run->progress, flows, failing, platform_monotonic_ns() / 1000000);
     }
 }
 
-static void main_on_stop_signal(int sig)
+static void main_on_stop_request(void)
 {
-    (void)sig;
     if (main_signal_capture != NULL)
         capture_stop(main_signal_capture);
 }
 
-static void main_on_stats_signal(int sig)
+static void main_on_stats_request(void)
 {
-    (void)sig;
     main_stats_requested = 1;
 }
 
-/* Pcap files are read through a mapping: if one is cut short while being
- * read, touching its lost pages raises SIGBUS on whichever thread reads
- * them. Nothing can be read from there on; say why, rather than die with
- * a bus error. Only write() and _exit() here: both are async-signal-safe. */
-static void main_on_bus_error(int sig)
-{
-    (void)sig;
-    static const char msg[] = "tcpverdict: an input file shrank while it was being read; "
-                              "stopping\n";
-    ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-    (void)n;
-    _exit(EXIT_ERROR);
-}
-
-/* SIGINT and SIGTERM end a live capture cleanly (files keep the default:
- * a file can simply be read again); SIGUSR1 asks for statistics. No
- * SA_RESTART: the capture's poll must wake up. */
+/* A stop request ends a live capture cleanly (files keep the default: a
+ * file can simply be read again); SIGUSR1 asks for statistics. Pcap files
+ * are read through a mapping: if one is cut short while being read,
+ * nothing can be read from there on; the platform says why, rather than
+ * die with a bus error. */
 static void main_install_signals(struct capture *cap, bool is_live)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = main_on_stats_signal;
-    sigaction(SIGUSR1, &sa, NULL);
+    platform_on_stats(main_on_stats_request);
     if (!is_live) {
-        sa.sa_handler = main_on_bus_error;
-        sigaction(SIGBUS, &sa, NULL);
+        platform_on_input_lost(EXIT_ERROR);
         return;
     }
     main_signal_capture = cap;
-    sa.sa_handler = main_on_stop_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    platform_on_stop(main_on_stop_request);
 }
 
-/* -Z: as tcpdump does, after the capture is open and before anything is
- * read: the user's groups, its group, then its user. Any failure stops the
- * run rather than go on with more privilege than asked for. */
+/* -Z: after the capture is open and before anything is read. */
 static bool main_drop_privileges(const char *user)
 {
-    errno = 0;
-    struct passwd *pw = getpwnam(user);
-    if (pw == NULL) {
-        if (errno != 0)
-            log_error("-Z %s: %s", user, strerror(errno));
-        else
-            log_error("-Z %s: no such user", user);
-        return false;
-    }
-    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-        setuid(pw->pw_uid) != 0) {
-        log_error("-Z %s: cannot change to that user: %s", user, strerror(errno));
-        return false;
-    }
-    /* A process that can take root back has not dropped anything. */
-    if (pw->pw_uid != 0 && setuid(0) == 0) {
-        log_error("-Z %s: root privileges could be regained; stopping", user);
-        return false;
-    }
-    return true;
+    char err[256];
+    if (platform_drop_privileges(user, err, sizeof(err)))
+        return true;
+    log_error("-Z %s: %s", user, err);
+    return false;
 }
 
 static bool main_any_flow_at(const struct tv_stats *st, enum tv_level level)
@@ -341,7 +293,7 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
 /* Writes text to path whole; false (said on stderr) if it cannot. */
 static bool main_write_file(const char *path, const struct strbuf *text)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, "wb");
     if (f == NULL) {
         log_error("%s: %s", path, strerror(errno));
         return false;
@@ -359,7 +311,7 @@ static bool main_write_file(const char *path, const struct strbuf *text)
 static bool main_write_graphs(struct run *run)
 {
     const char *dir = run->opt->graph_dir;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (platform_make_dir(dir) != 0 && errno != EEXIST) {
         log_error("--graph %s: %s", dir, strerror(errno));
         return false;
     }
@@ -496,6 +448,13 @@ static bool main_report_unreadable(struct run *run, const struct tv_stats *st)
                                used > 0 ? "; " : "", u.encapsulation);
             used = len > 0 && (size_t)len < sizeof(what) - used ? used + (size_t)len : used;
         }
+        if (u.encrypted > 0) {
+            int len = snprintf(what + used, sizeof(what) - used,
+                               "%s%" PRIu64 " encrypted (802.11 protected frames, which "
+                               "cannot be read without the network's keys)",
+                               used > 0 ? "; " : "", u.encrypted);
+            used = len > 0 && (size_t)len < sizeof(what) - used ? used + (size_t)len : used;
+        }
         if (u.block > 0)
             snprintf(what + used, sizeof(what) - used,
                      "%s%" PRIu64 " in packet records the reader could not read (warnings above)",
@@ -555,7 +514,7 @@ static int main_run(const struct cli_options *opt)
                        pthread_mutex_init(&run.counts.lock, NULL) == 0;
     if (run.has_progress)
         progress_init(&run.progress, stderr, opt->inputs, opt->input_count,
-                      main_monotonic_ns() / 1000000);
+                      platform_monotonic_ns() / 1000000);
     struct capture_options cap_opt = {
         .inputs = opt->inputs,
         .input_count = opt->input_count,
@@ -581,7 +540,7 @@ static int main_run(const struct cli_options *opt)
     if (cap_status == CAPTURE_OK && (opt->user == NULL || main_drop_privileges(opt->user)) &&
         main_start_pipeline(&run)) {
         if (opt->stats_interval_us > 0)
-            run.next_stats_ns = main_monotonic_ns() + opt->stats_interval_us * 1000;
+            run.next_stats_ns = platform_monotonic_ns() + opt->stats_interval_us * 1000;
         cap_status = capture_run(run.cap, main_on_packet, main_on_pause, &run);
         if (run.has_progress)
             progress_end(&run.progress);
@@ -634,7 +593,7 @@ static int main_check_stdout(int status)
 {
     if (fflush(stdout) == 0 && !ferror(stdout))
         return status;
-    if (errno != EPIPE)
+    if (!platform_is_broken_pipe(errno))
         log_error("standard output: %s", strerror(errno != 0 ? errno : EIO));
     return EXIT_ERROR;
 }
@@ -643,7 +602,8 @@ int main(int argc, char **argv)
 {
     /* A reader that goes away (| head) ends us quietly, as it ends other
      * filters, even if our parent ignored SIGPIPE. */
-    signal(SIGPIPE, SIG_DFL);
+    platform_default_broken_pipe();
+    platform_console_setup();
 
     struct cli_options opt;
     int status = EXIT_ERROR;

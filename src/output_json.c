@@ -18,16 +18,16 @@
  * Forks format into their own buffers and share the original's lock for
  * the write alone, so worker threads format in parallel.
  */
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "output_json.h"
+#include "platform.h"
+
 #include "banned.h"
 
 struct output_json {
@@ -373,6 +373,46 @@ static void line_anomalies(struct line *l, const struct tv_verdict *v)
     line_put(l, "]", 1);
 }
 
+/* Added to the contract: where the flow was found. "vlan" and "inner_vlan"
+ * as Zeek logs them; "tunnels", outermost first, each with the outer
+ * addresses its first packet carried (Zeek's tunnel_parents names the
+ * tunnels' connections instead). All null when the location was lost. */
+static void line_location(struct line *l, const struct tv_verdict *v)
+{
+    const struct tv_location *loc = v->location;
+    uint8_t vlans = loc != NULL ? loc->vlan_count : 0;
+    line_key(l, "vlan", false);
+    if (vlans > 0)
+        line_u64(l, loc->vlan[0]);
+    else
+        line_put(l, "null", 4);
+    line_key(l, "inner_vlan", false);
+    if (vlans > 1)
+        line_u64(l, loc->vlan[1]);
+    else
+        line_put(l, "null", 4);
+    line_key(l, "tunnels", false);
+    if (v->is_location_lost) {
+        line_put(l, "null", 4);
+        return;
+    }
+    line_put(l, "[", 1);
+    for (unsigned i = 0; loc != NULL && i < loc->tunnel_count; i++) {
+        const struct tv_tunnel *t = &loc->tunnels[i];
+        if (i != 0)
+            line_put(l, ",", 1);
+        line_put(l, "{", 1);
+        line_key(l, "kind", true);
+        line_quoted(l, tv_tunnel_kind_name(t->kind));
+        line_key(l, "src", false);
+        line_addr(l, t->family, t->src);
+        line_key(l, "dst", false);
+        line_addr(l, t->family, t->dst);
+        line_put(l, "}", 1);
+    }
+    line_put(l, "]", 1);
+}
+
 enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v)
 {
     struct line l = {json, 0, false};
@@ -409,9 +449,20 @@ enum output_json_status output_json_flow(struct output_json *json, const struct 
     line_u64(&l, v->attempt);
     line_key(&l, "hint", false);
     line_string_or_null(&l, v->hint);
+    /* Added to the contract, on flows captured by NFLOG with a prefix. */
+    if (v->nflog_prefix != NULL) {
+        line_key(&l, "nflog", false);
+        line_put(&l, "{", 1);
+        line_key(&l, "group", true);
+        line_u64(&l, v->nflog_group);
+        line_key(&l, "prefix", false);
+        line_quoted(&l, v->nflog_prefix);
+        line_put(&l, "}", 1);
+    }
     /* Added to the contract: an interim record of a flow that goes on. */
     line_key(&l, "interim", false);
     line_str(&l, v->interim ? "true" : "false");
+    line_location(&l, v);
     line_put(&l, "}\n", 2);
     if (l.is_short)
         return OUTPUT_JSON_ERR_NOMEM;
@@ -481,6 +532,7 @@ static void json_add_input(struct json_record *rec, struct json_object *root,
     json_add_u64(rec, unreadable, "packets", u.packets);
     json_add_u64(rec, unreadable, "link_type", u.link_type);
     json_add_u64(rec, unreadable, "encapsulation", u.encapsulation);
+    json_add_u64(rec, unreadable, "encrypted", u.encrypted);
     json_add_u64(rec, unreadable, "block", u.block);
     json_add(rec, root, "unreadable", unreadable);
 }
@@ -531,6 +583,24 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     }
     json_add(&rec, root, "flows_by_service", by_service);
 
+    /* Added to the contract: flows by the NFLOG prefix they were logged
+     * with, in the order first seen. */
+    struct json_object *by_prefix = json_object_new_array();
+    if (by_prefix == NULL)
+        rec.is_short = true;
+    for (size_t i = 0; by_prefix != NULL && i < findings->nflog_prefix_count; i++) {
+        const struct tv_nflog_prefix *p = &findings->nflog_prefixes[i];
+        struct json_object *item = json_new_object(&rec);
+        json_add_u64(&rec, item, "group", p->group);
+        json_add_string(&rec, item, "prefix", p->prefix);
+        json_add_u64(&rec, item, "flows", p->flows);
+        if (item != NULL && json_object_array_add(by_prefix, item) != 0) {
+            json_object_put(item);
+            rec.is_short = true;
+        }
+    }
+    json_add(&rec, root, "flows_by_nflog_prefix", by_prefix);
+
     /* Added to the contract: where the capture was taken, and how we know. */
     if (findings->has_capture_host) {
         const struct tv_capture_host *h = &findings->capture_host;
@@ -577,6 +647,7 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     struct json_object *short_of = json_new_object(&rec);
     json_add_u64(&rec, short_of, "cold", st->cold_records_short);
     json_add_u64(&rec, short_of, "anomaly", st->anomaly_records_short);
+    json_add_u64(&rec, short_of, "location", st->location_records_short);
     json_add(&rec, root, "records_short", short_of);
     json_add_u64(&rec, root, "input_errors", capture->input_errors);
     if (capture->has_kernel_drops) {

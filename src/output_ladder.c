@@ -8,15 +8,15 @@
  * The note is cut to fit; the arrow's label always fits, since tcpdump's
  * flag letters keep it short.
  */
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "decode.h"
 #include "output_ladder.h"
+#include "platform.h"
+
 #include "banned.h"
 
 #define LADDER_TIME_WIDTH  11

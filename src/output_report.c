@@ -3,14 +3,12 @@
  * written with one fwrite. Host pairs are tallied in an open-addressing
  * table that never grows past REPORT_PAIR_CAP; hints in a short list.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "log.h"
@@ -18,6 +16,8 @@
 #include "output_report.h"
 #include "output_svg.h"
 #include "strbuf.h"
+#include "platform.h"
+
 #include "banned.h"
 
 struct report_pair {
@@ -518,7 +518,7 @@ bool output_report_write(struct output_report *r, const char *path, const struct
     if (!is_ok) {
         log_error("--report %s: out of memory", path);
     } else {
-        FILE *f = fopen(path, "w");
+        FILE *f = fopen(path, "wb");
         if (f == NULL) {
             log_error("--report %s: %s", path, strerror(errno));
             is_ok = false;

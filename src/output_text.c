@@ -11,17 +11,17 @@
  * Forks assemble records in their own buffers and share the original's
  * lock and header flag, held only while a record is written.
  */
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "log.h"
 #include "output_text.h"
+#include "platform.h"
+
 #include "banned.h"
 
 /* "2024-05-01 12:00:00.123456" and "255.255.255.255:65535". */
@@ -207,6 +207,40 @@ static void text_write_header(FILE *out)
             "STATE", "HISTORY", "END", "VERDICT", "ANOMALY");
 }
 
+/* "location vlan 10, inner vlan 20, gre 192.0.2.1 -> 192.0.2.2", when
+ * the flow was found in a VLAN or a tunnel. */
+static void text_append_location(struct output_text *text, const struct tv_verdict *v)
+{
+    const struct tv_location *loc = v->location;
+    if (v->is_location_lost) {
+        text_appendf(text, "    location unknown (more locations than could be kept)\n");
+        return;
+    }
+    if (loc == NULL)
+        return;
+    text_appendf(text, "    location");
+    const char *sep = " ";
+    if (loc->vlan_count > 0) {
+        text_appendf(text, "%svlan %u", sep, (unsigned)loc->vlan[0]);
+        sep = ", ";
+    }
+    if (loc->vlan_count > 1)
+        text_appendf(text, ", inner vlan %u", (unsigned)loc->vlan[1]);
+    for (unsigned i = 0; i < loc->tunnel_count; i++) {
+        const struct tv_tunnel *t = &loc->tunnels[i];
+        int af = t->family == 6 ? AF_INET6 : AF_INET;
+        char src[INET6_ADDRSTRLEN] = "?";
+        char dst[INET6_ADDRSTRLEN] = "?";
+        if (inet_ntop(af, t->src, src, sizeof(src)) == NULL)
+            snprintf(src, sizeof(src), "?");
+        if (inet_ntop(af, t->dst, dst, sizeof(dst)) == NULL)
+            snprintf(dst, sizeof(dst), "?");
+        text_appendf(text, "%s%s %s -> %s", sep, tv_tunnel_kind_name(t->kind), src, dst);
+        sep = ", ";
+    }
+    text_appendf(text, "\n");
+}
+
 static void text_append_details(struct output_text *text, const struct tv_verdict *v)
 {
     char ts[TEXT_TS_LEN];
@@ -235,6 +269,10 @@ static void text_append_details(struct output_text *text, const struct tv_verdic
         text_appendf(text, "    attempt  %" PRIu32 " refused before this one\n", v->attempt);
     if (v->hint != NULL)
         text_appendf(text, "    hint     %s\n", v->hint);
+    if (v->nflog_prefix != NULL)
+        text_appendf(text, "    nflog    group %u, prefix \"%s\"\n", (unsigned)v->nflog_group,
+                     v->nflog_prefix);
+    text_append_location(text, v);
 }
 
 enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v)
@@ -328,8 +366,8 @@ static void text_append_input(struct output_text *text, const struct tv_stats *s
         text_appendf(text,
                      "  unreadable       %" PRIu64 " packets: %" PRIu64
                      " of a link type not decoded, %" PRIu64 " in an encapsulation not decoded, "
-                     "%" PRIu64 " in records not readable\n",
-                     u.packets, u.link_type, u.encapsulation, u.block);
+                     "%" PRIu64 " encrypted, %" PRIu64 " in records not readable\n",
+                     u.packets, u.link_type, u.encapsulation, u.encrypted, u.block);
 }
 
 enum output_text_status output_text_summary(struct output_text *text, const struct tv_stats *st,
@@ -385,6 +423,16 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
     }
     text_end_list(text, is_first);
 
+    if (findings->nflog_prefix_count > 0) {
+        text_appendf(text, "  nflog prefixes   ");
+        for (size_t i = 0; i < findings->nflog_prefix_count; i++) {
+            const struct tv_nflog_prefix *p = &findings->nflog_prefixes[i];
+            text_appendf(text, "%s\"%s\" (group %u) %" PRIu64, i == 0 ? "" : ", ", p->prefix,
+                         (unsigned)p->group, p->flows);
+        }
+        text_appendf(text, "\n");
+    }
+
     if (findings->has_capture_host) {
         const struct tv_capture_host *h = &findings->capture_host;
         char addr[INET6_ADDRSTRLEN] = "?";
@@ -429,9 +477,9 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
                      " flows in search trees of crowded buckets (chosen 5-tuples)\n",
                      st->bucket_tree_flows);
     text_appendf(text,
-                 "  records short    %" PRIu64 " cold, %" PRIu64
-                 " anomaly (needed when their pool was empty)\n",
-                 st->cold_records_short, st->anomaly_records_short);
+                 "  records short    %" PRIu64 " cold, %" PRIu64 " anomaly, %" PRIu64
+                 " location (needed when their pool was empty)\n",
+                 st->cold_records_short, st->anomaly_records_short, st->location_records_short);
     if (capture->has_kernel_drops)
         text_appendf(text,
                      "  drops            %" PRIu64 " by the kernel, %" PRIu64

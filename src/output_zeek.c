@@ -7,16 +7,16 @@
  * longer than an instant (Zeek leaves them unset for a lone packet), and
  * payload bytes are counted in sequence space, as Zeek counts them.
  */
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "output_zeek.h"
 #include "strbuf.h"
+#include "platform.h"
+
 #include "banned.h"
 
 /* What the original and its forks share: the stream's order. */

@@ -21,7 +21,6 @@
 #include "pipeline.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +29,8 @@
 #include "flow_key.h"
 #include "ip_reassembly.h"
 #include "ring.h"
+#include "platform.h"
+
 #include "banned.h"
 
 /* Slots published (and taken) at once: the shared indexes are touched once
@@ -121,6 +122,8 @@ struct pipeline {
     struct frag_hold *holds;                             /* owned */
     size_t hold_count;
     size_t held_bytes; /* at most config.frag_memcap */
+    uint8_t *scratch;  /* owned: a first fragment decoded as if whole */
+    size_t scratch_cap;
 };
 
 /* Sleeps a little longer each call; *wait_ns starts at 0. */
@@ -134,15 +137,7 @@ static void pipeline_backoff(long *wait_ns, unsigned *spins, bool is_live)
     long max_ns = is_live ? PIPELINE_SLEEP_MAX_NS : PIPELINE_FILE_SLEEP_MAX_NS;
     if (*wait_ns > max_ns)
         *wait_ns = max_ns;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = *wait_ns};
-    nanosleep(&ts, NULL);
-}
-
-static int64_t pipeline_monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    platform_sleep_ns(*wait_ns);
 }
 
 struct pipeline *pipeline_create(const struct pipeline_options *opt, enum pipeline_status *status)
@@ -194,6 +189,7 @@ void pipeline_destroy(struct pipeline *pl)
         next = h->next;
         frag_hold_free(h);
     }
+    free(pl->scratch);
     for (size_t i = 0; i < pl->worker_count; i++) {
         tv_analyzer_destroy(pl->workers[i].analyzer);
         ring_destroy(pl->workers[i].ring);
@@ -247,7 +243,7 @@ static void *worker_main(void *arg)
         size_t n = ring_peek(w->ring, PIPELINE_BATCH);
         if (n == 0) {
             if (is_live && saw_packet) {
-                int64_t mono_ns = pipeline_monotonic_ns();
+                int64_t mono_ns = platform_monotonic_ns();
                 if (mono_ns - ticked_mono_ns >= PIPELINE_TICK_NS) {
                     /* The capture's clock: the latest packet time plus
                      * the wall time that passed since, on a quiet line. */
@@ -276,7 +272,7 @@ static void *worker_main(void *arg)
             break;
         if (is_live) {
             saw_packet = true;
-            last_mono_ns = pipeline_monotonic_ns();
+            last_mono_ns = platform_monotonic_ns();
             ticked_mono_ns = last_mono_ns;
         }
     }
@@ -286,18 +282,9 @@ static void *worker_main(void *arg)
 
 enum pipeline_status pipeline_start(struct pipeline *pl)
 {
-    /* Workers inherit this mask: signals meant for the process (stop,
-     * statistics) must reach the capture thread, whose poll they wake.
-     * Faults and SIGPIPE stay with the thread that caused them. */
-    sigset_t block;
-    sigset_t old;
-    sigfillset(&block);
-    sigdelset(&block, SIGPIPE);
-    sigdelset(&block, SIGSEGV);
-    sigdelset(&block, SIGBUS);
-    sigdelset(&block, SIGFPE);
-    sigdelset(&block, SIGILL);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    /* Stop and statistics requests must reach the capture thread, whose
+     * wait they wake. */
+    platform_threads_quiet_begin();
 
     enum pipeline_status status = PIPELINE_OK;
     for (size_t i = 0; i < pl->worker_count; i++) {
@@ -308,7 +295,7 @@ enum pipeline_status pipeline_start(struct pipeline *pl)
         }
         w->is_running = true;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    platform_threads_quiet_end();
     return status;
 }
 
@@ -368,9 +355,74 @@ static bool frag_hold_add(struct pipeline *pl, const struct ip_frag_key *key,
     return true;
 }
 
+/* Protocols whose datagram may hold a TCP segment further in: IP in IP,
+ * GRE and the UDP tunnels. */
+static bool is_tunnel_protocol(uint8_t protocol)
+{
+    return protocol == 4 || protocol == 41 || protocol == 47 || protocol == 17;
+}
+
+/* Capture thread: decodes the first fragment p of a tunnel's datagram as
+ * if it were the whole datagram (a copy of the frame with the fragment
+ * bits cleared), into *inner; true if a TCP segment shows in it, as it
+ * does when the inner headers came in the first fragment. */
+static bool pipeline_decode_first_fragment(struct pipeline *pl, const struct packet *p,
+                                           const struct tv_packet *packet, struct packet *inner)
+{
+    const struct ip_fragment *fr = &p->frag;
+    const uint8_t *header = cursor_ptr(&fr->header);
+    size_t header_len = cursor_remaining(&fr->header);
+    if (header < packet->data || (size_t)(header - packet->data) + header_len > packet->caplen)
+        return false;
+    size_t at = (size_t)(header - packet->data);
+    if (packet->caplen > pl->scratch_cap) {
+        uint8_t *bigger = realloc(pl->scratch, packet->caplen);
+        if (bigger == NULL)
+            return false;
+        pl->scratch = bigger;
+        pl->scratch_cap = packet->caplen;
+    }
+    memcpy(pl->scratch, packet->data, packet->caplen);
+    if (p->family == 4) {
+        pl->scratch[at + 6] = 0; /* flags and offset (RFC 791 3.1) */
+        pl->scratch[at + 7] = 0;
+    } else {
+        pl->scratch[at + header_len - 5] &= 0xfe; /* M: offset 0, an atomic fragment */
+    }
+    return decode_packet(packet->linktype, pl->scratch, packet->caplen, packet->wirelen, false,
+                         inner) == TV_DECODE_OK;
+}
+
+/* Capture thread: the worker of the TCP flow a datagram's first fragment
+ * names, if it names one: by the ports that follow its IP header, or for
+ * a tunnel by the segment inside. */
+static bool pipeline_first_fragment_worker(struct pipeline *pl, const struct packet *p,
+                                           const struct tv_packet *packet, uint16_t *worker)
+{
+    const struct ip_fragment *fr = &p->frag;
+    struct packet named;
+    if (fr->protocol == 6) {
+        if (cursor_remaining(&fr->data) < 4)
+            return false;
+        named = *p;
+        struct cursor ports = fr->data;
+        named.tcp.src_port = cursor_be16(&ports);
+        named.tcp.dst_port = cursor_be16(&ports);
+    } else if (!is_tunnel_protocol(fr->protocol) ||
+               !pipeline_decode_first_fragment(pl, p, packet, &named)) {
+        return false;
+    }
+    struct flow_key flow;
+    flow_key_from_packet(&named, &flow);
+    *worker =
+        (uint16_t)flow_key_shard(flow_key_hash(&flow, &pl->hash_key), (uint32_t)pl->worker_count);
+    return true;
+}
+
 /* Capture thread: worker for an IP fragment. The first fragment names the
- * flow; the others follow it, and those that came before it are held until
- * it comes. Fragments of no TCP datagram, and those whose route another
+ * flow, by its TCP ports or by the segment inside the tunnel it cuts; the
+ * others follow it, and those that came before it are held until it
+ * comes. Fragments of no TCP datagram, and those whose route another
  * datagram took over, go to worker 0. */
 static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p,
                                   const struct tv_packet *packet, uint64_t number)
@@ -380,29 +432,23 @@ static size_t pipeline_frag_shard(struct pipeline *pl, const struct packet *p,
     struct ip_frag_key key;
     ip_frag_key_of(p, &key);
     struct frag_route *route = &pl->frag_routes[ip_frag_key_hash(&key) % PIPELINE_FRAG_ROUTES];
-    if (fr->offset == 0 && fr->protocol == 6 && cursor_remaining(&fr->data) >= 4) {
-        struct packet named = *p;
-        struct cursor ports = fr->data;
-        named.tcp.src_port = cursor_be16(&ports);
-        named.tcp.dst_port = cursor_be16(&ports);
-        struct flow_key flow;
-        flow_key_from_packet(&named, &flow);
-        *route = (struct frag_route){
-            .key = key,
-            .is_set = true,
-            .worker = (uint16_t)flow_key_shard(flow_key_hash(&flow, &pl->hash_key),
-                                               (uint32_t)pl->worker_count),
-        };
+    if (fr->offset == 0) {
+        uint16_t worker = 0;
+        bool is_named = pipeline_first_fragment_worker(pl, p, packet, &worker);
+        if (is_named)
+            *route = (struct frag_route){.key = key, .is_set = true, .worker = worker};
         for (struct frag_hold *h = pl->holds; h != NULL; h = h->next)
             if (ip_frag_key_eq(&h->key, &key)) {
-                frag_hold_release(pl, h, route->worker);
+                frag_hold_release(pl, h, worker);
                 break;
             }
-        return route->worker;
+        if (is_named || !(route->is_set && ip_frag_key_eq(&route->key, &key)))
+            return worker;
     }
     if (route->is_set && ip_frag_key_eq(&route->key, &key))
         return route->worker;
-    if (fr->protocol == 6 && fr->offset != 0 && frag_hold_add(pl, &key, packet, number))
+    if ((fr->protocol == 6 || is_tunnel_protocol(fr->protocol)) && fr->offset != 0 &&
+        frag_hold_add(pl, &key, packet, number))
         return PIPELINE_HELD;
     return 0;
 }
@@ -608,6 +654,7 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
         stats->refused_flows += st->refused_flows;
         stats->cold_records_short += st->cold_records_short;
         stats->anomaly_records_short += st->anomaly_records_short;
+        stats->location_records_short += st->location_records_short;
         stats->ip_fragments += st->ip_fragments;
         stats->ip_frag_reassembled += st->ip_frag_reassembled;
         stats->ip_frag_timed_out += st->ip_frag_timed_out;
@@ -623,6 +670,36 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
         for (size_t c = 0; c < code_count; c++)
             anomaly_flows[c] += tv_analyzer_anomaly_flows(a, c);
     }
+}
+
+/* NFLOG prefixes: each worker kept its own; the same group and text
+ * add up, in the order the workers first met them. */
+static bool pipeline_nflog_prefixes(const struct pipeline *pl, struct summary_findings *out)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < pl->worker_count; i++)
+        cap += tv_analyzer_nflog_prefix_count(pl->workers[i].analyzer);
+    out->nflog_prefixes = calloc(cap ? cap : 1, sizeof(*out->nflog_prefixes));
+    if (out->nflog_prefixes == NULL) {
+        pipeline_findings_free(out);
+        return false;
+    }
+    for (size_t i = 0; i < pl->worker_count; i++) {
+        const struct tv_analyzer *a = pl->workers[i].analyzer;
+        struct tv_nflog_prefix p;
+        for (size_t k = 0; tv_analyzer_nflog_prefix(a, k, &p); k++) {
+            size_t j = 0;
+            while (j < out->nflog_prefix_count &&
+                   (out->nflog_prefixes[j].group != p.group ||
+                    strcmp(out->nflog_prefixes[j].prefix, p.prefix) != 0))
+                j++;
+            if (j == out->nflog_prefix_count)
+                out->nflog_prefixes[out->nflog_prefix_count++] =
+                    (struct tv_nflog_prefix){.group = p.group, .prefix = p.prefix};
+            out->nflog_prefixes[j].flows += p.flows;
+        }
+    }
+    return true;
 }
 
 bool pipeline_findings(const struct pipeline *pl, struct summary_findings *out)
@@ -663,11 +740,14 @@ bool pipeline_findings(const struct pipeline *pl, struct summary_findings *out)
             out->has_capture_host = true;
         }
     }
-    return true;
+    return pipeline_nflog_prefixes(pl, out);
 }
 
 void pipeline_findings_free(struct summary_findings *f)
 {
+    free(f->nflog_prefixes);
+    f->nflog_prefixes = NULL;
+    f->nflog_prefix_count = 0;
     free(f->service_names);
     free(f->service_flows);
     f->service_names = NULL;

@@ -59,7 +59,7 @@ const char *reader_format_key(enum reader_format format)
 }
 
 static void reader_vnote(struct reader_note *note, uint64_t offset, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
+    TV_PRINTF(3, 0);
 
 static void reader_vnote(struct reader_note *note, uint64_t offset, const char *fmt, va_list ap)
 {

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "input.h"
+#include "printf_format.h"
 
 /* The largest packet libpcap accepts for most link types (its
  * MAXIMUM_SNAPLEN); reader_max_caplen() has the few exceptions. */
@@ -108,11 +109,11 @@ int64_t reader_ts_us(int64_t sec, int64_t usec);
 
 /* Formats a note (printf style) at offset; returns READER_ERROR. */
 enum reader_status reader_fail(struct reader_note *note, uint64_t offset, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    TV_PRINTF(3, 4);
 
 /* The same for an unreadable packet record. */
 enum reader_status reader_skip(struct reader_note *note, uint64_t offset, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    TV_PRINTF(3, 4);
 
 /* When the input ended inside a record of want bytes at offset: the
  * input's own error if it failed, else a truncation. */

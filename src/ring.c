@@ -23,7 +23,8 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <sys/mman.h>
+
+#include "platform.h"
 
 #include "banned.h"
 
@@ -67,7 +68,7 @@ struct ring *ring_create(size_t slot_count, size_t data_cap)
         (slot_count & (slot_count - 1)) != 0 || data_cap > RING_DATA_CAP)
         return NULL;
 
-    struct ring *ring = aligned_alloc(RING_CACHE_LINE, sizeof(*ring));
+    struct ring *ring = platform_aligned_alloc(RING_CACHE_LINE, sizeof(*ring));
     if (ring == NULL)
         return NULL;
     ring->slots = NULL;
@@ -80,9 +81,8 @@ struct ring *ring_create(size_t slot_count, size_t data_cap)
     atomic_init(&ring->head, 0);
     atomic_init(&ring->tail, 0);
 
-    void *map = mmap(NULL, ring->map_len, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (map == MAP_FAILED) {
+    void *map = platform_pages_alloc(ring->map_len);
+    if (map == NULL) {
         ring_destroy(ring);
         return NULL;
     }
@@ -95,8 +95,8 @@ void ring_destroy(struct ring *ring)
     if (ring == NULL)
         return;
     if (ring->slots != NULL)
-        munmap(ring->slots, ring->map_len);
-    free(ring);
+        platform_pages_free(ring->slots, ring->map_len);
+    platform_aligned_free(ring);
 }
 
 size_t ring_slot_count(const struct ring *ring)

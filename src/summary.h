@@ -18,6 +18,8 @@ struct summary_findings {
     size_t service_count;
     const char **service_names;                /* owned by the filler */
     uint64_t (*service_flows)[TV_LEVEL_COUNT]; /* owned by the filler */
+    size_t nflog_prefix_count;
+    struct tv_nflog_prefix *nflog_prefixes; /* owned by the filler; flows added up */
 };
 
 /* Packets that could not be analysed at all, by cause. */
@@ -25,6 +27,7 @@ struct summary_unreadable {
     uint64_t packets;       /* all of them */
     uint64_t link_type;     /* of a link type nothing decodes */
     uint64_t encapsulation; /* inside one nothing decodes */
+    uint64_t encrypted;     /* 802.11 protected frames */
     uint64_t block;         /* records a reader could not read (unreadable_records) */
 };
 
@@ -39,10 +42,12 @@ static inline struct summary_unreadable summary_unreadable_count(const struct tv
             continue;
         if (status == TV_DECODE_UNSUPPORTED_LINK)
             u.link_type += st->decode[s];
+        else if (status == TV_DECODE_ENCRYPTED)
+            u.encrypted += st->decode[s];
         else
             u.encapsulation += st->decode[s];
     }
-    u.packets = u.link_type + u.encapsulation + u.block;
+    u.packets = u.link_type + u.encapsulation + u.encrypted + u.block;
     return u;
 }
 

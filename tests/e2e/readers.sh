@@ -212,23 +212,24 @@ diff -u "$TMP/theirs" "$TMP/ours" >"$TMP/diff" || {
 done_check
 
 check "input of a link type nothing decodes is an error, partly so a warning"
-editcap -T ieee-802-11 "$ETH" "$TMP/wifi.pcap"
-wifi_pkts=$(tshark -r "$TMP/wifi.pcap" 2>/dev/null | wc -l | tr -d ' ')
-run --json -r "$TMP/wifi.pcap"
-[ "$RUN_STATUS" -eq 2 ] || fail "802.11 only: exit status $RUN_STATUS, expected 2"
-[ "$(line_count "$RUN_ERR")" -eq 1 ] || { fail "802.11 only: not one line on stderr"; show_err; }
-grep -q "^tcpverdict: none of the $wifi_pkts packets read could be analysed: $wifi_pkts of link type IEEE802_11" "$RUN_ERR" ||
-    { fail "802.11 only: the line does not say what and how much"; show_err; }
-[ "$(json_get "$RUN_OUT" '(summary["unreadable"]["packets"], summary["unreadable"]["link_type"])')" = "($wifi_pkts, $wifi_pkts)" ] ||
-    fail "802.11 only: unreadable $(json_get "$RUN_OUT" 'summary["unreadable"]')"
-mergecap -F pcapng -w "$TMP/partly.pcapng" "$ETH" "$TMP/wifi.pcap"
+# Token Ring: a link type nothing here decodes.
+editcap -T tr "$ETH" "$TMP/ring.pcap"
+ring_pkts=$(tshark -r "$TMP/ring.pcap" 2>/dev/null | wc -l | tr -d ' ')
+run --json -r "$TMP/ring.pcap"
+[ "$RUN_STATUS" -eq 2 ] || fail "token ring only: exit status $RUN_STATUS, expected 2"
+[ "$(line_count "$RUN_ERR")" -eq 1 ] || { fail "token ring only: not one line on stderr"; show_err; }
+grep -q "^tcpverdict: none of the $ring_pkts packets read could be analysed: $ring_pkts of link type IEEE802," "$RUN_ERR" ||
+    { fail "token ring only: the line does not say what and how much"; show_err; }
+[ "$(json_get "$RUN_OUT" '(summary["unreadable"]["packets"], summary["unreadable"]["link_type"])')" = "($ring_pkts, $ring_pkts)" ] ||
+    fail "token ring only: unreadable $(json_get "$RUN_OUT" 'summary["unreadable"]')"
+mergecap -F pcapng -w "$TMP/partly.pcapng" "$ETH" "$TMP/ring.pcap"
 run --json -r "$TMP/partly.pcapng"
 [ "$RUN_STATUS" -eq "$eth_status" ] || fail "partly: exit status $RUN_STATUS, expected $eth_status"
-grep -q "^tcpverdict: warning: $wifi_pkts of the $((wifi_pkts * 2)) packets read could not be analysed" "$RUN_ERR" ||
+grep -q "^tcpverdict: warning: $ring_pkts of the $((ring_pkts * 2)) packets read could not be analysed" "$RUN_ERR" ||
     { fail "partly: no warning saying how much"; show_err; }
-[ "$(json_get "$RUN_OUT" 'summary["unreadable"]["packets"]')" = "$wifi_pkts" ] || fail "partly: count"
+[ "$(json_get "$RUN_OUT" 'summary["unreadable"]["packets"]')" = "$ring_pkts" ] || fail "partly: count"
 run -q -r "$TMP/partly.pcapng"
-grep -q "unreadable       $wifi_pkts packets" "$RUN_OUT" || fail "partly: the text summary does not say"
+grep -q "unreadable       $ring_pkts packets" "$RUN_OUT" || fail "partly: the text summary does not say"
 run -q -w "$TMP/out.pcap" -r "$TMP/partly.pcapng"
 [ "$RUN_STATUS" -eq 2 ] || fail "-w of two link types: exit status $RUN_STATUS, expected 2"
 grep -q "holds one link type" "$RUN_ERR" || { fail "-w of two link types: no reason given"; show_err; }

@@ -24,11 +24,18 @@ int fuzz_pcapng_input(const uint8_t *data, size_t size);
  * input, the readers and the analyzer. */
 int fuzz_file_input(const uint8_t *data, size_t size);
 
-/* Link type for a selector: every decoded type, plus one that is not. */
+/* Link type for a selector: every decoded type, plus one that is not.
+ * With bits 6 and 7 clear the low nibble picks from the first list, as it
+ * did before the second existed, so that older seeds keep their meaning;
+ * with either set, from the link types added since (FDDI, 802.11 plain,
+ * radiotap and PPI, PPP, PPP in HDLC framing, Cisco HDLC, NFLOG). */
 static inline int fuzz_linktype(uint8_t selector)
 {
     static const int linktypes[] = {1, 0, 108, 113, 276, 101, 12, 14, 228, 229, 147};
-    return linktypes[(selector & 0x0f) % (sizeof(linktypes) / sizeof(linktypes[0]))];
+    static const int added[] = {10, 105, 127, 192, 9, 50, 104, 239};
+    if ((selector & 0xc0) == 0)
+        return linktypes[(selector & 0x0f) % (sizeof(linktypes) / sizeof(linktypes[0]))];
+    return added[(selector & 0x0f) % (sizeof(added) / sizeof(added[0]))];
 }
 
 #ifdef TV_FUZZ_LIBFUZZER

@@ -18,8 +18,8 @@
 static void on_verdict(const struct tv_verdict *v, void *ctx)
 {
     size_t *seen = ctx;
-    const char *strings[] = {v->service, v->conn_state, v->history,
-                             v->hint,    v->orig.role,  v->resp.role};
+    const char *strings[] = {v->service,   v->conn_state, v->history,     v->hint,
+                             v->orig.role, v->resp.role,  v->nflog_prefix};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
         if (strings[i] != NULL)
             *seen += strlen(strings[i]);
@@ -75,6 +75,9 @@ int fuzz_analyzer_input(const uint8_t *data, size_t size)
     }
     tv_analyzer_finish(a);
     (void)tv_analyzer_stats(a);
+    struct tv_nflog_prefix prefix;
+    for (size_t i = 0; tv_analyzer_nflog_prefix(a, i, &prefix); i++)
+        seen += strlen(prefix.prefix) + prefix.flows;
     tv_analyzer_destroy(a);
     return seen == 0;
 }

@@ -5,7 +5,8 @@ Usage: check_expect.py TCPVERDICT SAMPLE.expect
 
 The .expect file (format in capture-samples/README) states what the recorded
 scenario did: per flow, the conn_state, end, verdict, Winsock codes,
-anomalies that must and must not appear, attempt, history and firewall view.
+anomalies that must and must not appear, attempt, history, firewall view and
+where it was found (VLANs, tunnels).
 It was written from the scenario, not from tcpverdict's output, so this is
 the test that the verdicts are right, not merely unchanged.
 
@@ -19,7 +20,7 @@ import sys
 
 
 def parse_expect(path):
-    sample, args, flows = {}, [], []
+    sample, args, flows, summary = {}, [], [], {}
     for lineno, line in enumerate(path.read_text().splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
@@ -31,12 +32,28 @@ def parse_expect(path):
         fields = dict(item.split("=", 1) for item in rest.split())
         if kind == "sample":
             sample = fields
+        elif kind == "summary":
+            summary.update(fields)
         elif kind == "flow":
             fields["_line"] = lineno
             flows.append(fields)
         else:
             raise ValueError(f"{path}:{lineno}: unknown record {kind!r}")
-    return sample, args, flows
+    return sample, args, flows, summary
+
+
+def summary_value(record, path):
+    """The summary's value at a dotted path (decode.errors.bad_fcs, with list
+    indexes: flows_by_nflog_prefix.0.flows), or None."""
+    value = record
+    for key in path.split("."):
+        if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        elif isinstance(value, dict) and key in value:
+            value = value[key]
+        else:
+            return None
+    return value
 
 
 def endpoint(side):
@@ -46,6 +63,17 @@ def endpoint(side):
 
 def winsock(value):
     return "-" if value is None else str(value)
+
+
+def dash(value):
+    return "-" if value is None else str(value)
+
+
+def tunnel_list(tunnels):
+    """KIND:SRC>DST,... outermost first, "-" for none, "?" when not known."""
+    if tunnels is None:
+        return "?"
+    return ",".join(f"{t['kind']}:{t['src']}>{t['dst']}" for t in tunnels) or "-"
 
 
 def anomaly_list(text):
@@ -69,6 +97,13 @@ def check_flow(want, got):
     same("attempt", str(got["attempt"]))
     same("history", got["history"])
     same("firewall.strict_drops", str(got["firewall"]["strict_drops"]))
+    same("pkts", str(got["orig"]["pkts"] + got["resp"]["pkts"]))
+    nflog = got.get("nflog") or {}
+    same("nflog.group", str(nflog.get("group", "-")))
+    same("nflog.prefix", nflog.get("prefix", "-"))
+    same("vlan", dash(got.get("vlan")))
+    same("inner_vlan", dash(got.get("inner_vlan")))
+    same("tunnels", tunnel_list(got.get("tunnels")))
     if "history_has" in want:
         missing = set(want["history_has"]) - set(got["history"])
         if missing:
@@ -99,7 +134,7 @@ def main(argv):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     binary, expect_path = argv[1], pathlib.Path(argv[2])
-    sample, args, wanted = parse_expect(expect_path)
+    sample, args, wanted, summary_want = parse_expect(expect_path)
     pcap = expect_path.with_name(sample.get("pcap", expect_path.stem + ".pcap"))
     proc = subprocess.run([binary, "--json", "-r", str(pcap)] + args,
                           capture_output=True, check=False, timeout=300)
@@ -112,17 +147,30 @@ def main(argv):
     flows = [r for r in records if r.get("type") == "flow"]
 
     passed = failed = 0
+    summaries = [r for r in records if r.get("type") == "summary"]
+    for key, want in summary_want.items():
+        got = summary_value(summaries[-1], key) if summaries else None
+        if str(got) != want:
+            print(f"{expect_path.name}: summary {key}: expected {want}, got {got}")
+            failed += 1
     if "flows" in sample and int(sample["flows"]) != len(flows):
         print(f"{expect_path.name}: expected {sample['flows']} flows, got {len(flows)}")
         failed += 1
 
-    # A flow is identified by orig, resp and attempt; repeated ones pair in order.
+    # A flow is identified by orig, resp and attempt, and where it was found
+    # when the line says (the same connection in two VLANs or tunnels is two
+    # flows); repeated ones pair in order.
+    def place(f):
+        return {"vlan": dash(f.get("vlan")), "inner_vlan": dash(f.get("inner_vlan")),
+                "tunnels": tunnel_list(f.get("tunnels"))}
+
     unused = list(flows)
     for want in wanted:
         match = next((f for f in unused
                       if endpoint(f["orig"]) == want.get("orig")
                       and endpoint(f["resp"]) == want.get("resp")
-                      and str(f["attempt"]) == want.get("attempt", str(f["attempt"]))), None)
+                      and str(f["attempt"]) == want.get("attempt", str(f["attempt"]))
+                      and all(want.get(k, v) == v for k, v in place(f).items())), None)
         where = f"{expect_path.name}:{want['_line']} {want.get('orig')} -> {want.get('resp')}"
         if match is None:
             print(f"{where}: no such flow in the output")

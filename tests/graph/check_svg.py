@@ -20,6 +20,7 @@ Exit status: 0 pass, 1 fail, 77 tshark absent.
 
 import argparse
 import ipaddress
+import os
 import re
 import shutil
 import subprocess
@@ -39,13 +40,39 @@ def endpoint(text):
     return ipaddress.ip_address(addr).compressed, int(port)
 
 
+def sample_options(capture):
+    """What tshark must be told about some samples, as tests/e2e/tshark-conv.sh
+    tells it: what an MPLS pseudowire carries (nothing in the packets says),
+    and that a frame the radio saw fail its FCS was never delivered."""
+    name = os.path.basename(capture)
+    if name == "encap-mpls-pw-cw.pcap":
+        return ["-d", "mpls.label==2000,pwethcw"]
+    if name == "encap-mpls-pw.pcap":
+        return ["-d", "mpls.label==2001,pwethnocw"]
+    if "radiotap" in name:
+        return ["-Y", "radiotap.flags.badfcs == 0"]
+    return []
+
+
+def innermost(v, end):
+    """The address of the IP header nearest TCP: inside a tunnel tshark
+    lists every header's, outermost first."""
+    layers = v["frame.protocols"].split(":")
+    last_ip = max((i for i, p in enumerate(layers) if p == "ip"), default=-1)
+    last_ipv6 = max((i for i, p in enumerate(layers) if p == "ipv6"), default=-1)
+    field = "ipv6." + end if last_ipv6 > last_ip else "ip." + end
+    return ipaddress.ip_address(v[field].split(",")[-1]).compressed
+
+
 def tshark_frames(capture):
-    fields = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport",
+    fields = ["frame.number", "frame.protocols", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
+              "tcp.srcport",
               "tcp.dstport", "tcp.flags", "tcp.options.sack_le", "tcp.analysis.retransmission",
               "tcp.analysis.fast_retransmission", "tcp.analysis.spurious_retransmission",
               "tcp.analysis.out_of_order"]
+    rxmit_fields = fields[-4:]
     cmd = ["tshark", "-n", "-r", capture, "-T", "fields", "-E", "separator=\t",
-           "-E", "occurrence=a", "-E", "aggregator=,"]
+           "-E", "occurrence=a", "-E", "aggregator=,"] + sample_options(capture)
     for f in fields:
         cmd += ["-e", f]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -56,13 +83,11 @@ def tshark_frames(capture):
             continue
         frames.append({
             "n": int(v["frame.number"]),
-            "src": (ipaddress.ip_address(v["ip.src"] or v["ipv6.src"]).compressed,
-                    int(v["tcp.srcport"])),
-            "dst": (ipaddress.ip_address(v["ip.dst"] or v["ipv6.dst"]).compressed,
-                    int(v["tcp.dstport"])),
+            "src": (innermost(v, "src"), int(v["tcp.srcport"].split(",")[-1])),
+            "dst": (innermost(v, "dst"), int(v["tcp.dstport"].split(",")[-1])),
             "flags": int(v["tcp.flags"], 16),
             "sacks": len([x for x in v["tcp.options.sack_le"].split(",") if x]),
-            "rxmit": any(v[k] for k in fields[9:]),
+            "rxmit": any(v[k] for k in rxmit_fields),
         })
     return frames
 

@@ -38,6 +38,8 @@ struct seen {
     uint16_t resp_port;
     char service[32];
     char resp_role[32];
+    char nflog_prefix[140]; /* "-" for none */
+    uint16_t nflog_group;
 };
 
 static struct seen seen[MAX_SEEN];
@@ -71,6 +73,9 @@ static void on_verdict(const struct tv_verdict *v, void *ctx)
     s->resp_port = v->resp.port;
     snprintf(s->service, sizeof(s->service), "%s", v->service ? v->service : "-");
     snprintf(s->resp_role, sizeof(s->resp_role), "%s", v->resp.role ? v->resp.role : "-");
+    snprintf(s->nflog_prefix, sizeof(s->nflog_prefix), "%s",
+             v->nflog_prefix ? v->nflog_prefix : "-");
+    s->nflog_group = v->nflog_group;
     for (size_t i = 0; i < v->anomaly_count; i++) {
         size_t used = strlen(s->anomalies);
         snprintf(s->anomalies + used, sizeof(s->anomalies) - used, "%s:%s:%u ",
@@ -111,6 +116,45 @@ static void feed_packet(void)
     tv_analyzer_packet(an, &p);
     now_us += 1000;
     next_epb_flags = 0;
+}
+
+/* The conversation's next segment as a Linux firewall rule logs it
+ * through NFLOG group `group` with `prefix` (NULL: none): the IP packet
+ * behind the 4-byte NFLOG header and little-endian attributes. */
+static void feed_nflog(int from, uint8_t flags, uint32_t len, uint16_t group, const char *prefix)
+{
+    conversation_send(&conv, from, flags, len);
+    static uint8_t frame[sizeof(conv.frame) + 256];
+    size_t n = 0;
+    frame[n++] = 2; /* AF_INET */
+    frame[n++] = 0;
+    frame[n++] = (uint8_t)(group >> 8);
+    frame[n++] = (uint8_t)group;
+    if (prefix != NULL) {
+        size_t text_len = strlen(prefix) + 1;
+        frame[n++] = (uint8_t)(text_len + 4);
+        frame[n++] = 0;
+        frame[n++] = 10; /* NFULA_PREFIX */
+        frame[n++] = 0;
+        memcpy(frame + n, prefix, text_len);
+        n += text_len;
+        while (n % 4 != 0)
+            frame[n++] = 0;
+    }
+    size_t ip_len = conv.frame_len - 14;
+    frame[n++] = (uint8_t)(ip_len + 4);
+    frame[n++] = (uint8_t)((ip_len + 4) >> 8);
+    frame[n++] = 9; /* NFULA_PAYLOAD */
+    frame[n++] = 0;
+    memcpy(frame + n, conv.frame + 14, ip_len);
+    n += ip_len;
+    struct tv_packet p = {.linktype = LINK_NFLOG,
+                          .ts_us = now_us,
+                          .data = frame,
+                          .caplen = (uint32_t)n,
+                          .wirelen = (uint32_t)n};
+    tv_analyzer_packet(an, &p);
+    now_us += 1000;
 }
 
 static void feed(int from, uint8_t flags, uint32_t len)
@@ -1006,7 +1050,8 @@ END_TEST
 
 START_TEST(test_link_types_decoded_and_statuses_unreadable)
 {
-    static const int decoded[] = {0, 1, 12, 14, 101, 108, 113, 228, 229, 276};
+    static const int decoded[] = {0,   1,   9,   10,  12,  14,  50,  101, 104,
+                                  105, 108, 113, 127, 192, 228, 229, 239, 276};
     for (size_t i = 0; i < sizeof(decoded) / sizeof(decoded[0]); i++)
         ck_assert_msg(tv_linktype_is_decoded(decoded[i]), "link type %d", decoded[i]);
     ck_assert(!tv_linktype_is_decoded(147)); /* DLT_USER0: nobody's */
@@ -1015,6 +1060,48 @@ START_TEST(test_link_types_decoded_and_statuses_unreadable)
     ck_assert(!tv_decode_status_is_unreadable(TV_DECODE_OK));
     ck_assert(!tv_decode_status_is_unreadable(TV_DECODE_NOT_TCP));
     ck_assert(!tv_decode_status_is_unreadable(TV_DECODE_TRUNCATED));
+    ck_assert(tv_decode_status_is_unreadable(TV_DECODE_ENCRYPTED));
+    ck_assert(tv_decode_status_is_unreadable(TV_DECODE_UNSUPPORTED_FRAME));
+    ck_assert(!tv_decode_status_is_unreadable(TV_DECODE_BAD_FCS));
+}
+END_TEST
+
+START_TEST(test_nflog_flows_keep_the_first_prefix_they_were_logged_with)
+{
+    start(100, 8530);
+    feed_nflog(CLIENT, SYN, 0, 0, NULL); /* logged by a rule without a prefix */
+    feed_nflog(SERVER, SYN | ACK, 0, 5, "NEW-IN ");
+    feed_nflog(CLIENT, ACK, 0, 6, "EST-IN ");
+    feed_nflog(CLIENT, ACK | PSH, 10, 6, "EST-IN ");
+    feed_nflog(SERVER, RST, 0, 7, "RST\x01\xe9");
+    conversation_init(&conv, "10.0.0.6", 50124, "10.0.0.9", 8530);
+    feed_nflog(CLIENT, SYN, 0, 5, "NEW-IN ");
+    conversation_init(&conv, "10.0.0.7", 50125, "10.0.0.9", 8530);
+    feed_nflog(CLIENT, SYN, 0, 5, NULL);
+    conversation_init(&conv, "10.0.0.8", 50126, "10.0.0.9", 8530);
+    feed_nflog(CLIENT, SYN, 0, 7, "RST\x01\xe9");
+    tv_analyzer_finish(an);
+    ck_assert_int_eq(seen_count, 4);
+    ck_assert_str_eq(seen[0].nflog_prefix, "NEW-IN ");
+    ck_assert_uint_eq(seen[0].nflog_group, 5);
+    ck_assert_str_eq(seen[1].nflog_prefix, "NEW-IN ");
+    ck_assert_str_eq(seen[2].nflog_prefix, "-");
+    ck_assert_uint_eq(seen[2].nflog_group, 0);
+    /* Bytes a terminal or JSON cannot take as they are come out as '?'. */
+    ck_assert_str_eq(seen[3].nflog_prefix, "RST??");
+    ck_assert_uint_eq(tv_analyzer_nflog_prefix_count(an), 2);
+    struct tv_nflog_prefix p;
+    ck_assert(tv_analyzer_nflog_prefix(an, 0, &p));
+    ck_assert_str_eq(p.prefix, "NEW-IN ");
+    ck_assert_uint_eq(p.group, 5);
+    ck_assert_uint_eq(p.flows, 2);
+    ck_assert(tv_analyzer_nflog_prefix(an, 1, &p));
+    ck_assert_str_eq(p.prefix, "RST??");
+    ck_assert_uint_eq(p.flows, 1);
+    ck_assert(!tv_analyzer_nflog_prefix(an, 2, &p));
+    ck_assert_uint_eq(tv_analyzer_stats(an)->tcp_packets, 8);
+    tv_analyzer_destroy(an);
+    an = NULL;
 }
 END_TEST
 
@@ -1141,6 +1228,7 @@ int main(void)
     tcase_add_test(tc, test_packets_marked_outbound_name_their_sender_the_capture_host);
     tcase_add_test(tc, test_supersegment_direction_comes_from_the_file_first);
     tcase_add_test(tc, test_link_types_decoded_and_statuses_unreadable);
+    tcase_add_test(tc, test_nflog_flows_keep_the_first_prefix_they_were_logged_with);
     tcase_add_test(tc, test_segments_overtaken_in_flight_are_reordering);
     tcase_add_test(tc, test_ack_for_data_never_captured_is_ack_unseen);
     tcase_add_test(tc, test_packet_cut_by_the_snap_length_is_truncated);

@@ -123,7 +123,9 @@ END_TEST
  * same packets behind a Linux cooked v2 header on interface 1. */
 static char *two_linktypes(void)
 {
-    static char path[] = "/tmp/check_capture_XXXXXX";
+    /* Each call a new name: without fork() the tests share this buffer. */
+    static char path[32];
+    snprintf(path, sizeof(path), "%s", "check_capture_XXXXXX");
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
     FILE *out = fdopen(fd, "wb");
@@ -218,7 +220,7 @@ START_TEST(test_w_refuses_a_second_link_type)
 {
     char *path = two_linktypes();
     const char *inputs[] = {path};
-    char out[] = "/tmp/check_capture_w_XXXXXX";
+    char out[] = "check_capture_w_XXXXXX";
     int fd = mkstemp(out);
     ck_assert_int_ge(fd, 0);
     close(fd);

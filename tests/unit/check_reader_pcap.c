@@ -63,6 +63,35 @@ static int64_t libpcap_ts_us(int64_t sec, int64_t usec)
     return sec * 1000000 + usec;
 }
 
+/*
+ * libpcap hands the NFLOG records of a file written in the other byte
+ * order with each attribute's length and type swapped to the reading
+ * host's order (its swap_nflog_header()); tcpverdict's reader leaves the
+ * bytes as written, and its decoder reads either order. Undone here, in a
+ * copy, with libpcap's own walk, so that the records compare.
+ */
+static const u_char *nflog_as_written(const u_char *data, uint32_t caplen, u_char *copy)
+{
+    enum { NFLOG_HEADER_LEN = 4, TLV_HEADER_LEN = 4 };
+    memcpy(copy, data, caplen);
+    if (caplen < NFLOG_HEADER_LEN || copy[1] != 0) /* version 0 only */
+        return copy;
+    for (uint32_t off = NFLOG_HEADER_LEN; caplen - off >= TLV_HEADER_LEN;) {
+        uint16_t len; /* in this host's order, as libpcap left it */
+        memcpy(&len, copy + off, sizeof(len));
+        for (uint32_t i = 0; i < TLV_HEADER_LEN; i += 2) {
+            u_char b = copy[off + i];
+            copy[off + i] = copy[off + i + 1];
+            copy[off + i + 1] = b;
+        }
+        uint32_t size = ((uint32_t)len + 3u) & ~3u;
+        if (size < TLV_HEADER_LEN || caplen - off < size)
+            break;
+        off += size;
+    }
+    return copy;
+}
+
 /* Returns false if libpcap cannot open the file at all. */
 static bool read_with_libpcap(const char *path, struct outcome *out, uint32_t *snapshot,
                               bool *is_pcap)
@@ -76,10 +105,14 @@ static bool read_with_libpcap(const char *path, struct outcome *out, uint32_t *s
     *snapshot = (uint32_t)pcap_snapshot(p);
     /* pcapng files have their own reader and test. */
     *is_pcap = pcap_major_version(p) == 2 || pcap_major_version(p) == 543;
+    bool is_nflog_swapped = pcap_datalink(p) == DLT_NFLOG && pcap_is_swapped(p);
+    static u_char copy[262144];
     struct pcap_pkthdr *hdr;
     const u_char *data;
     int rc;
     while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
+        if (is_nflog_swapped && hdr->caplen <= sizeof(copy))
+            data = nflog_as_written(data, hdr->caplen, copy);
         out->records++;
         int64_t sec = 0;
         int64_t usec = 0;

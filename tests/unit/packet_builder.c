@@ -7,7 +7,7 @@
  */
 #include "packet_builder.h"
 
-#include <arpa/inet.h>
+#include "platform.h"
 #include <string.h>
 
 #include "banned.h"
