@@ -49,7 +49,7 @@ int platform_open_regular(const char *path, uint64_t *len, const char **kind)
                 : S_ISBLK(st.st_mode)  ? "a block device"
                 : S_ISFIFO(st.st_mode) ? "a FIFO"
                 : S_ISSOCK(st.st_mode) ? "a socket"
-                                       : "not a regular file";
+                                       : "a special file";
         close(fd);
         errno = EINVAL;
         return -1;

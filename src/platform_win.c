@@ -42,7 +42,7 @@ int platform_open_regular(const char *path, uint64_t *len, const char **kind)
     if ((st.st_mode & _S_IFMT) != _S_IFREG) {
         *kind = (st.st_mode & _S_IFMT) == _S_IFDIR   ? "a directory"
                 : (st.st_mode & _S_IFMT) == _S_IFCHR ? "a character device"
-                                                     : "not a regular file";
+                                                     : "a special file";
         _close(fd);
         errno = EINVAL;
         return -1;
