@@ -132,6 +132,7 @@ struct packets_pass {
     uint64_t number;             /* packets seen, numbered as the pipeline numbers them */
     struct ip_reassembly *frags; /* owned: fragments put together, as the analyzer does */
     bool is_short;               /* a packet record could not be kept */
+    struct siphash_key hash_key; /* the run's, as the analyzers have it */
 };
 
 static void packets_key_of(const struct tv_verdict *v, struct flow_key *key)
@@ -172,7 +173,7 @@ static bool packets_index(struct packets_pass *pass)
     for (size_t i = fp->flow_count; i-- > 0;) {
         struct flow_key key;
         packets_key_of(&fp->flows[i].verdict, &key);
-        size_t b = flow_key_hash(&key) % pass->bucket_count;
+        size_t b = flow_key_hash(&key, &pass->hash_key) % pass->bucket_count;
         pass->next[i] = pass->bucket[b];
         pass->bucket[b] = i + 1;
     }
@@ -185,7 +186,7 @@ static struct flow_pics *packets_find(struct packets_pass *pass, const struct pa
 {
     struct flow_key key;
     flow_key_from_packet(p, &key);
-    size_t b = flow_key_hash(&key) % pass->bucket_count;
+    size_t b = flow_key_hash(&key, &pass->hash_key) % pass->bucket_count;
     struct flow_pics *found = NULL;
     for (size_t i = pass->bucket[b]; i != 0; i = pass->next[i - 1]) {
         struct flow_pics *f = &pass->fp->flows[i - 1];
@@ -331,8 +332,9 @@ enum capture_status flow_packets_read(struct flow_packets *fp, const struct capt
     if (fp->flow_count == 0)
         return CAPTURE_OK;
     qsort(fp->flows, fp->flow_count, sizeof(*fp->flows), packets_by_flow_id);
-    struct packets_pass pass = {.fp = fp};
-    pass.frags = ip_reassembly_create((size_t)cfg->frag_memcap, cfg->frag_timeout_us);
+    struct packets_pass pass = {.fp = fp, .hash_key = siphash_key_from_bytes(cfg->hash_key)};
+    pass.frags =
+        ip_reassembly_create((size_t)cfg->frag_memcap, cfg->frag_timeout_us, &pass.hash_key);
     if (pass.frags == NULL || !packets_index(&pass)) {
         ip_reassembly_destroy(pass.frags);
         free(pass.bucket);

@@ -471,6 +471,11 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
                  "  flow table       %" PRIu64 " at most at once, %" PRIu64 " evicted, %" PRIu64
                  " packets refused\n",
                  st->max_concurrent_flows, st->evictions, st->refused_flows);
+    if (st->bucket_tree_flows > 0)
+        text_appendf(text,
+                     "  hash buckets     %" PRIu64
+                     " flows in search trees of crowded buckets (chosen 5-tuples)\n",
+                     st->bucket_tree_flows);
     text_appendf(text,
                  "  records short    %" PRIu64 " cold, %" PRIu64 " anomaly, %" PRIu64
                  " location (needed when their pool was empty)\n",

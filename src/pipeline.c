@@ -104,6 +104,7 @@ struct frag_hold {
 struct pipeline {
     struct pipeline_options opt; /* verdict_ctx borrowed */
     struct tv_config config;     /* each worker's share */
+    struct siphash_key hash_key; /* config's, for choosing a flow's worker */
     struct worker workers[PIPELINE_WORKER_CAP];
     size_t worker_count;
 
@@ -149,6 +150,7 @@ struct pipeline *pipeline_create(const struct pipeline_options *opt, enum pipeli
         return NULL;
     pl->opt = *opt;
     pl->config = *opt->config;
+    pl->hash_key = siphash_key_from_bytes(opt->config->hash_key);
     /* --max-flows bounds the whole program: each worker gets its share. */
     size_t n = opt->worker_count;
     pl->config.max_flows = (uint32_t)((opt->config->max_flows + n - 1) / n);
@@ -412,7 +414,8 @@ static bool pipeline_first_fragment_worker(struct pipeline *pl, const struct pac
     }
     struct flow_key flow;
     flow_key_from_packet(&named, &flow);
-    *worker = (uint16_t)(flow_key_hash(&flow) % pl->worker_count);
+    *worker =
+        (uint16_t)flow_key_shard(flow_key_hash(&flow, &pl->hash_key), (uint32_t)pl->worker_count);
     return true;
 }
 
@@ -464,7 +467,7 @@ static size_t pipeline_shard(struct pipeline *pl, const struct tv_packet *packet
         return 0;
     struct flow_key key;
     flow_key_from_packet(&p, &key);
-    return flow_key_hash(&key) % pl->worker_count;
+    return flow_key_shard(flow_key_hash(&key, &pl->hash_key), (uint32_t)pl->worker_count);
 }
 
 static void pipeline_commit(struct worker *w)
@@ -660,6 +663,7 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
         stats->ip_frag_duplicates += st->ip_frag_duplicates;
         stats->ip_frag_malformed += st->ip_frag_malformed;
         stats->ip_frag_incomplete += st->ip_frag_incomplete;
+        stats->bucket_tree_flows += st->bucket_tree_flows;
         /* Peaks of different workers need not coincide: the sum is an
          * upper bound, exact with one worker. */
         stats->max_concurrent_flows += st->max_concurrent_flows;

@@ -64,6 +64,35 @@ expect_usage_error "missing file" -r "$TMP/does-not-exist.pcap"
 expect_usage_error "file that is not a capture" -r "$top_srcdir/configure.ac"
 expect_usage_error "bad filter expression" -r "$FIRST" 'tcp port port port'
 
+# Every seconds option, with values whose conversion to microseconds would
+# overflow (checked before converting: under clang's UBSan a conversion out
+# of range would stop the run instead).
+for opt in --idle-timeout --syn-timeout --linger --grace --rst-idle --stall --frag-timeout \
+    --interim --stats-interval; do
+    for value in 1e300 nan inf -1 -0 31536001 9300000000000 \
+        18446744073709551616 "1$(printf '0%.0s' {1..400})"; do
+        expect_usage_error "$opt $value" -r "$FIRST" "$opt" "$value"
+    done
+done
+
+# Files named by options: regular files only, and --services-file within
+# its 4 MiB cap. A FIFO with no writer must be refused at once, not waited on.
+mkfifo "$TMP/fifo"
+head -c $((4 * 1024 * 1024 + 1)) /dev/zero | tr '\0' '#' >"$TMP/services-big"
+printf 'service 9000 x\0y\n' >"$TMP/services-nul"
+python3 -c 'for i in range(1025): print("role 10.9.%d.%d r%d" % (i // 256, i % 256, i))' \
+    >"$TMP/services-roles"
+for bad in /dev/zero "$TMP/fifo" "$TMP" "$TMP/services-big" "$TMP/services-nul" \
+    "$TMP/services-roles"; do
+    expect_usage_error "--services-file $bad" -r "$FIRST" --services-file "$bad"
+done
+check "--services-file at its cap is read"
+head -c $((4 * 1024 * 1024 - 17)) /dev/zero | tr '\0' '#' >"$TMP/services-full"
+printf '\nservice 9000 x\n' >>"$TMP/services-full"
+run -q -r "$FIRST" --services-file "$TMP/services-full"
+[ "$RUN_STATUS" -le 1 ] || { fail "exit status $RUN_STATUS"; show_err; }
+done_check
+
 check "-h: exit 0, usage on stdout, shows defaults"
 run -h
 [ "$RUN_STATUS" -eq 0 ] || fail "exit status $RUN_STATUS"
