@@ -173,6 +173,11 @@ static bool cli_is_decimal(const char *s, bool allow_point)
 static enum cli_status cli_parse_count(const char *name, const char *arg, uint64_t min,
                                        uint64_t max, uint64_t *out)
 {
+    /* "-5" is a number, only not one in range: say so. */
+    if (arg[0] == '-' && cli_is_decimal(arg + 1, false)) {
+        log_error("%s: %s is out of range %" PRIu64 "-%" PRIu64 " (try -h)", name, arg, min, max);
+        return CLI_ERROR;
+    }
     if (!cli_is_decimal(arg, false)) {
         log_error("%s: '%s' is not a number (try -h)", name, arg);
         return CLI_ERROR;
