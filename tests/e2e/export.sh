@@ -152,6 +152,15 @@ run -r "$sample" --export "$TMP/x.pcap" --export-flow 0
 [ "$RUN_STATUS" -eq 2 ] || fail "--export-flow 0: exit status $RUN_STATUS"
 done_check
 
+check "--export: the same file with -j 2, and a filter's flows only"
+run -q -r "$sample" --export "$TMP/j1.pcap"
+run -q -j 2 -r "$sample" --export "$TMP/j2.pcap"
+cmp -s "$TMP/j1.pcap" "$TMP/j2.pcap" || fail "-j 2 changes the export"
+run -q -r "$sample" --export "$TMP/filtered.pcap" tcp port 6050
+cmp -s <(dump "$sample" "tcp port 6050") <(dump "$TMP/filtered.pcap") ||
+    fail "with 'tcp port 6050' (every flow on it fails): not tcpdump's packets"
+done_check
+
 check "-w keeps its meaning beside --export: every packet"
 run -q -r "$sample" --export "$TMP/e.pcap" -w "$TMP/w.pcap"
 [ "$(frame_count "$TMP/w.pcap")" -eq "$(frame_count "$sample")" ] || fail "-w is not the whole input"
