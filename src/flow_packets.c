@@ -404,6 +404,13 @@ static void packets_export_packet(struct packets_pass *pass, const struct tv_pac
                                                      false, &p) == TV_DECODE_OK) {
             int side = -1;
             is_exported = packets_find(pass, &p, tp->ts_us, &side) != NULL;
+        } else if (r == IP_REASSEMBLY_OVERLAP && dg.has_ports) {
+            /* Discarded, but the analyzer charged it to the flow of its
+             * first fragment's ports: its fragments go with that flow. */
+            p.tcp.src_port = dg.src_port;
+            p.tcp.dst_port = dg.dst_port;
+            int side = -1;
+            is_exported = packets_find(pass, &p, tp->ts_us, &side) != NULL;
         }
         packets_frag_release(pass, &k, is_exported);
         if (is_exported)

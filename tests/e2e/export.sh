@@ -112,6 +112,11 @@ want=$(frame_count "$sample" "ip")
 got=$(frame_count "$TMP/frag.pcap")
 [ "$want" -eq "$got" ] || fail "$got frames exported, tshark finds $want IPv4 frames"
 cmp -s <(dump "$sample" ip) <(dump "$TMP/frag.pcap") || fail "the fragments differ"
+# Overlapping fragments: the datagram is discarded, its fragments still the flow's.
+sample=$SAMPLES_DIR/fragment-overlap-8530.pcap
+run -q -r "$sample" --fail-on ok --export "$TMP/overlap.pcap"
+cmp -s <(dump "$sample" ip) <(dump "$TMP/overlap.pcap") ||
+    fail "fragment-overlap-8530: $(frame_count "$TMP/overlap.pcap") of $(frame_count "$sample" ip) frames"
 done_check
 
 check "--export-flow ID: that flow's packets only"
