@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "capture.h"
 #include "cli.h"
@@ -86,6 +87,8 @@ enum {
     OPT_LADDER,
     OPT_GRAPH,
     OPT_REPORT,
+    OPT_EXPORT,
+    OPT_EXPORT_FLOW,
 };
 
 static const struct option cli_long_options[] = {
@@ -114,6 +117,8 @@ static const struct option cli_long_options[] = {
     {"ladder", no_argument, NULL, OPT_LADDER},
     {"graph", required_argument, NULL, OPT_GRAPH},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"export", required_argument, NULL, OPT_EXPORT},
+    {"export-flow", required_argument, NULL, OPT_EXPORT_FLOW},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -177,6 +182,11 @@ static bool cli_is_decimal(const char *s, bool allow_point)
 static enum cli_status cli_parse_count(const char *name, const char *arg, uint64_t min,
                                        uint64_t max, uint64_t *out)
 {
+    /* "-5" is a number, only not one in range: say so. */
+    if (arg[0] == '-' && cli_is_decimal(arg + 1, false)) {
+        log_error("%s: %s is out of range %" PRIu64 "-%" PRIu64 " (try -h)", name, arg, min, max);
+        return CLI_ERROR;
+    }
     if (!cli_is_decimal(arg, false)) {
         log_error("%s: '%s' is not a number (try -h)", name, arg);
         return CLI_ERROR;
@@ -713,6 +723,16 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         }
         opt->report_path = arg;
         return CLI_OK;
+    case OPT_EXPORT:
+        if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
+            log_error("--export: name a file (standard output carries the verdicts) (try -h)");
+            return CLI_ERROR;
+        }
+        opt->export_path = arg;
+        return CLI_OK;
+    case OPT_EXPORT_FLOW:
+        opt->has_export_flow = true;
+        return cli_parse_count("--export-flow", arg, 1, UINT64_MAX, &opt->export_flow_id);
     case OPT_FAIL_ON:
         level = tv_level_parse(arg);
         if (level < 0) {
@@ -799,16 +819,34 @@ static enum cli_status cli_set_hash_key(struct cli_options *opt)
  * the flows they draw: a pipe or an interface cannot be read again. */
 static enum cli_status cli_check_pictures(const struct cli_options *opt)
 {
-    if (!opt->ladder && opt->graph_dir == NULL && opt->report_path == NULL)
+    if (opt->has_export_flow && opt->export_path == NULL) {
+        log_error("--export-flow ID: give --export FILE for its packets (try -h)");
+        return CLI_ERROR;
+    }
+    if (opt->export_path != NULL && opt->write_path != NULL &&
+        strcmp(opt->export_path, opt->write_path) == 0) {
+        log_error("--export %s: -w writes that file too: give them different names (try -h)",
+                  opt->export_path);
+        return CLI_ERROR;
+    }
+    if (!opt->ladder && opt->graph_dir == NULL && opt->report_path == NULL &&
+        opt->export_path == NULL)
         return CLI_OK;
-    const char *what = opt->ladder ? "--ladder" : opt->graph_dir != NULL ? "--graph" : "--report";
+    const char *what = opt->ladder                ? "--ladder"
+                       : opt->graph_dir != NULL   ? "--graph"
+                       : opt->report_path != NULL ? "--report"
+                                                  : "--export";
     bool is_stdin = false;
-    for (size_t i = 0; i < opt->input_count; i++)
-        is_stdin = is_stdin || strcmp(opt->inputs[i], "-") == 0;
+    for (size_t i = 0; i < opt->input_count; i++) {
+        struct stat st;
+        /* A named pipe (or /dev/stdin on one) is read once, like "-". */
+        is_stdin = is_stdin || strcmp(opt->inputs[i], "-") == 0 ||
+                   (stat(opt->inputs[i], &st) == 0 && S_ISFIFO(st.st_mode));
+    }
     if (opt->interface != NULL || is_stdin) {
-        log_error("%s reads the input twice, for the packets of the flows it draws: give -r "
+        log_error("%s reads the input twice, for the packets of its flows: give -r "
                   "FILE, not %s (try -h)",
-                  what, opt->interface != NULL ? "-i" : "standard input");
+                  what, opt->interface != NULL ? "-i" : "standard input or a pipe");
         return CLI_ERROR;
     }
     if (opt->ladder && opt->format != CLI_FORMAT_TEXT) {
@@ -982,6 +1020,9 @@ void cli_usage(FILE *out)
             "  --report FILE       write FILE, one self-contained HTML page: the summary,\n"
             "                      the hints, and each of those flows with its diagram\n"
             "                      and graph\n"
+            "  --export FILE       write FILE (pcap): every packet of each flow at or above\n"
+            "                      --fail-on, as read; reads the files twice more\n"
+            "  --export-flow ID    with --export: the packets of flow ID only\n"
             "  --fail-on LEVEL     exit %d if a flow is at LEVEL or above:\n"
             "                      ok, notice, warn or fail (default: fail)\n"
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"

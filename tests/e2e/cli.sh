@@ -57,6 +57,11 @@ expect_usage_error "missing argument to -c" -r "$FIRST" -c
 expect_usage_error "missing argument to --fail-on" -r "$FIRST" --fail-on
 expect_usage_error "bad number for -c" -r "$FIRST" -c ten
 expect_usage_error "negative number for -c" -r "$FIRST" -c -5
+check "-c -5 says it is out of range, not that it is not a number"
+run -r "$FIRST" -c -5
+grep -q -- "-5 is out of range" "$RUN_ERR" || { fail "message"; show_err; }
+grep -q "not a number" "$RUN_ERR" && fail "still 'not a number'"
+done_check
 expect_usage_error "trailing junk in a number" -r "$FIRST" --max-flows 12x
 expect_usage_error "bad number for --idle-timeout" -r "$FIRST" --idle-timeout soon
 expect_usage_error "bad level" -r "$FIRST" --fail-on panic
@@ -307,6 +312,14 @@ run --json -v -r "$FIRST"
 [ "$RUN_STATUS" -eq "$plain_status" ] || fail "exit status $RUN_STATUS with -v, $plain_status without"
 [ "$(json_get "$RUN_OUT" 'len(flows)')" = "$(json_get "$TMP/plain" 'len(flows)')" ] ||
     fail "-v changed the number of flows"
+done_check
+
+check "the text summary from a pipe does not speak of files"
+RUN_STATUS=0
+"$TCPVERDICT" -q -r - <"$FIRST" >"$RUN_OUT" 2>"$RUN_ERR" || RUN_STATUS=$?
+grep -q "(files)" "$RUN_OUT" && fail "says (files) on a pipe"
+grep -q "^  drops  *none (not a live capture)" "$RUN_OUT" || fail "no drops line"
+grep -q "^  detail lost  *none" "$RUN_OUT" || fail "no detail line"
 done_check
 
 finish
