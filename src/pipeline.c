@@ -672,8 +672,21 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
     }
 }
 
+/* Most flows first, then by group and text: an order that does not
+ * depend on which worker met a prefix first. */
+static int pipeline_prefix_order(const void *x, const void *y)
+{
+    const struct tv_nflog_prefix *a = x;
+    const struct tv_nflog_prefix *b = y;
+    if (a->flows != b->flows)
+        return a->flows > b->flows ? -1 : 1;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    return strcmp(a->prefix, b->prefix);
+}
+
 /* NFLOG prefixes: each worker kept its own; the same group and text
- * add up, in the order the workers first met them. */
+ * add up. */
 static bool pipeline_nflog_prefixes(const struct pipeline *pl, struct summary_findings *out)
 {
     size_t cap = 0;
@@ -699,6 +712,8 @@ static bool pipeline_nflog_prefixes(const struct pipeline *pl, struct summary_fi
             out->nflog_prefixes[j].flows += p.flows;
         }
     }
+    qsort(out->nflog_prefixes, out->nflog_prefix_count, sizeof(*out->nflog_prefixes),
+          pipeline_prefix_order);
     return true;
 }
 
