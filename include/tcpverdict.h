@@ -334,6 +334,7 @@ struct tv_nflog_prefix {
     uint16_t group;
     const char *prefix; /* valid for the analyzer's lifetime */
     uint64_t flows;
+    uint64_t first_pkt; /* input position of the packet it was first met in */
 };
 
 size_t tv_analyzer_nflog_prefix_count(const struct tv_analyzer *analyzer);

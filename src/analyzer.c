@@ -188,7 +188,7 @@ bool tv_analyzer_nflog_prefix(const struct tv_analyzer *a, size_t i, struct tv_n
     if (i >= a->nflog.count)
         return false;
     const struct nflog_prefix *item = &a->nflog.items[i];
-    *out = (struct tv_nflog_prefix){item->group, item->text, item->flows};
+    *out = (struct tv_nflog_prefix){item->group, item->text, item->flows, item->first_pkt};
     return true;
 }
 
@@ -494,7 +494,7 @@ static void note_nflog(struct tv_analyzer *a, struct flow *f, const struct packe
         return;
     struct flow_cold *c = flow_table_cold(a->flows, f);
     if (c != NULL)
-        c->nflog_prefix = nflog_prefixes_ref(&a->nflog, p->log_group, p->log_prefix);
+        c->nflog_prefix = nflog_prefixes_ref(&a->nflog, p->log_group, p->log_prefix, a->pkt_no);
 }
 
 static void track(struct tv_analyzer *a, const struct packet *p, bool is_reassembled)

@@ -672,8 +672,17 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
     }
 }
 
-/* NFLOG prefixes: each worker kept its own; the same group and text
- * add up, in the order the workers first met them. */
+/* Earlier first met first: the order one analyzer keeps them in. */
+static int pipeline_nflog_order(const void *a, const void *b)
+{
+    const struct tv_nflog_prefix *x = a;
+    const struct tv_nflog_prefix *y = b;
+    return (x->first_pkt > y->first_pkt) - (x->first_pkt < y->first_pkt);
+}
+
+/* NFLOG prefixes: each worker kept its own; the same group and text add
+ * up, in the order the input first met them, as with one worker, whatever
+ * flows each worker was given (the hash key decides that). */
 static bool pipeline_nflog_prefixes(const struct pipeline *pl, struct summary_findings *out)
 {
     size_t cap = 0;
@@ -694,11 +703,17 @@ static bool pipeline_nflog_prefixes(const struct pipeline *pl, struct summary_fi
                     strcmp(out->nflog_prefixes[j].prefix, p.prefix) != 0))
                 j++;
             if (j == out->nflog_prefix_count)
-                out->nflog_prefixes[out->nflog_prefix_count++] =
-                    (struct tv_nflog_prefix){.group = p.group, .prefix = p.prefix};
+                out->nflog_prefixes[out->nflog_prefix_count++] = (struct tv_nflog_prefix){
+                    .group = p.group, .prefix = p.prefix, .first_pkt = p.first_pkt};
             out->nflog_prefixes[j].flows += p.flows;
+            if (p.first_pkt < out->nflog_prefixes[j].first_pkt)
+                out->nflog_prefixes[j].first_pkt = p.first_pkt;
         }
     }
+    /* Distinct prefixes were first met at distinct packets, so the order
+     * is total. */
+    qsort(out->nflog_prefixes, out->nflog_prefix_count, sizeof(*out->nflog_prefixes),
+          pipeline_nflog_order);
     return true;
 }
 

@@ -48,14 +48,20 @@ done
 done_check
 
 # The key also picks each flow's analysis thread. -j's record order is not
-# fixed, so this compares the records sorted.
-check "-j 2: the same records under two keys"
+# fixed, so this compares the records sorted, and the summaries but for
+# max_concurrent_flows (a sum of the workers' own peaks).
+check "-j 3: the same records and summary under two keys"
+summary_but_peaks='json.dumps({k: v for k, v in summary.items() if k != "max_concurrent_flows"}, sort_keys=True)'
 for cap in "${CAPTURES[@]}"; do
-    TCPVERDICT_HASH_KEY=$KEY_A run -j 2 --json -r "$cap"
+    TCPVERDICT_HASH_KEY=$KEY_A run -j 3 --json -r "$cap"
     grep '"type":"flow"' "$RUN_OUT" | sort >"$TMP/a" || true
-    TCPVERDICT_HASH_KEY=$KEY_B run -j 2 --json -r "$cap"
+    json_get "$RUN_OUT" "$summary_but_peaks" >"$TMP/a.summary"
+    TCPVERDICT_HASH_KEY=$KEY_B run -j 3 --json -r "$cap"
     grep '"type":"flow"' "$RUN_OUT" | sort >"$TMP/b" || true
-    cmp -s "$TMP/a" "$TMP/b" || fail "$(basename "$cap"): -j 2 records differ between keys"
+    json_get "$RUN_OUT" "$summary_but_peaks" >"$TMP/b.summary"
+    cmp -s "$TMP/a" "$TMP/b" || fail "$(basename "$cap"): -j 3 records differ between keys"
+    cmp -s "$TMP/a.summary" "$TMP/b.summary" ||
+        fail "$(basename "$cap"): -j 3 summaries differ between keys"
 done
 done_check
 
