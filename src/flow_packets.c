@@ -576,7 +576,8 @@ enum capture_status flow_packets_export(struct flow_packets *fp, const struct ca
     enum capture_status status = flow_packets_read(fp, opt, cfg);
     if (status != CAPTURE_OK)
         return status;
-    qsort(fp->numbers, fp->number_count, sizeof(*fp->numbers), packets_by_number);
+    if (fp->number_count > 0) /* numbers is NULL then, which qsort may not be given */
+        qsort(fp->numbers, fp->number_count, sizeof(*fp->numbers), packets_by_number);
     size_t unique = 0;
     for (size_t i = 0; i < fp->number_count; i++)
         if (unique == 0 || fp->numbers[unique - 1] != fp->numbers[i])
