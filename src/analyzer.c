@@ -499,8 +499,8 @@ static void schedule(struct tv_analyzer *a, struct flow *f)
     enum flow_list list = FLOW_LIST_ACTIVE;
     if (is_finished(&f->conn))
         list = FLOW_LIST_CLOSED;
-    else if (is_attempt(&f->conn) && (f->list == FLOW_LIST_ATTEMPT ||
-                                      flow_table_flow_id(a->flows, f) == a->pkt_no))
+    else if (is_attempt(&f->conn) &&
+             (f->list == FLOW_LIST_ATTEMPT || flow_table_flow_id(a->flows, f) == a->pkt_no))
         list = FLOW_LIST_ATTEMPT;
     if (list == FLOW_LIST_ATTEMPT && f->list == FLOW_LIST_ATTEMPT)
         return;
