@@ -38,18 +38,19 @@
 #include "output_json.h"
 #include "output_text.h"
 #include "pipeline.h"
+#include "sink_file.h"
 #include "tcpverdict.h"
 #include "banned.h"
 
 /* Records are written whole, so a large buffer means few write calls. */
-static char stdout_buf[1 << 18];
+#define MAIN_OUTPUT_BUF_LEN (256u * 1024u)
 
 /* Set by signal handlers, read on the capture thread (this one). */
 static struct capture *main_signal_capture;
 static volatile sig_atomic_t main_stats_requested;
 
 /* One analysis worker's output: its own formatter, so workers format in
- * parallel; the formatters share the stream's lock. */
+ * parallel; records go whole to the one sink. */
 struct worker_out {
     const struct cli_options *opt; /* borrowed */
     struct output_json *json;      /* owned, with --json */
@@ -60,24 +61,35 @@ struct worker_out {
 struct run {
     const struct cli_options *opt; /* borrowed */
     struct capture *cap;           /* borrowed */
+    struct sink_file *sink;        /* owned: standard output */
     struct pipeline *pipeline;     /* owned */
     struct worker_out outs[PIPELINE_WORKER_CAP];
     size_t out_count;
     int64_t next_stats_ns; /* --stats-interval: when the next line is due */
 };
 
-/* Runs on a worker thread: touches only that worker's out. */
-static void main_on_verdict(const struct tv_verdict *v, void *ctx)
+/* On the thread analysing the flow: touches only that worker's out. */
+static size_t main_format(const struct tv_verdict *v, void *ctx, const char **bytes)
 {
     struct worker_out *out = ctx;
+    size_t len = 0;
     if (out->opt->quiet)
-        return;
-    if (out->json != NULL) {
-        if (output_json_flow(out->json, v) != OUTPUT_JSON_OK)
-            out->is_output_short = true;
-    } else if (output_text_flow(out->text, v) != OUTPUT_TEXT_OK) {
+        return 0;
+    bool is_ok = out->json != NULL ? output_json_flow(out->json, v, bytes, &len) == OUTPUT_JSON_OK
+                                   : output_text_flow(out->text, v, bytes, &len) == OUTPUT_TEXT_OK;
+    if (!is_ok)
         out->is_output_short = true;
-    }
+    return is_ok ? len : 0;
+}
+
+/* A formatted flow record whose turn has come; from any thread. */
+static void main_write(void *ctx, const char *bytes, size_t len)
+{
+    struct run *run = ctx;
+    if (run->outs[0].text != NULL)
+        output_text_write_flow(run->outs[0].text, bytes, len);
+    else
+        sink_file_write(run->sink, bytes, len);
 }
 
 static void main_on_packet(const struct tv_packet *packet, void *ctx)
@@ -222,9 +234,10 @@ static bool main_create_outputs(struct run *run)
         struct worker_out *out = &run->outs[i];
         out->opt = opt;
         if (opt->json)
-            out->json = i == 0 ? output_json_create(stdout) : output_json_fork(run->outs[0].json);
+            out->json =
+                i == 0 ? output_json_create(run->sink) : output_json_fork(run->outs[0].json);
         else
-            out->text = i == 0 ? output_text_create(stdout, opt->verbose)
+            out->text = i == 0 ? output_text_create(run->sink, opt->verbose)
                                : output_text_fork(run->outs[0].text);
         if (out->json == NULL && out->text == NULL)
             return false;
@@ -343,8 +356,10 @@ static bool main_start_pipeline(struct run *run)
         .data_cap = capture_max_caplen(run->cap),
         .is_live = opt->interface != NULL,
         .config = &opt->config,
-        .on_verdict = main_on_verdict,
-        .verdict_ctx = ctx,
+        .format = main_format,
+        .format_ctx = ctx,
+        .write = main_write,
+        .write_ctx = run,
     };
     enum pipeline_status status;
     run->pipeline = pipeline_create(&pipe_opt, &status);
@@ -377,9 +392,13 @@ static int main_run(const struct cli_options *opt)
         .promiscuous = opt->promiscuous,
     };
     run.cap = capture_create(&cap_opt);
-    if (run.cap == NULL || !main_create_outputs(&run)) {
+    /* A live capture's verdicts are wanted as flows end, not when a
+     * buffer fills. */
+    run.sink = sink_file_create(STDOUT_FILENO, MAIN_OUTPUT_BUF_LEN, opt->interface != NULL);
+    if (run.cap == NULL || run.sink == NULL || !main_create_outputs(&run)) {
         log_error("out of memory");
         main_destroy_outputs(&run);
+        sink_file_destroy(run.sink);
         capture_destroy(run.cap);
         return EXIT_ERROR;
     }
@@ -422,6 +441,14 @@ static int main_run(const struct cli_options *opt)
 
     pipeline_destroy(run.pipeline);
     main_destroy_outputs(&run);
+    /* Everything written must have reached its destination; a full disk
+     * must not pass for a clean run. */
+    if (!sink_file_flush(run.sink)) {
+        if (errno != EPIPE)
+            log_error("standard output: %s", strerror(errno));
+        status = EXIT_ERROR;
+    }
+    sink_file_destroy(run.sink);
     main_signal_capture = NULL;
     capture_destroy(run.cap);
     return status;
@@ -447,9 +474,6 @@ int main(int argc, char **argv)
     struct cli_options opt;
     int status = EXIT_ERROR;
     enum cli_status cli_status = cli_parse(argc, argv, &opt);
-    /* A live capture's verdicts are wanted as flows end, not when a
-     * buffer fills: line buffering (records still go out whole). */
-    setvbuf(stdout, stdout_buf, opt.interface != NULL ? _IOLBF : _IOFBF, sizeof(stdout_buf));
     if (cli_status == CLI_OK) {
         switch (opt.action) {
         case CLI_HELP:
