@@ -226,8 +226,9 @@ struct tv_stats {
     uint64_t max_concurrent_flows;
     /* Records needed and none left, so that some flows were analysed only
      * in part (their history ends in 'x'), or an anomaly occurrence went
-     * unrecorded (still counted in the flow's verdict level). Sized to the
-     * flow table, the pools run dry only in extreme cases. */
+     * unrecorded (still counted in the flow's verdict level). The pools
+     * hold every flow's share, so only a flow with more than 12 distinct
+     * anomaly records (code and side) runs short, of its own. */
     uint64_t cold_records_short;    /* a flow's record for what few flows need */
     uint64_t anomaly_records_short; /* an anomaly's first occurrence */
     /* IP fragments (each also counted in decode[TV_DECODE_FRAGMENT]) and

@@ -113,8 +113,9 @@ struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_f
     if (a->service_names != NULL)
         a->service_count = services_all_names(&a->services, a->service_names);
     a->flows = flow_table_create(cfg->max_flows);
-    /* Two records per flow on average; most flows have none. */
-    uint64_t pool_cap = (uint64_t)cfg->max_flows * 2;
+    /* Every flow's records: no flow's anomalies can starve another's.
+     * Pages are touched only as records are used; most flows have none. */
+    uint64_t pool_cap = (uint64_t)cfg->max_flows * ANOMALY_FLOW_RECORDS;
     a->anomalies =
         anomaly_pool_create(pool_cap > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)pool_cap);
     if (a->flows == NULL || a->anomalies == NULL || a->service_names == NULL ||
