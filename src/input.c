@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,19 @@
 #include <unistd.h>
 
 #include "banned.h"
+
+/* input_stop_on(): set by a signal handler, read here. */
+static const volatile sig_atomic_t *input_stop_flag;
+
+void input_stop_on(const volatile sig_atomic_t *flag)
+{
+    input_stop_flag = flag;
+}
+
+static bool input_is_stopped(void)
+{
+    return input_stop_flag != NULL && *input_stop_flag;
+}
 
 /* A buffered window starts this large and doubles as blocks need. */
 #define INPUT_BUF_LEN (1u << 20)
@@ -177,6 +191,9 @@ static ssize_t input_read_raw(struct input *in, uint8_t *out, size_t len)
             input_fail(in, "read error: %s", strerror(errno));
             return -1;
         }
+        /* Waiting on a pipe when told to stop: the data ends here. */
+        if (input_is_stopped())
+            return 0;
     }
 }
 
@@ -364,7 +381,9 @@ struct input *input_open(const char *path, char *err, size_t err_len)
         off_t at = lseek(in->fd, 0, SEEK_CUR);
         start = at > 0 ? (uint64_t)at : 0;
     } else {
-        in->fd = open(path, O_RDONLY | O_CLOEXEC);
+        do
+            in->fd = open(path, O_RDONLY | O_CLOEXEC);
+        while (in->fd < 0 && errno == EINTR && !input_is_stopped());
         if (in->fd < 0)
             return input_open_fail(in, err, err_len, strerror(errno));
         in->owns_fd = true;

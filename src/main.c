@@ -48,6 +48,8 @@
 /* Set by signal handlers, read on the capture thread (this one). */
 static struct capture *main_signal_capture;
 static volatile sig_atomic_t main_stats_requested;
+static volatile sig_atomic_t main_stop_count;  /* SIGINT and SIGTERM so far */
+static volatile sig_atomic_t main_stop_signal; /* the first of them */
 
 /* One analysis worker's output: its own formatter, so workers format in
  * parallel; records go whole to the one sink. */
@@ -141,11 +143,22 @@ static void main_on_pause(void *ctx)
         main_print_stats(run);
 }
 
+/* The first SIGINT or SIGTERM stops the reading: what was read is
+ * analysed to its end and reported as usual. A second ends the process
+ * at once (exit 128 + the signal), after the record being written if one
+ * is; a third even before that record is whole. */
 static void main_on_stop_signal(int sig)
 {
-    (void)sig;
-    if (main_signal_capture != NULL)
-        capture_stop(main_signal_capture);
+    if (main_stop_count == 0) {
+        main_stop_count = 1;
+        main_stop_signal = sig;
+        if (main_signal_capture != NULL)
+            capture_stop(main_signal_capture);
+        return;
+    }
+    if (main_stop_count++ == 1)
+        sink_file_exit(128 + sig);
+    _exit(128 + sig);
 }
 
 static void main_on_stats_signal(int sig)
@@ -168,9 +181,9 @@ static void main_on_bus_error(int sig)
     _exit(EXIT_ERROR);
 }
 
-/* SIGINT and SIGTERM end a live capture cleanly (files keep the default:
- * a file can simply be read again); SIGUSR1 asks for statistics. No
- * SA_RESTART: the capture's poll must wake up. */
+/* SIGINT and SIGTERM end a capture or the reading of files cleanly;
+ * SIGUSR1 asks for statistics. No SA_RESTART: the capture's poll, or a
+ * read waiting on a pipe, must wake up. */
 static void main_install_signals(struct capture *cap, bool is_live)
 {
     struct sigaction sa;
@@ -181,7 +194,6 @@ static void main_install_signals(struct capture *cap, bool is_live)
     if (!is_live) {
         sa.sa_handler = main_on_bus_error;
         sigaction(SIGBUS, &sa, NULL);
-        return;
     }
     main_signal_capture = cap;
     sa.sa_handler = main_on_stop_signal;
@@ -262,6 +274,7 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     struct summary_findings findings;
     if (!pipeline_findings(run->pipeline, &findings))
         return false;
+    findings.stop_signal = main_stop_count > 0 ? main_stop_signal : 0;
     struct worker_out *out = &run->outs[0];
     bool is_ok = out->json != NULL
                      ? output_json_summary(out->json, st, anomaly_flows, capture_stats(run->cap),
@@ -411,6 +424,11 @@ static int main_run(const struct cli_options *opt)
         if (opt->stats_interval_us > 0)
             run.next_stats_ns = main_monotonic_ns() + opt->stats_interval_us * 1000;
         cap_status = capture_run(run.cap, main_on_packet, main_on_pause, &run);
+        if (capture_stats(run.cap)->is_stopped && opt->interface == NULL)
+            log_info("stopped by %s after %" PRIu64 " packets: the flows seen so far end "
+                     "\"open\"",
+                     main_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                     capture_stats(run.cap)->packets);
         pipeline_flush(run.pipeline);
         pipeline_finish(run.pipeline);
 

@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -561,6 +562,12 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     json_add_u64(&rec, short_of, "anomaly", st->anomaly_records_short);
     json_add(&rec, root, "records_short", short_of);
     json_add_u64(&rec, root, "input_errors", capture->input_errors);
+    /* Added to the contract: the signal that stopped the reading, when one
+     * did; what was read before it is all reported. */
+    json_add_string(&rec, root, "stop_signal",
+                    findings->stop_signal == 0         ? NULL
+                    : findings->stop_signal == SIGTERM ? "SIGTERM"
+                                                       : "SIGINT");
     if (capture->has_kernel_drops) {
         json_add_u64(&rec, root, "kernel_drops", capture->kernel_drops);
         json_add_u64(&rec, root, "if_drops", capture->if_drops);

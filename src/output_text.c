@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,9 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
     text_appendf(text,
                  "  inputs           %" PRIu64 " read, %" PRIu64 " cut short by read errors\n",
                  capture->inputs_read, capture->input_errors);
+    if (findings->stop_signal != 0)
+        text_appendf(text, "  stopped by       %s: the flows seen so far end open\n",
+                     findings->stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
     text_append_input(text, st, capture);
     text_appendf(text, "  packets          %" PRIu64 " (%" PRIu64 " TCP)\n", st->packets,
                  st->tcp_packets);

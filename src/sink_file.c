@@ -4,16 +4,37 @@
  * content or one whole record, retried until all of it is written: a short
  * write (a pipe, a signal) continues where it stopped, so the file never
  * ends inside a record unless the process is killed inside write(2).
+ * sink_file_exit() does not: it waits for a write under way to end.
  */
 #include "sink_file.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "banned.h"
+
+/*
+ * A forced exit (sink_file_exit(), from a signal handler) and the writers,
+ * on any thread. Sequentially consistent, both sides: the handler stores
+ * the status, then loads the count of writes under way; a writer lowers
+ * the count, then loads the status. In any interleaving one side sees the
+ * other's store, so the process exits either at once, with no write under
+ * way, or right after the one under way: never inside a record. Both are
+ * lock-free (C11 7.17.5), as a signal handler needs.
+ */
+static atomic_int sink_exit_status; /* 0: no exit asked for */
+static atomic_int sink_writes;      /* write(2) calls under way, with their retries */
+
+void sink_file_exit(int status)
+{
+    atomic_store(&sink_exit_status, status);
+    if (atomic_load(&sink_writes) == 0)
+        _exit(status);
+}
 
 struct sink_file {
     int fd;
@@ -55,6 +76,7 @@ void sink_file_destroy(struct sink_file *s)
 /* Under the lock: all of bytes, or the error. */
 static void sink_write_all(struct sink_file *s, const char *bytes, size_t len)
 {
+    atomic_fetch_add(&sink_writes, 1);
     while (len > 0 && s->error == 0) {
         ssize_t n = write(s->fd, bytes, len);
         if (n < 0) {
@@ -65,6 +87,10 @@ static void sink_write_all(struct sink_file *s, const char *bytes, size_t len)
         bytes += n;
         len -= (size_t)n;
     }
+    atomic_fetch_sub(&sink_writes, 1);
+    int status = atomic_load(&sink_exit_status);
+    if (status != 0)
+        _exit(status);
 }
 
 static void sink_flush_locked(struct sink_file *s)

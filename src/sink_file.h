@@ -7,7 +7,8 @@
  *
  * Safe to call from several threads: each record is added under a lock,
  * so records never interleave. The first write error is kept (errno) and
- * later writes are dropped; the caller asks at the end.
+ * later writes are dropped; the caller asks at the end. The only file
+ * besides ring.c with atomics: for a forced exit from a signal handler.
  */
 #ifndef TV_SINK_FILE_H
 #define TV_SINK_FILE_H
@@ -29,5 +30,10 @@ void sink_file_write(struct sink_file *s, const char *bytes, size_t len);
 /* Writes out what is gathered. Returns false, with errno set, if this or
  * an earlier write failed. */
 bool sink_file_flush(struct sink_file *s);
+
+/* Async-signal-safe: ends the process with status, at once, or, if a
+ * record is being written (by any thread, to any sink), right after it.
+ * What is gathered and not yet written is lost. */
+void sink_file_exit(int status);
 
 #endif

@@ -18,6 +18,7 @@ struct summary_findings {
     size_t service_count;
     const char **service_names;                /* owned by the filler */
     uint64_t (*service_flows)[TV_LEVEL_COUNT]; /* owned by the filler */
+    int stop_signal; /* SIGINT or SIGTERM that stopped the run, 0 if none */
 };
 
 /* Packets that could not be analysed at all, by cause. */
