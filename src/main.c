@@ -156,8 +156,10 @@ static void main_on_stop_signal(int sig)
             capture_stop(main_signal_capture);
         return;
     }
-    if (main_stop_count++ == 1)
-        sink_file_exit(128 + sig);
+    if (main_stop_count++ == 1) {
+        sink_file_exit(128 + sig); /* returns if a record is being written */
+        return;
+    }
     _exit(128 + sig);
 }
 
