@@ -568,6 +568,21 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
                     findings->stop_signal == 0         ? NULL
                     : findings->stop_signal == SIGTERM ? "SIGTERM"
                                                        : "SIGINT");
+    /* Added to the contract: packets stamped far from the stream's time,
+     * whether the clock followed them, and where they were. */
+    json_add_u64(&rec, root, "clock_jumps", findings->clock_jumps);
+    json_add_u64(&rec, root, "clock_jumps_followed", findings->clock_jumps_followed);
+    struct json_object *jump_pkts = json_object_new_array();
+    if (jump_pkts == NULL)
+        rec.is_short = true;
+    for (size_t i = 0; jump_pkts != NULL && i < findings->clock_jump_pkt_count; i++) {
+        struct json_object *n = json_object_new_uint64(findings->clock_jump_pkts[i]);
+        if (n == NULL || json_object_array_add(jump_pkts, n) != 0) {
+            json_object_put(n);
+            rec.is_short = true;
+        }
+    }
+    json_add(&rec, root, "clock_jump_pkts", jump_pkts);
     if (capture->has_kernel_drops) {
         json_add_u64(&rec, root, "kernel_drops", capture->kernel_drops);
         json_add_u64(&rec, root, "if_drops", capture->if_drops);

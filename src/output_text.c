@@ -366,6 +366,14 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
     text_appendf(text,
                  "  inputs           %" PRIu64 " read, %" PRIu64 " cut short by read errors\n",
                  capture->inputs_read, capture->input_errors);
+    if (findings->clock_jumps != 0) {
+        text_appendf(text, "  clock jumps      %" PRIu64 " (%" PRIu64 " followed), first at packet",
+                     findings->clock_jumps, findings->clock_jumps_followed);
+        for (size_t i = 0; i < findings->clock_jump_pkt_count; i++)
+            text_appendf(text, "%s %" PRIu64, i == 0 ? "" : ",", findings->clock_jump_pkts[i]);
+        text_appendf(text, "%s\n",
+                     findings->clock_jumps > findings->clock_jump_pkt_count ? ", ..." : "");
+    }
     if (findings->stop_signal != 0)
         text_appendf(text, "  stopped by       %s: the flows seen so far end open\n",
                      findings->stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");

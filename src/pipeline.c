@@ -9,11 +9,12 @@
  * the ring as an END slot, so there is no flag to share.
  *
  * Verdicts do not depend on the number of workers: packet numbers are
- * global, and each packet carries the input's packet time (the largest
- * timestamp so far), so every worker sees the clock the single analyzer
- * would have seen at that packet. Before finishing, each worker's clock is
- * set to the end of the input. The analyzer only ever uses the largest
- * time seen, so with one worker this changes nothing.
+ * global, and each packet carries the stream's clock (stream_clock.h: the
+ * largest timestamp so far, unless one jumped far and nothing confirmed
+ * it), so every worker sees the clock the single analyzer would have seen
+ * at that packet. Before finishing, each worker's clock is set to the end
+ * of the input. The analyzer only ever uses the largest time seen, so
+ * with one worker this changes nothing.
  *
  * The clock is read here and nowhere below: live workers advance packet
  * time by wall time while their ring is empty.
@@ -43,8 +44,10 @@
  */
 #include "pipeline.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -52,8 +55,10 @@
 #include "decode.h"
 #include "flow_key.h"
 #include "ip_reassembly.h"
+#include "log.h"
 #include "reorder.h"
 #include "ring.h"
+#include "stream_clock.h"
 #include "banned.h"
 
 /* Slots published (and taken) at once: the shared indexes are touched once
@@ -86,6 +91,8 @@
 /* Ordered: this close to --max-flows (or an eighth of it, if less), the
  * capture thread analyses the packets itself. */
 #define PIPELINE_SERIAL_MARGIN 1024u
+/* Clock jumps told on stderr one by one; the summary counts them all. */
+#define PIPELINE_JUMPS_TOLD 10u
 
 struct worker {
     struct pipeline *pl;          /* borrowed: the owner */
@@ -149,6 +156,8 @@ struct pipeline {
     struct reorder *reorder; /* owned, when ordered */
 
     /* Capture thread only. */
+    struct stream_clock *clock; /* owned */
+    struct pipeline_clock_jumps jumps;
     uint64_t packet_count;
     uint64_t ring_drops;
     uint64_t truncated;
@@ -208,6 +217,13 @@ struct pipeline *pipeline_create(const struct pipeline_options *opt, enum pipeli
         return NULL;
     pl->opt = *opt;
     pl->config = *opt->config;
+    /* A jump of the clock larger than --idle-timeout could end every open
+     * flow: such a jump must be confirmed. */
+    pl->clock = stream_clock_create(pl->config.idle_timeout_us);
+    if (pl->clock == NULL) {
+        free(pl);
+        return NULL;
+    }
     size_t n = opt->worker_count;
     pl->worker_count = n;
     pl->is_ordered = n > 1 && !opt->is_live;
@@ -269,6 +285,7 @@ void pipeline_destroy(struct pipeline *pl)
         ring_destroy(pl->workers[i].ring);
     }
     reorder_destroy(pl->reorder);
+    stream_clock_destroy(pl->clock);
     free(pl);
 }
 
@@ -870,12 +887,88 @@ static void pipeline_sync(struct pipeline *pl)
         pipeline_tick_idle(pl);
 }
 
+/* "2037-01-01 00:00:00 UTC" */
+static void pipeline_format_time(int64_t us, char *buf, size_t len)
+{
+    time_t t = (time_t)(us / 1000000 - (us % 1000000 < 0));
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        snprintf(buf, len, "%lld us since 1970", (long long)us);
+}
+
+/* "3.2 hours", "10.1 years" */
+static void pipeline_format_span(int64_t us, char *buf, size_t len)
+{
+    double s = (double)us / 1e6;
+    if (s < 0)
+        s = -s;
+    if (s < 120)
+        snprintf(buf, len, "%.1f s", s);
+    else if (s < 7200)
+        snprintf(buf, len, "%.1f minutes", s / 60);
+    else if (s < 2 * 86400)
+        snprintf(buf, len, "%.1f hours", s / 3600);
+    else if (s < 2 * 365.25 * 86400)
+        snprintf(buf, len, "%.1f days", s / 86400);
+    else
+        snprintf(buf, len, "%.1f years", s / (365.25 * 86400));
+}
+
+/* A clock jump decided: counted for the summary, and told on stderr. */
+static void pipeline_on_jump(void *ctx, const struct stream_clock_jump *jump)
+{
+    struct pipeline *pl = ctx;
+    struct pipeline_clock_jumps *j = &pl->jumps;
+    if (j->count < PIPELINE_JUMP_PKTS_CAP)
+        j->first_pkts[j->count] = jump->first_pkt;
+    j->count++;
+    if (jump->is_followed)
+        j->followed++;
+    /* A long silence, as later packets confirm: nothing to tell. */
+    if (jump->is_followed && jump->stamp_us > jump->clock_us)
+        return;
+    if (++j->told > PIPELINE_JUMPS_TOLD)
+        return;
+    char stamp[64];
+    char clock[64];
+    char span[32];
+    pipeline_format_time(jump->stamp_us, stamp, sizeof(stamp));
+    pipeline_format_time(jump->clock_us, clock, sizeof(clock));
+    int64_t d = jump->stamp_us > jump->clock_us ? jump->stamp_us - jump->clock_us
+                                                : jump->clock_us - jump->stamp_us;
+    pipeline_format_span(d < 0 ? INT64_MAX : d, span, sizeof(span));
+    const char *way = jump->stamp_us > jump->clock_us ? "ahead of" : "behind";
+    if (!jump->is_followed)
+        log_warn("packet %" PRIu64 " is stamped %s, %s %s the stream's time (%s), and %s: "
+                 "analysed as of the stream's time, which it does not move",
+                 jump->first_pkt, stamp, span, way, clock,
+                 jump->packets > 1 ? "too few packets after it agree"
+                                   : "no packet after it agrees");
+    else
+        log_warn("packet %" PRIu64 " is stamped %s, %s %s the stream's time (%s), and the %" PRIu32
+                 " packets from it agree: time cannot go back, so the stream's time goes on from "
+                 "%s, keeping their spacing",
+                 jump->first_pkt, stamp, span, way, clock, jump->packets, clock);
+    if (j->told == PIPELINE_JUMPS_TOLD)
+        log_warn("more clock jumps are counted in the summary only");
+}
+
+static void pipeline_take(void *ctx, const struct tv_packet *packet, uint64_t number,
+                          int64_t clock_us);
+
 void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet)
 {
     pl->packet_count++;
-    if (packet->ts_us > pl->now_us || pl->packet_count == 1)
-        pl->now_us = packet->ts_us;
     uint64_t number = packet->number != 0 ? packet->number : pl->packet_count;
+    stream_clock_packet(pl->clock, packet, number, pipeline_take, pipeline_on_jump, pl);
+}
+
+/* A packet with the clock time it is analysed at, in input order. */
+static void pipeline_take(void *ctx, const struct tv_packet *packet, uint64_t number,
+                          int64_t clock_us)
+{
+    struct pipeline *pl = ctx;
+    pl->now_us = clock_us;
     if (!pl->is_started) {
         /* Before the first slot is committed: the ring's release and
          * acquire make it visible to every worker. */
@@ -904,6 +997,9 @@ void pipeline_finish(struct pipeline *pl)
     if (pl->is_finished)
         return;
     pl->is_finished = true;
+    /* Packets still held for a clock jump nothing confirmed. */
+    if (pl->workers[0].is_running)
+        stream_clock_finish(pl->clock, pipeline_take, pipeline_on_jump, pl);
     /* Fragments still held never met their first one: worker 0 counts them. */
     while (pl->holds != NULL && pl->workers[0].is_running)
         frag_hold_release(pl, pl->holds, 0);
@@ -1008,6 +1104,12 @@ bool pipeline_findings(const struct pipeline *pl, struct summary_findings *out)
         return false;
     }
     out->service_count = n;
+    out->clock_jumps = pl->jumps.count;
+    out->clock_jumps_followed = pl->jumps.followed;
+    out->clock_jump_pkt_count =
+        pl->jumps.count < PIPELINE_JUMP_PKTS_CAP ? (size_t)pl->jumps.count : PIPELINE_JUMP_PKTS_CAP;
+    memcpy(out->clock_jump_pkts, pl->jumps.first_pkts,
+           out->clock_jump_pkt_count * sizeof(out->clock_jump_pkts[0]));
     for (size_t s = 0; s < n; s++)
         out->service_names[s] = tv_analyzer_service_name(first, s);
     for (size_t i = 0; i < pl->worker_count; i++) {

@@ -72,6 +72,15 @@ struct pipeline_stats {
     size_t backlog;      /* slots waiting in the rings, approximately */
 };
 
+/* Clock jumps so far (capture thread). */
+#define PIPELINE_JUMP_PKTS_CAP SUMMARY_CLOCK_JUMP_PKTS
+struct pipeline_clock_jumps {
+    uint64_t count;
+    uint64_t followed;
+    uint64_t told; /* on stderr */
+    uint64_t first_pkts[PIPELINE_JUMP_PKTS_CAP];
+};
+
 struct pipeline;
 
 /* Creates the rings and the analyzers; no thread runs yet. NULL with
