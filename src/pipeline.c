@@ -173,6 +173,8 @@ struct pipeline {
     size_t held_bytes; /* at most config.frag_memcap */
     /* Ordered. */
     uint64_t number;          /* the latest packet handed on, or being handed on */
+    uint64_t done_through;    /* the latest packet handed on whole: a tick may
+                                 stand for it, not for one still on its way */
     uint64_t since_sync;      /* packets since every worker was last ticked */
     uint64_t headroom;        /* packets that can go to workers before the
                                  flows must be counted again */
@@ -634,20 +636,22 @@ static void pipeline_fill_control(struct worker *w, struct ring_slot *slot,
     w->filled++;
 }
 
-/* Ordered: every worker not sent as far as the last packet handed on gets
- * the clock as of that packet, where its ring has room, so that its mark
- * moves on; then everything goes out and the records due are written. */
+/* Ordered: every worker not sent as far as the last packet handed on whole
+ * gets the clock as of that packet, where its ring has room, so that its
+ * mark moves on; then everything goes out and the records due are
+ * written. (The clock is already the next packet's, if one is on its way:
+ * no later packet is earlier.) */
 static void pipeline_tick_idle(struct pipeline *pl)
 {
     for (size_t i = 0; i < pl->worker_count; i++) {
         struct worker *w = &pl->workers[i];
-        if (w->sent_through >= pl->number || !w->is_running)
+        if (w->sent_through >= pl->done_through || !w->is_running)
             continue;
         struct ring_slot *slot = pipeline_try_slot(w);
         if (slot == NULL)
             continue;
-        pipeline_fill_control(w, slot, RING_SLOT_TICK, pl->now_us, pl->number);
-        w->sent_through = pl->number;
+        pipeline_fill_control(w, slot, RING_SLOT_TICK, pl->now_us, pl->done_through);
+        w->sent_through = pl->done_through;
     }
     pipeline_commit_all(pl);
     pipeline_drain(pl);
@@ -981,6 +985,8 @@ static void pipeline_take(void *ctx, const struct tv_packet *packet, uint64_t nu
     size_t i = 0;
     if (pl->worker_count == 1 || (i = pipeline_shard(pl, packet, number)) != PIPELINE_HELD)
         pipeline_deliver(pl, i, packet, pl->now_us, number);
+    if (number > pl->done_through)
+        pl->done_through = number;
     if (pl->is_ordered && ++pl->since_sync >= PIPELINE_SYNC_PACKETS)
         pipeline_sync(pl);
 }
