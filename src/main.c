@@ -45,6 +45,10 @@
 /* Records are written whole, so a large buffer means few write calls. */
 #define MAIN_OUTPUT_BUF_LEN (256u * 1024u)
 
+/* What goes through stdio (-h, --version, -D): out in one write, so that
+ * a reader that stops at the line it wants (grep -q) does not cut us off. */
+static char main_stdio_buf[1 << 16];
+
 /* Set by signal handlers, read on the capture thread (this one). */
 static struct capture *main_signal_capture;
 static volatile sig_atomic_t main_stats_requested;
@@ -493,6 +497,7 @@ int main(int argc, char **argv)
 
     struct cli_options opt;
     int status = EXIT_ERROR;
+    setvbuf(stdout, main_stdio_buf, _IOFBF, sizeof(main_stdio_buf));
     enum cli_status cli_status = cli_parse(argc, argv, &opt);
     if (cli_status == CLI_OK) {
         switch (opt.action) {

@@ -4,7 +4,8 @@
 # byte for byte (records, their order, the summary), with the same exit status,
 # as JSON and as text, and a second run writes it again. So do full flow tables
 # (--max-flows far below the flows), where -j 1 evicts (or refuses) flows: the
-# workers share one budget and evict the same flows in the same order.
+# workers share one budget and evict the same flows in the same order (with
+# bench/gen's traffic too, when make bench built it).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR
@@ -75,6 +76,17 @@ evicted=$(json_get "$TMP/j1" 'sum(1 for o in flows if o["end"] == "evicted")')
 [ "$evicted" -ge 5000 ] || fail "flood: only $evicted flows evicted with -j 1"
 same_output "flood, no eviction" --json --max-flows 500 --no-evict -r "$TMP/flood.pcap"
 done_check
+
+# bench/gen (make bench) makes a busier flood: 2000 flows open at once, of every
+# kind, into a table of 300; skipped when it is not built.
+GEN=$top_builddir/bench/gen
+if [ -x "$GEN" ]; then
+    check "bench/gen's 200000 packets into 300 flows: the same evictions"
+    "$GEN" -n 200000 -w "$TMP/gen.pcap" 2>/dev/null || fail "bench/gen failed"
+    same_output "bench/gen flood" --json --max-flows 300 -r "$TMP/gen.pcap"
+    [ "$(json_get "$TMP/j1" 'summary["evictions"]')" -gt 1000 ] || fail "bench/gen flood: few evictions"
+    done_check
+fi
 
 check "the summary's flows at most at once is the count of one thread"
 "$TCPVERDICT" --json -r "$SAMPLES_DIR/many-short.pcap" >"$TMP/one" 2>/dev/null || true
