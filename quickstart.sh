@@ -10,6 +10,9 @@ cd "$(dirname "$0")"
 PACKAGES=(
     build-essential autoconf automake libtool pkg-config
     libpcap-dev libjson-c-dev zlib1g-dev libzstd-dev check python3
+    # for make check: the live test's network namespaces (ip), and the
+    # readers that tests compare tcpverdict against
+    iproute2 tcpdump tshark python3-jsonschema
 )
 
 say() {
@@ -71,4 +74,6 @@ case $status in
 *) exit "$status" ;;
 esac
 echo
-echo "Built src/tcpverdict. Next: make check (the test suite); man man/tcpverdict.1"
+echo "Built src/tcpverdict. Next: make check (the test suite, which says why it skips"
+echo "a test); the manual: man -l man/tcpverdict.1 and man -l man/tcpverdict-json.5"
+command -v man >/dev/null 2>&1 || echo "(no man here: apt-get install man-db, or read it with mandoc)"

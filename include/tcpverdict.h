@@ -55,6 +55,11 @@ enum tv_winsock {
 
 /* One captured packet as handed to the analyzer. The bytes are borrowed
  * for the duration of tv_analyzer_packet(). */
+/* Packet times are held within +-TV_TS_MAX_US (the end of the year 9999):
+ * a time beyond is taken as that bound, so that no sum with a timeout can
+ * overflow. */
+#define TV_TS_MAX_US INT64_C(253402300799999999)
+
 struct tv_packet {
     int linktype;  /* LINKTYPE_* / DLT_* value of the capture */
     int64_t ts_us; /* capture timestamp, microseconds since the epoch */
@@ -107,6 +112,11 @@ struct tv_config {
     uint64_t frag_memcap;        /* bytes IP fragments awaiting reassembly may hold */
     int64_t frag_timeout_us;     /* an incomplete datagram is given up this long after
                                     its first fragment */
+    /* Key of the flow table's hash (SipHash-1-3, 16 bytes). No verdict,
+     * record or count depends on it except bucket_tree_flows; a key that
+     * nobody outside knows keeps chosen 5-tuples from crowding one bucket.
+     * tv_config_default() leaves it zero; the program draws it at random. */
+    uint8_t hash_key[16];
 };
 
 void tv_config_default(struct tv_config *cfg);
@@ -272,6 +282,10 @@ struct tv_stats {
     uint64_t ip_frag_duplicates;   /* fragments repeating bytes already held, dropped */
     uint64_t ip_frag_malformed;    /* fragments or datagrams discarded as inconsistent */
     uint64_t ip_frag_incomplete;   /* still incomplete at the end of input */
+    /* Flows put in a hash bucket's search tree because the bucket's chain
+     * was full: 5-tuples chosen against the hash key, or chance about once
+     * in 10^13 flows at full table with a key nobody knows. */
+    uint64_t bucket_tree_flows;
 };
 
 struct tv_analyzer;
@@ -320,6 +334,7 @@ struct tv_nflog_prefix {
     uint16_t group;
     const char *prefix; /* valid for the analyzer's lifetime */
     uint64_t flows;
+    uint64_t first_pkt; /* input position of the packet it was first met in */
 };
 
 size_t tv_analyzer_nflog_prefix_count(const struct tv_analyzer *analyzer);

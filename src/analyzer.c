@@ -110,7 +110,8 @@ struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_f
     a->service_flows = calloc(name_cap, sizeof(*a->service_flows));
     if (a->service_names != NULL)
         a->service_count = services_all_names(&a->services, a->service_names);
-    a->flows = flow_table_create(cfg->max_flows);
+    struct siphash_key hash_key = siphash_key_from_bytes(cfg->hash_key);
+    a->flows = flow_table_create(cfg->max_flows, &hash_key);
     /* Two records per flow on average; most flows have none. */
     uint64_t pool_cap = (uint64_t)cfg->max_flows * 2;
     a->anomalies =
@@ -147,6 +148,7 @@ const struct tv_stats *tv_analyzer_stats(const struct tv_analyzer *a)
 static void copy_pool_stats(struct tv_analyzer *a)
 {
     a->stats.cold_records_short = flow_table_cold_exhausted(a->flows);
+    a->stats.bucket_tree_flows = flow_table_tree_flows(a->flows);
     a->stats.anomaly_records_short = anomaly_pool_exhausted(a->anomalies);
 }
 
@@ -186,7 +188,7 @@ bool tv_analyzer_nflog_prefix(const struct tv_analyzer *a, size_t i, struct tv_n
     if (i >= a->nflog.count)
         return false;
     const struct nflog_prefix *item = &a->nflog.items[i];
-    *out = (struct tv_nflog_prefix){item->group, item->text, item->flows};
+    *out = (struct tv_nflog_prefix){item->group, item->text, item->flows, item->first_pkt};
     return true;
 }
 
@@ -492,7 +494,7 @@ static void note_nflog(struct tv_analyzer *a, struct flow *f, const struct packe
         return;
     struct flow_cold *c = flow_table_cold(a->flows, f);
     if (c != NULL)
-        c->nflog_prefix = nflog_prefixes_ref(&a->nflog, p->log_group, p->log_prefix);
+        c->nflog_prefix = nflog_prefixes_ref(&a->nflog, p->log_group, p->log_prefix, a->pkt_no);
 }
 
 static void track(struct tv_analyzer *a, const struct packet *p, bool is_reassembled)
@@ -654,7 +656,9 @@ static bool take_fragment(struct tv_analyzer *a, const struct tv_packet *pkt, st
 {
     a->stats.ip_fragments++;
     if (a->frags == NULL) {
-        a->frags = ip_reassembly_create((size_t)a->cfg.frag_memcap, a->cfg.frag_timeout_us);
+        struct siphash_key hash_key = siphash_key_from_bytes(a->cfg.hash_key);
+        a->frags =
+            ip_reassembly_create((size_t)a->cfg.frag_memcap, a->cfg.frag_timeout_us, &hash_key);
         if (a->frags == NULL) {
             a->stats.ip_frag_memcap_drops++;
             return false;
@@ -720,11 +724,18 @@ static void advance(struct tv_analyzer *a, int64_t ts_us)
     }
 }
 
+/* A time held within +-TV_TS_MAX_US, where sums with any timeout or
+ * difference of two times fit in 64 bits. */
+static int64_t clamp_ts(int64_t ts_us)
+{
+    return ts_us > TV_TS_MAX_US ? TV_TS_MAX_US : ts_us < -TV_TS_MAX_US ? -TV_TS_MAX_US : ts_us;
+}
+
 void tv_analyzer_tick(struct tv_analyzer *a, int64_t now_us)
 {
     /* A tick may also start the clock: analyzers sharing one input then
      * agree on when it began, whichever packets each one gets. */
-    advance(a, now_us);
+    advance(a, clamp_ts(now_us));
     if (a->frags != NULL) {
         ip_reassembly_expire(a->frags, a->now_us);
         copy_frag_stats(a);
@@ -734,6 +745,12 @@ void tv_analyzer_tick(struct tv_analyzer *a, int64_t now_us)
 
 void tv_analyzer_packet(struct tv_analyzer *a, const struct tv_packet *pkt)
 {
+    struct tv_packet held;
+    if (pkt->ts_us != clamp_ts(pkt->ts_us)) {
+        held = *pkt;
+        held.ts_us = clamp_ts(pkt->ts_us);
+        pkt = &held;
+    }
     a->stats.packets++;
     /* A packet number from the caller keeps flow ids and first_pkt global
      * when one input is split among several analyzers. */

@@ -20,6 +20,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "capture.h"
 #include "cli.h"
@@ -50,6 +52,14 @@
 #define CLI_FRAG_MEMCAP_CAP 1073741824u
 /* Service and role names: printable, no spaces, at most this long. */
 #define CLI_NAME_CAP 64
+/* A services file is a short list written by hand: 4 MiB is tens of
+ * thousands of lines, and a bound on what a wrong path (a log, a device)
+ * can cost. */
+#define CLI_SERVICES_FILE_CAP (4u << 20)
+/* Services and roles named at most, from the command line and files
+ * together: each flow looks them up in a list. */
+#define CLI_SERVICES_CAP 1024u
+#define CLI_ROLES_CAP    1024u
 
 enum {
     OPT_JSON = 256,
@@ -77,6 +87,8 @@ enum {
     OPT_LADDER,
     OPT_GRAPH,
     OPT_REPORT,
+    OPT_EXPORT,
+    OPT_EXPORT_FLOW,
 };
 
 static const struct option cli_long_options[] = {
@@ -105,6 +117,8 @@ static const struct option cli_long_options[] = {
     {"ladder", no_argument, NULL, OPT_LADDER},
     {"graph", required_argument, NULL, OPT_GRAPH},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"export", required_argument, NULL, OPT_EXPORT},
+    {"export-flow", required_argument, NULL, OPT_EXPORT_FLOW},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -168,6 +182,11 @@ static bool cli_is_decimal(const char *s, bool allow_point)
 static enum cli_status cli_parse_count(const char *name, const char *arg, uint64_t min,
                                        uint64_t max, uint64_t *out)
 {
+    /* "-5" is a number, only not one in range: say so. */
+    if (arg[0] == '-' && cli_is_decimal(arg + 1, false)) {
+        log_error("%s: %s is out of range %" PRIu64 "-%" PRIu64 " (try -h)", name, arg, min, max);
+        return CLI_ERROR;
+    }
     if (!cli_is_decimal(arg, false)) {
         log_error("%s: '%s' is not a number (try -h)", name, arg);
         return CLI_ERROR;
@@ -197,13 +216,17 @@ static enum cli_status cli_parse_seconds_value(const char *name, const char *arg
     char *end = NULL;
     errno = 0;
     double sec = strtod(arg, &end);
-    if (end == arg || *end != '\0' || !isfinite(sec)) {
+    if (end == arg || *end != '\0' || isnan(sec)) {
         log_error("--%s: '%s' is not a number of seconds (try -h)", name, arg);
         return CLI_ERROR;
     }
+    /* The range first: converting a double outside int64_t's range is
+     * undefined, and "1" with 400 zeros is infinity here (ERANGE). An
+     * underflow to 0 is rounded below anyway. */
+    bool in_range = sec >= 0.0 && sec <= CLI_SECONDS_CAP;
     /* Rounded to the analyzer's resolution; what rounds to 0 us is 0. */
-    int64_t us = (int64_t)(sec * 1e6 + 0.5);
-    if (errno == ERANGE || sec > CLI_SECONDS_CAP || (us == 0 && !may_be_zero)) {
+    int64_t us = in_range ? (int64_t)(sec * 1e6 + 0.5) : 0;
+    if (!in_range || (us == 0 && !may_be_zero)) {
         log_error("--%s: %s is out of range: %s to %.0f seconds (try -h)", name, arg,
                   may_be_zero ? "0" : "more than 0", CLI_SECONDS_CAP);
         return CLI_ERROR;
@@ -275,6 +298,10 @@ static enum cli_status cli_add_service(struct cli_options *opt, const struct cli
             return CLI_OK;
         }
     }
+    if (opt->service_count >= CLI_SERVICES_CAP) {
+        log_error("%s: more than %u services named", from->label, CLI_SERVICES_CAP);
+        return CLI_ERROR;
+    }
     struct tv_service *services =
         realloc(opt->services, (opt->service_count + 1) * sizeof(*services));
     if (services == NULL) {
@@ -305,6 +332,10 @@ static enum cli_status cli_add_role(struct cli_options *opt, const struct cli_or
             opt->roles[i].name = name;
             return CLI_OK;
         }
+    }
+    if (opt->role_count >= CLI_ROLES_CAP) {
+        log_error("%s: more than %u roles named", from->label, CLI_ROLES_CAP);
+        return CLI_ERROR;
     }
     struct tv_role *roles = realloc(opt->roles, (opt->role_count + 1) * sizeof(*roles));
     if (roles == NULL) {
@@ -381,56 +412,94 @@ static enum cli_status cli_services_line(struct cli_options *opt, const struct c
     return is_service ? cli_add_service(opt, from, key, kept) : cli_add_role(opt, from, key, kept);
 }
 
-/* One line of f into *line (grown as needed), newline kept; false at the
- * end or on an error. getline() is POSIX, not C: Windows lacks it. */
-static bool cli_read_line(FILE *f, char **line, size_t *cap)
+/*
+ * Reads a whole regular file of at most cap bytes into a NUL-terminated
+ * buffer (owned by the caller). Opened without blocking, so that a FIFO
+ * with no writer is refused at once instead of waited on; read to the cap
+ * plus one, so that a file growing while read cannot pass the cap.
+ */
+static enum cli_status cli_slurp(const char *option, const char *path, size_t cap, char **out,
+                                 size_t *out_len)
 {
-    size_t len = 0;
-    for (;;) {
-        if (*cap - len < 2) {
-            size_t grown = *cap == 0 ? 256 : *cap * 2;
-            char *p = realloc(*line, grown);
-            if (p == NULL)
-                return false;
-            *line = p;
-            *cap = grown;
-        }
-        if (fgets(*line + len, (int)(*cap - len > INT_MAX ? INT_MAX : *cap - len), f) == NULL)
-            return len > 0;
-        len += strlen(*line + len);
-        if ((*line)[len - 1] == '\n')
-            return true;
+    uint64_t size = 0;
+    const char *kind = NULL;
+    int fd = platform_open_regular(path, &size, &kind);
+    if (fd < 0 && kind != NULL) {
+        log_error("%s %s: %s, not a regular file", option, path, kind);
+        return CLI_ERROR;
     }
+    if (fd < 0) {
+        log_error("%s %s: %s", option, path, strerror(errno));
+        return CLI_ERROR;
+    }
+    if (size > cap) {
+        log_error("%s %s: %" PRIu64 " bytes, above the cap of %zu bytes", option, path, size, cap);
+        close(fd);
+        return CLI_ERROR;
+    }
+    char *buf = malloc(cap + 2);
+    if (buf == NULL) {
+        log_error("out of memory");
+        close(fd);
+        return CLI_ERROR;
+    }
+    size_t len = 0;
+    while (len <= cap) {
+        ssize_t got = read(fd, buf + len, cap + 1 - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            log_error("%s %s: %s", option, path, strerror(errno));
+            free(buf);
+            close(fd);
+            return CLI_ERROR;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    close(fd);
+    if (len > cap) {
+        log_error("%s %s: grew while read, above the cap of %zu bytes", option, path, cap);
+        free(buf);
+        return CLI_ERROR;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    return CLI_OK;
 }
 
 static enum cli_status cli_read_services_file(struct cli_options *opt, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        log_error("--services-file %s: %s", path, strerror(errno));
+    char *text = NULL;
+    size_t text_len = 0;
+    if (cli_slurp("--services-file", path, CLI_SERVICES_FILE_CAP, &text, &text_len) != CLI_OK)
         return CLI_ERROR;
-    }
     enum cli_status status = CLI_OK;
-    char *line = NULL;
-    size_t line_cap = 0;
     unsigned long line_no = 0;
-    errno = 0;
-    while (status == CLI_OK && cli_read_line(f, &line, &line_cap)) {
+    char *line = text;
+    while (status == CLI_OK && line < text + text_len) {
         line_no++;
-        char *hash = strchr(line, '#');
-        if (hash != NULL)
-            *hash = '\0';
+        char *eol = memchr(line, '\n', (size_t)(text + text_len - line));
+        char *next = eol != NULL ? eol + 1 : text + text_len;
+        if (eol != NULL)
+            *eol = '\0';
         char label[512];
         snprintf(label, sizeof(label), "%s:%lu", path, line_no);
         struct cli_origin from = {label};
+        if (strlen(line) != (size_t)(next - line) - (eol != NULL)) {
+            log_error("%s: a NUL byte: not a text file", from.label);
+            status = CLI_ERROR;
+            break;
+        }
+        char *hash = strchr(line, '#');
+        if (hash != NULL)
+            *hash = '\0';
         status = cli_services_line(opt, &from, line);
+        line = next;
     }
-    if (status == CLI_OK && ferror(f)) {
-        log_error("--services-file %s: %s", path, strerror(errno != 0 ? errno : EIO));
-        status = CLI_ERROR;
-    }
-    free(line);
-    fclose(f);
+    free(text);
     return status;
 }
 
@@ -654,6 +723,16 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         }
         opt->report_path = arg;
         return CLI_OK;
+    case OPT_EXPORT:
+        if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
+            log_error("--export: name a file (standard output carries the verdicts) (try -h)");
+            return CLI_ERROR;
+        }
+        opt->export_path = arg;
+        return CLI_OK;
+    case OPT_EXPORT_FLOW:
+        opt->has_export_flow = true;
+        return cli_parse_count("--export-flow", arg, 1, UINT64_MAX, &opt->export_flow_id);
     case OPT_FAIL_ON:
         level = tv_level_parse(arg);
         if (level < 0) {
@@ -690,20 +769,84 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
     return cli_parse_seconds(so, arg, &opt->config);
 }
 
+/* Hex digit value, or -1. */
+static int cli_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * The flow hash key: TCPVERDICT_HASH_KEY (32 hex digits, the key's bytes
+ * in order) when set, so that a benchmark can be repeated with the same
+ * buckets; else 16 bytes from the kernel's random source, so that nobody
+ * outside can choose 5-tuples that share a bucket. Output is the same
+ * whatever the key.
+ */
+static enum cli_status cli_set_hash_key(struct cli_options *opt)
+{
+    const char *text = getenv("TCPVERDICT_HASH_KEY");
+    uint8_t *key = opt->config.hash_key;
+    if (text == NULL) {
+        if (!platform_random_bytes(key, sizeof(opt->config.hash_key))) {
+            log_error("cannot draw a hash key from the system's random source");
+            return CLI_ERROR;
+        }
+        return CLI_OK;
+    }
+    bool is_hex = strlen(text) == 2 * sizeof(opt->config.hash_key);
+    for (size_t i = 0; is_hex && i < sizeof(opt->config.hash_key); i++) {
+        int hi = cli_hex_digit(text[2 * i]);
+        int lo = cli_hex_digit(text[2 * i + 1]);
+        is_hex = hi >= 0 && lo >= 0;
+        if (is_hex)
+            key[i] = (uint8_t)(hi << 4 | lo);
+    }
+    if (!is_hex) {
+        log_error("TCPVERDICT_HASH_KEY: '%.40s' is not %zu hexadecimal digits", text,
+                  2 * sizeof(opt->config.hash_key));
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
 /* The pictures of flows read the input a second time, for the packets of
  * the flows they draw: a pipe or an interface cannot be read again. */
 static enum cli_status cli_check_pictures(const struct cli_options *opt)
 {
-    if (!opt->ladder && opt->graph_dir == NULL && opt->report_path == NULL)
+    if (opt->has_export_flow && opt->export_path == NULL) {
+        log_error("--export-flow ID: give --export FILE for its packets (try -h)");
+        return CLI_ERROR;
+    }
+    if (opt->export_path != NULL && opt->write_path != NULL &&
+        strcmp(opt->export_path, opt->write_path) == 0) {
+        log_error("--export %s: -w writes that file too: give them different names (try -h)",
+                  opt->export_path);
+        return CLI_ERROR;
+    }
+    if (!opt->ladder && opt->graph_dir == NULL && opt->report_path == NULL &&
+        opt->export_path == NULL)
         return CLI_OK;
-    const char *what = opt->ladder ? "--ladder" : opt->graph_dir != NULL ? "--graph" : "--report";
+    const char *what = opt->ladder                ? "--ladder"
+                       : opt->graph_dir != NULL   ? "--graph"
+                       : opt->report_path != NULL ? "--report"
+                                                  : "--export";
     bool is_stdin = false;
-    for (size_t i = 0; i < opt->input_count; i++)
-        is_stdin = is_stdin || strcmp(opt->inputs[i], "-") == 0;
+    for (size_t i = 0; i < opt->input_count; i++) {
+        struct stat st;
+        /* A named pipe (or /dev/stdin on one) is read once, like "-". */
+        is_stdin = is_stdin || strcmp(opt->inputs[i], "-") == 0 ||
+                   (stat(opt->inputs[i], &st) == 0 && S_ISFIFO(st.st_mode));
+    }
     if (opt->interface != NULL || is_stdin) {
-        log_error("%s reads the input twice, for the packets of the flows it draws: give -r "
+        log_error("%s reads the input twice, for the packets of its flows: give -r "
                   "FILE, not %s (try -h)",
-                  what, opt->interface != NULL ? "-i" : "standard input");
+                  what, opt->interface != NULL ? "-i" : "standard input or a pipe");
         return CLI_ERROR;
     }
     if (opt->ladder && opt->format != CLI_FORMAT_TEXT) {
@@ -755,6 +898,8 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
         return CLI_ERROR;
     }
     if (cli_check_pictures(opt) != CLI_OK)
+        return CLI_ERROR;
+    if (cli_set_hash_key(opt) != CLI_OK)
         return CLI_ERROR;
     bool is_live = opt->interface != NULL;
     if (is_live && !opt->is_interim_set)
@@ -875,6 +1020,9 @@ void cli_usage(FILE *out)
             "  --report FILE       write FILE, one self-contained HTML page: the summary,\n"
             "                      the hints, and each of those flows with its diagram\n"
             "                      and graph\n"
+            "  --export FILE       write FILE (pcap): every packet of each flow at or above\n"
+            "                      --fail-on, as read; reads the files twice more\n"
+            "  --export-flow ID    with --export: the packets of flow ID only\n"
             "  --fail-on LEVEL     exit %d if a flow is at LEVEL or above:\n"
             "                      ok, notice, warn or fail (default: fail)\n"
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"
@@ -908,10 +1056,11 @@ void cli_usage(FILE *out)
             "                      a port wins (built in: 80, 443, 8530, 8531, 6050, 6051)\n"
             "  --role ADDR=NAME    name an IPv4 or IPv6 address's role; repeatable\n"
             "  --services-file FILE  read 'service PORT NAME' and 'role ADDR NAME' lines\n"
-            "                      ('#' starts a comment)\n"
+            "                      ('#' starts a comment) from a regular file of at most\n"
+            "                      %u MiB; %u services and %u roles at most in all\n"
             "  --capture-host ADDR the capture was taken on ADDR (default: inferred)\n",
             CLI_SECONDS_CAP, interim, CLI_RING_SLOTS_MIN, CLI_RING_SLOTS_CAP, CLI_RING_SLOTS_LIVE,
-            CLI_RING_SLOTS_FILE);
+            CLI_RING_SLOTS_FILE, CLI_SERVICES_FILE_CAP >> 20, CLI_SERVICES_CAP, CLI_ROLES_CAP);
     fprintf(out,
             "  --frag-memcap BYTES IP fragments awaiting reassembly hold at most this much\n"
             "                      per analysis thread; the oldest datagrams are dropped\n"
@@ -932,6 +1081,8 @@ void cli_usage(FILE *out)
     fprintf(out,
             "\n"
             "Exit status: %d no flow at or above --fail-on, %d at least one, %d error\n"
-            "(also when no packet read could be analysed; see the manual page).\n",
+            "(also when no packet read could be analysed; see the manual page).\n"
+            "Environment: TCPVERDICT_HASH_KEY, 32 hex digits, fixes the flow table's hash\n"
+            "key (default: random each run; the output does not depend on it).\n",
             EXIT_OK, EXIT_FLOWS_AT_LEVEL, EXIT_ERROR);
 }

@@ -52,15 +52,18 @@ struct cli_options {
     enum cli_action action;
     const char **inputs; /* owned array; the names point into argv */
     size_t input_count;
-    const char *write_path;    /* -w, or NULL; points into argv */
-    uint64_t packet_cap;       /* -c; 0: no limit */
-    bool quiet;                /* -q: the summary only */
-    bool verbose;              /* -v: every anomaly of a flow */
-    bool json;                 /* --json, or --format json */
-    enum cli_format format;    /* --format; --json is CLI_FORMAT_JSON */
-    bool ladder;               /* --ladder: a sequence diagram of the flows shown */
-    const char *graph_dir;     /* --graph DIR: an SVG graph per flow, or NULL; into argv */
-    const char *report_path;   /* --report FILE: the HTML report, or NULL; into argv */
+    const char *write_path;  /* -w, or NULL; points into argv */
+    uint64_t packet_cap;     /* -c; 0: no limit */
+    bool quiet;              /* -q: the summary only */
+    bool verbose;            /* -v: every anomaly of a flow */
+    bool json;               /* --json, or --format json */
+    enum cli_format format;  /* --format; --json is CLI_FORMAT_JSON */
+    bool ladder;             /* --ladder: a sequence diagram of the flows shown */
+    const char *graph_dir;   /* --graph DIR: an SVG graph per flow, or NULL; into argv */
+    const char *report_path; /* --report FILE: the HTML report, or NULL; into argv */
+    const char *export_path; /* --export FILE: the chosen flows' packets, or NULL; into argv */
+    bool has_export_flow;    /* --export-flow ID: that flow only */
+    uint64_t export_flow_id;
     enum tv_level fail_on;     /* exit 1 if a flow is at this level or above */
     char *filter;              /* owned: trailing arguments joined, or NULL */
     const char *interface;     /* -i, or NULL for files; points into argv */

@@ -34,7 +34,8 @@ struct decompress {
     bool has_member;              /* gzip: a member was started, so reset before the next */
     z_stream z;                   /* gzip; initialised with has_z */
     bool has_z;
-    ZSTD_DStream *zs; /* owned: zstd */
+    ZSTD_DStream *zs;     /* owned: zstd */
+    size_t zstd_next_len; /* input zstd asked for next; 0 at a frame's start */
     char error[160];
 };
 
@@ -158,7 +159,19 @@ static enum decompress_status zstd_step(struct decompress *dz, const uint8_t *in
     while (zout.pos < zout.size) {
         size_t in_before = zin.pos;
         size_t out_before = zout.pos;
+        /* No more input than zstd asks for next (a frame's first byte
+         * alone, then a block header, a block, the checksum): an error
+         * keeps none of what the call that met it decoded, so the bytes
+         * before damage must come out in calls of their own, the same
+         * whether the input lies whole in memory or comes in pieces. One
+         * byte first also keeps zstd off its one-pass path for a frame
+         * that lies whole in the input, which on damage gives nothing. */
+        size_t want = dz->zstd_next_len > 0 ? dz->zstd_next_len : 1;
+        size_t in_len_all = zin.size;
+        if (zin.size - zin.pos > want)
+            zin.size = zin.pos + want;
         size_t rc = ZSTD_decompressStream(dz->zs, &zout, &zin);
+        zin.size = in_len_all;
         if (ZSTD_isError(rc)) {
             *consumed = zin.pos;
             *produced = zout.pos;
@@ -168,6 +181,7 @@ static enum decompress_status zstd_step(struct decompress *dz, const uint8_t *in
             break; /* what it says then is only how much input it wants */
         /* 0: a frame is decoded and flushed in full. */
         dz->is_in_unit = rc != 0;
+        dz->zstd_next_len = rc;
     }
     *consumed = zin.pos;
     *produced = zout.pos;

@@ -1,10 +1,11 @@
 /*
  * Flow key: orders the two (address, port) endpoints of a packet so that
  * both directions of a connection give the same key, and hashes that key.
- * Leaves lookup and collisions to flow_table.c. The hash has a fixed seed:
- * the same packets always land in the same buckets and shards, so runs are
- * reproducible. Invariant: address bytes past the family's length are zero
- * (decode.c guarantees it for IPv4), so keys compare and hash whole.
+ * Leaves lookup and collisions to flow_table.c. The hash is keyed
+ * (siphash.h), so that nobody without the key can choose keys that land
+ * in one bucket or one shard. Invariant: address bytes past the family's
+ * length are zero (decode.c guarantees it for IPv4), so keys compare
+ * whole.
  */
 #include "flow_key.h"
 
@@ -46,40 +47,27 @@ bool flow_key_equal(const struct flow_key *a, const struct flow_key *b)
            a->location == b->location && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
-/* Eight address bytes as one word, in host order: the hash only has to
- * be the same for the same key on one machine (nothing it decides shows
- * in the output: flow ids, verdicts and their order do not depend on
- * buckets or shards). */
-static uint64_t load64(const uint8_t *p)
+/*
+ * SipHash-1-3 of the key's bytes: family, location and both ports
+ * (little-endian), then both addresses, 4 bytes each for IPv4, so an IPv4
+ * key is 15 bytes (two words) and an IPv6 key 39. Nothing the hash decides shows in the output
+ * (flow ids, verdicts and their order do not depend on buckets or
+ * shards), so the key can be secret and different on every run.
+ */
+uint64_t flow_key_hash(const struct flow_key *key, const struct siphash_key *hash_key)
 {
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-/* One multiply-xorshift round per word, then the splitmix64 finalizer, so
- * that every input bit reaches the low bits buckets are chosen by. */
-static uint64_t mix(uint64_t h, uint64_t word)
-{
-    h ^= word;
-    h *= 0x9e3779b97f4a7c15u;
-    return h ^ h >> 29;
-}
-
-uint32_t flow_key_hash(const struct flow_key *key)
-{
-    uint64_t h = 0x243f6a8885a308d3u ^ key->family;
-    for (int side = 0; side < 2; side++) {
-        h = mix(h, load64(key->addr[side]));
-        h = mix(h, load64(key->addr[side] + 8));
-    }
-    h = mix(h, (uint64_t)key->location << 32 | (uint64_t)key->port[0] << 16 | key->port[1]);
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9u;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebu;
-    h ^= h >> 31;
-    return (uint32_t)(h ^ h >> 32);
+    uint8_t msg[7 + 2 * 16];
+    size_t addr_len = key->family == 6 ? 16 : 4;
+    msg[0] = key->family;
+    msg[1] = (uint8_t)key->location;
+    msg[2] = (uint8_t)(key->location >> 8);
+    msg[3] = (uint8_t)key->port[0];
+    msg[4] = (uint8_t)(key->port[0] >> 8);
+    msg[5] = (uint8_t)key->port[1];
+    msg[6] = (uint8_t)(key->port[1] >> 8);
+    memcpy(msg + 7, key->addr[0], addr_len);
+    memcpy(msg + 7 + addr_len, key->addr[1], addr_len);
+    return siphash13(hash_key, msg, 7 + 2 * addr_len);
 }
 
 void flow_key_addr_str(uint8_t family, const uint8_t addr[16], char *buf, unsigned buf_len)

@@ -5,6 +5,7 @@
  * packet goes to the last one that started at or before it and has not
  * ended before it.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@
 #include "flow_key.h"
 #include "flow_packets.h"
 #include "ip_reassembly.h"
+#include "log.h"
+#include "pcap_writer.h"
 #include "banned.h"
 
 struct flow_packets *flow_packets_create(void)
@@ -23,6 +26,17 @@ struct flow_packets *flow_packets_create(void)
     if (pthread_mutex_init(&fp->lock, NULL) != 0) {
         free(fp);
         return NULL;
+    }
+    fp->flow_cap_limit = FLOW_PACKETS_FLOW_CAP;
+    return fp;
+}
+
+struct flow_packets *flow_packets_create_export(void)
+{
+    struct flow_packets *fp = flow_packets_create();
+    if (fp != NULL) {
+        fp->is_export = true;
+        fp->flow_cap_limit = FLOW_PACKETS_EXPORT_FLOW_CAP;
     }
     return fp;
 }
@@ -37,6 +51,7 @@ void flow_packets_destroy(struct flow_packets *fp)
         free(fp->flows[i].pkts);
     }
     free(fp->flows);
+    free(fp->numbers);
     pthread_mutex_destroy(&fp->lock);
     free(fp);
 }
@@ -94,7 +109,7 @@ bool flow_packets_keep(struct flow_packets *fp, const struct tv_verdict *v)
 {
     bool is_ok = true;
     pthread_mutex_lock(&fp->lock);
-    if (fp->flow_count >= FLOW_PACKETS_FLOW_CAP) {
+    if (fp->flow_count >= fp->flow_cap_limit) {
         fp->flows_left_out++;
     } else {
         if (fp->flow_count == fp->flow_cap) {
@@ -132,6 +147,20 @@ struct packets_pass {
     uint64_t number;             /* packets seen, numbered as the pipeline numbers them */
     struct ip_reassembly *frags; /* owned: fragments put together, as the analyzer does */
     bool is_short;               /* a packet record could not be kept */
+    struct siphash_key hash_key; /* the run's, as the analyzers have it */
+    /* --export: the fragments of datagrams not yet whole, oldest first
+     * (a ring), each by its number and what names its datagram. */
+    struct packets_frag *pending; /* owned, FLOW_PACKETS_FRAG_CAP of them */
+    size_t pending_first;
+    size_t pending_count;
+};
+
+struct packets_frag {
+    uint64_t number;
+    uint32_t id;
+    uint8_t family;
+    uint8_t src_addr[16];
+    uint8_t dst_addr[16];
 };
 
 static void packets_key_of(const struct tv_verdict *v, struct flow_key *key)
@@ -172,7 +201,7 @@ static bool packets_index(struct packets_pass *pass)
     for (size_t i = fp->flow_count; i-- > 0;) {
         struct flow_key key;
         packets_key_of(&fp->flows[i].verdict, &key);
-        size_t b = flow_key_hash(&key) % pass->bucket_count;
+        size_t b = flow_key_hash(&key, &pass->hash_key) % pass->bucket_count;
         pass->next[i] = pass->bucket[b];
         pass->bucket[b] = i + 1;
     }
@@ -185,7 +214,7 @@ static struct flow_pics *packets_find(struct packets_pass *pass, const struct pa
 {
     struct flow_key key;
     flow_key_from_packet(p, &key);
-    size_t b = flow_key_hash(&key) % pass->bucket_count;
+    size_t b = flow_key_hash(&key, &pass->hash_key) % pass->bucket_count;
     struct flow_pics *found = NULL;
     for (size_t i = pass->bucket[b]; i != 0; i = pass->next[i - 1]) {
         struct flow_pics *f = &pass->fp->flows[i - 1];
@@ -292,10 +321,118 @@ static void packets_add(struct packets_pass *pass, struct flow_pics *f, int side
     fp->total_pkts++;
 }
 
+/* --export: one more packet number to copy; numbers come almost in
+ * order (a datagram's fragments when it is whole), sorted at the end. */
+static void packets_add_number(struct packets_pass *pass, uint64_t number)
+{
+    struct flow_packets *fp = pass->fp;
+    if (fp->number_count == fp->number_cap) {
+        size_t cap = fp->number_cap != 0 ? fp->number_cap * 2 : 256;
+        uint64_t *numbers = realloc(fp->numbers, cap * sizeof(*numbers));
+        if (numbers == NULL) {
+            pass->is_short = true;
+            return;
+        }
+        fp->numbers = numbers;
+        fp->number_cap = cap;
+    }
+    fp->numbers[fp->number_count++] = number;
+}
+
+static bool packets_frag_is(const struct packets_frag *k, const struct packets_frag *of)
+{
+    return k->id == of->id && k->family == of->family &&
+           memcmp(k->src_addr, of->src_addr, sizeof(k->src_addr)) == 0 &&
+           memcmp(k->dst_addr, of->dst_addr, sizeof(k->dst_addr)) == 0;
+}
+
+static void packets_frag_of(const struct packet *p, uint64_t number, struct packets_frag *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->number = number;
+    out->id = p->frag.id;
+    out->family = p->family;
+    memcpy(out->src_addr, p->src_addr, sizeof(out->src_addr));
+    memcpy(out->dst_addr, p->dst_addr, sizeof(out->dst_addr));
+}
+
+/* A fragment waits for its datagram; the oldest is forgotten when full. */
+static void packets_frag_hold(struct packets_pass *pass, const struct packets_frag *k)
+{
+    if (pass->pending_count == FLOW_PACKETS_FRAG_CAP) {
+        pass->pending_first = (pass->pending_first + 1) % FLOW_PACKETS_FRAG_CAP;
+        pass->pending_count--;
+        pass->fp->frags_left_out++;
+    }
+    pass->pending[(pass->pending_first + pass->pending_count++) % FLOW_PACKETS_FRAG_CAP] = *k;
+}
+
+/* The datagram of k is whole (or given up): its fragments held so far
+ * leave the ring, and are exported when is_exported. */
+static void packets_frag_release(struct packets_pass *pass, const struct packets_frag *k,
+                                 bool is_exported)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < pass->pending_count; i++) {
+        struct packets_frag *e = &pass->pending[(pass->pending_first + i) % FLOW_PACKETS_FRAG_CAP];
+        if (packets_frag_is(e, k)) {
+            if (is_exported)
+                packets_add_number(pass, e->number);
+        } else {
+            pass->pending[(pass->pending_first + kept++) % FLOW_PACKETS_FRAG_CAP] = *e;
+        }
+    }
+    pass->pending_count = kept;
+}
+
+static void packets_export_packet(struct packets_pass *pass, const struct tv_packet *tp)
+{
+    struct packet p;
+    enum tv_decode_status status =
+        decode_packet(tp->linktype, tp->data, tp->caplen, tp->wirelen, false, &p);
+    if (status == TV_DECODE_FRAGMENT && pass->frags != NULL) {
+        struct packets_frag k;
+        packets_frag_of(&p, pass->number, &k);
+        struct ip_datagram dg;
+        enum ip_reassembly_result r =
+            ip_reassembly_add(pass->frags, &p, tp->linktype, tp->data, tp->ts_us, &dg);
+        if (r == IP_REASSEMBLY_PENDING || r == IP_REASSEMBLY_DUPLICATE) {
+            packets_frag_hold(pass, &k);
+            return;
+        }
+        bool is_exported = false;
+        if (r == IP_REASSEMBLY_DONE && decode_packet(dg.linktype, dg.frame, dg.caplen, dg.wirelen,
+                                                     false, &p) == TV_DECODE_OK) {
+            int side = -1;
+            is_exported = packets_find(pass, &p, tp->ts_us, &side) != NULL;
+        } else if (r == IP_REASSEMBLY_OVERLAP && dg.has_ports) {
+            /* Discarded, but the analyzer charged it to the flow of its
+             * first fragment's ports: its fragments go with that flow. */
+            p.tcp.src_port = dg.src_port;
+            p.tcp.dst_port = dg.dst_port;
+            int side = -1;
+            is_exported = packets_find(pass, &p, tp->ts_us, &side) != NULL;
+        }
+        packets_frag_release(pass, &k, is_exported);
+        if (is_exported)
+            packets_add_number(pass, pass->number);
+        return;
+    }
+    if (status != TV_DECODE_OK)
+        return;
+    int side = -1;
+    if (packets_find(pass, &p, tp->ts_us, &side) != NULL)
+        packets_add_number(pass, pass->number);
+}
+
 static void packets_on_packet(const struct tv_packet *tp, void *ctx)
 {
     struct packets_pass *pass = ctx;
     pass->number++;
+    if (pass->fp->is_export) {
+        packets_export_packet(pass, tp);
+        return;
+    }
     struct packet p;
     const uint8_t *frame = tp->data;
     uint32_t caplen = tp->caplen;
@@ -331,12 +468,16 @@ enum capture_status flow_packets_read(struct flow_packets *fp, const struct capt
     if (fp->flow_count == 0)
         return CAPTURE_OK;
     qsort(fp->flows, fp->flow_count, sizeof(*fp->flows), packets_by_flow_id);
-    struct packets_pass pass = {.fp = fp};
-    pass.frags = ip_reassembly_create((size_t)cfg->frag_memcap, cfg->frag_timeout_us);
-    if (pass.frags == NULL || !packets_index(&pass)) {
+    struct packets_pass pass = {.fp = fp, .hash_key = siphash_key_from_bytes(cfg->hash_key)};
+    pass.frags =
+        ip_reassembly_create((size_t)cfg->frag_memcap, cfg->frag_timeout_us, &pass.hash_key);
+    if (fp->is_export)
+        pass.pending = calloc(FLOW_PACKETS_FRAG_CAP, sizeof(*pass.pending));
+    if (pass.frags == NULL || !packets_index(&pass) || (fp->is_export && pass.pending == NULL)) {
         ip_reassembly_destroy(pass.frags);
         free(pass.bucket);
         free(pass.next);
+        free(pass.pending);
         return CAPTURE_ERR_NOMEM;
     }
     struct capture_options again = *opt;
@@ -352,6 +493,7 @@ enum capture_status flow_packets_read(struct flow_packets *fp, const struct capt
     ip_reassembly_destroy(pass.frags);
     free(pass.bucket);
     free(pass.next);
+    free(pass.pending);
     if (status == CAPTURE_OK && pass.is_short)
         status = CAPTURE_ERR_NOMEM;
     return status;
@@ -376,4 +518,99 @@ void flow_packets_bases(const struct flow_pics *f, struct flow_bases *out)
             out->has[side] = true;
         }
     }
+}
+
+static int packets_by_number(const void *a, const void *b)
+{
+    uint64_t na = *(const uint64_t *)a;
+    uint64_t nb = *(const uint64_t *)b;
+    return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+/* The copying pass: packets by number, in input order. */
+struct packets_copy {
+    const struct flow_packets *fp;
+    const char *path;
+    struct pcap_writer *w; /* owned */
+    uint64_t number;
+    size_t next; /* index of the next number to copy */
+    uint64_t written;
+    enum capture_status status;
+};
+
+static void packets_on_copy(const struct tv_packet *tp, void *ctx)
+{
+    struct packets_copy *copy = ctx;
+    copy->number++;
+    if (copy->status != CAPTURE_OK || copy->next >= copy->fp->number_count ||
+        copy->fp->numbers[copy->next] != copy->number)
+        return;
+    copy->next++;
+    if (copy->w == NULL) {
+        copy->w = pcap_writer_open(copy->path, tp->linktype, CAPTURE_FILE_SNAPLEN);
+        if (copy->w == NULL) {
+            log_error("--export %s: %s", copy->path, strerror(errno));
+            copy->status = CAPTURE_ERR_WRITE;
+            return;
+        }
+    } else if (pcap_writer_linktype(copy->w) != tp->linktype) {
+        log_error("--export %s: the flows come in packets of link types %d and %d, and a pcap "
+                  "file holds one: export from one input at a time",
+                  copy->path, pcap_writer_linktype(copy->w), tp->linktype);
+        copy->status = CAPTURE_ERR_LINKTYPE;
+        return;
+    }
+    if (!pcap_writer_packet(copy->w, tp->ts_us, tp->data, tp->caplen, tp->wirelen)) {
+        log_error("--export %s: %s", copy->path, strerror(errno));
+        copy->status = CAPTURE_ERR_WRITE;
+        return;
+    }
+    copy->written++;
+}
+
+enum capture_status flow_packets_export(struct flow_packets *fp, const struct capture_options *opt,
+                                        const struct tv_config *cfg, const char *path,
+                                        uint64_t *written)
+{
+    *written = 0;
+    enum capture_status status = flow_packets_read(fp, opt, cfg);
+    if (status != CAPTURE_OK)
+        return status;
+    if (fp->number_count > 0) /* numbers is NULL then, which qsort may not be given */
+        qsort(fp->numbers, fp->number_count, sizeof(*fp->numbers), packets_by_number);
+    size_t unique = 0;
+    for (size_t i = 0; i < fp->number_count; i++)
+        if (unique == 0 || fp->numbers[unique - 1] != fp->numbers[i])
+            fp->numbers[unique++] = fp->numbers[i];
+    fp->number_count = unique;
+
+    struct packets_copy copy = {.fp = fp, .path = path, .status = CAPTURE_OK};
+    if (fp->number_count != 0) {
+        struct capture_options again = *opt;
+        again.write_path = NULL;
+        struct capture *cap = capture_create(&again);
+        status = CAPTURE_ERR_NOMEM;
+        if (cap != NULL) {
+            status = capture_open(cap);
+            if (status == CAPTURE_OK)
+                status = capture_run(cap, packets_on_copy, packets_on_pause, &copy);
+        }
+        capture_destroy(cap);
+        if (status == CAPTURE_OK)
+            status = copy.status;
+    }
+    /* No packet to copy: an empty file all the same, for the next tool. */
+    if (status == CAPTURE_OK && copy.w == NULL) {
+        copy.w = pcap_writer_open(path, 1 /* LINKTYPE_ETHERNET */, CAPTURE_FILE_SNAPLEN);
+        if (copy.w == NULL) {
+            log_error("--export %s: %s", path, strerror(errno));
+            status = CAPTURE_ERR_WRITE;
+        }
+    }
+    if (copy.w != NULL && !pcap_writer_close(copy.w) && status == CAPTURE_OK) {
+        log_error("--export %s: %s", path, strerror(errno));
+        status = CAPTURE_ERR_WRITE;
+    }
+    *written = copy.written;
+    return status;
 }

@@ -65,11 +65,36 @@ struct flow_packets {
     struct flow_pics *flows; /* owned */
     size_t flow_count;
     size_t flow_cap;
-    uint64_t flows_left_out; /* chosen past FLOW_PACKETS_FLOW_CAP */
+    uint64_t flows_left_out; /* chosen past the flow cap */
     size_t total_pkts;
+    /* --export: the chosen flows' packet numbers are kept, not their
+     * records, and flow_packets_export() copies those packets. */
+    bool is_export;
+    size_t flow_cap_limit; /* FLOW_PACKETS_FLOW_CAP, or FLOW_PACKETS_EXPORT_FLOW_CAP */
+    uint64_t *numbers;     /* owned: packets to export, by position in the input */
+    size_t number_count;
+    size_t number_cap;
+    uint64_t frags_left_out; /* fragments of exported flows forgotten before their datagram ended */
 };
 
 struct flow_packets *flow_packets_create(void);
+
+/* --export: every packet of a chosen flow, copied as read. Fragments are
+ * held (their numbers only) until their datagram is whole and shows its
+ * flow; FLOW_PACKETS_FRAG_CAP of them at a time. */
+#define FLOW_PACKETS_EXPORT_FLOW_CAP 1000000
+#define FLOW_PACKETS_FRAG_CAP        4096
+struct flow_packets *flow_packets_create_export(void);
+
+/* After the analysis: reads the inputs twice more (with opt, its -w left
+ * out), once for the numbers of the chosen flows' packets, once to copy
+ * those packets, byte for byte with their timestamps, to a pcap file at
+ * path. The file takes the first exported packet's link type (Ethernet
+ * when there is none); a packet of another link type is
+ * CAPTURE_ERR_LINKTYPE, a write error CAPTURE_ERR_WRITE (said on stderr). */
+enum capture_status flow_packets_export(struct flow_packets *fp, const struct capture_options *opt,
+                                        const struct tv_config *cfg, const char *path,
+                                        uint64_t *written);
 void flow_packets_destroy(struct flow_packets *fp);
 
 /* Keeps a copy of v (any thread). False if memory is short. */

@@ -11,6 +11,17 @@
  * three links and the cold record's index fit in 14 bytes. Memory is
  * reserved with calloc, so pages are touched only as the table fills.
  *
+ * Buckets are chosen by a keyed hash (flow_key.c), and a chain never grows
+ * past FLOW_CHAIN_CAP flows: the flow that would make it longer turns the
+ * bucket into a balanced search tree (an AA tree, ordered by key) of all of
+ * its flows, so a lookup costs at most FLOW_CHAIN_CAP comparisons, or
+ * about 2 log2 n in a bucket of n flows, whoever chose the 5-tuples. Keys
+ * found to collide against one hash key are spread by any other; with a
+ * secret key a tree is needed by chance about once in 10^13 insertions at
+ * full load (a Poisson tail). A tree's links and level are in a node
+ * array beside the slots, touched only by flows in trees; a bucket stays
+ * a tree until it is empty.
+ *
  * Two pools hold what only some flows need: IPv6 addresses (32 bytes that
  * an IPv4 flow would waste) and cold records (struct flow_cold). Each has a
  * record for every flow slot, so neither runs dry while the table has
@@ -28,12 +39,20 @@ struct list {
     uint32_t tail;
 };
 
+/* A flow's links while its bucket is a tree: children, and its AA level
+ * (0 only for no node; a tree of n flows is at most 2 log2(n + 1) high). */
+struct tree_node {
+    uint32_t child[2]; /* [0] lower keys, [1] higher ones; FLOW_NONE for none */
+    uint8_t level;
+};
+
 struct flow_table {
     struct flow *flows;           /* owned, flow_cap slots */
     struct slot_pool *ipv6_addrs; /* owned, uint8_t[2][16] per IPv6 flow */
     struct slot_pool *colds;      /* owned, struct flow_cold */
-    uint32_t *buckets;            /* owned, bucket_mask + 1 chain heads, stored as index + 1
-                                     so that calloc's zero pages mean "empty" untouched */
+    uint32_t *buckets;            /* owned, bucket_mask + 1 chain heads or tree roots
+                                     (BUCKET_TREE), stored as index + 1 so that
+                                     calloc's zero pages mean "empty" untouched */
     uint32_t bucket_mask;
     uint32_t flow_cap;
     uint32_t count;
@@ -43,6 +62,9 @@ struct flow_table {
     bool has_epoch;
     bool is_draining;
     struct list lists[FLOW_LIST_COUNT];
+    struct tree_node *nodes; /* owned, flow_cap nodes, one per slot */
+    struct siphash_key hash_key;
+    uint64_t tree_flows; /* flows put in a bucket tree, counted once each */
 };
 
 enum { LINK_HASH = 0, LINK_PREV, LINK_NEXT };
@@ -53,6 +75,11 @@ enum { LINK_HASH = 0, LINK_PREV, LINK_NEXT };
 
 /* Marks a free slot in its previous-on-list link: never a slot index. */
 #define FLOW_FREE (LINK_NONE - 1)
+
+/* A bucket word's flag: it holds a tree's root rather than a chain's head. */
+#define BUCKET_TREE  (UINT32_C(1) << 31)
+#define BUCKET_INDEX (BUCKET_TREE - 1)
+_Static_assert(FLOW_CAP_MAX < BUCKET_INDEX, "a slot index + 1 leaves the tree flag free");
 
 _Static_assert(FLOW_CAP_MAX <= FLOW_FREE, "slot indices, below FLOW_CAP_MAX, stay below the marks");
 _Static_assert(sizeof(struct flow) <= 112, "struct flow: 112 bytes at most (bench/README)");
@@ -86,7 +113,7 @@ static void cold_set(struct flow *f, uint32_t i)
 
 typedef uint8_t ipv6_pair[2][16];
 
-struct flow_table *flow_table_create(uint32_t flow_cap)
+struct flow_table *flow_table_create(uint32_t flow_cap, const struct siphash_key *hash_key)
 {
     if (flow_cap == 0 || flow_cap > FLOW_CAP_MAX)
         return NULL;
@@ -103,11 +130,14 @@ struct flow_table *flow_table_create(uint32_t flow_cap)
     t->free_head = FLOW_NONE;
     for (int i = 0; i < FLOW_LIST_COUNT; i++)
         t->lists[i] = (struct list){FLOW_NONE, FLOW_NONE};
+    t->hash_key = *hash_key;
     t->flows = calloc(flow_cap, sizeof(*t->flows));
+    t->nodes = calloc(flow_cap, sizeof(*t->nodes));
     t->buckets = calloc(buckets, sizeof(*t->buckets));
     t->ipv6_addrs = slot_pool_create(flow_cap, sizeof(ipv6_pair));
     t->colds = slot_pool_create(flow_cap, sizeof(struct flow_cold));
-    if (t->flows == NULL || t->buckets == NULL || t->ipv6_addrs == NULL || t->colds == NULL) {
+    if (t->flows == NULL || t->nodes == NULL || t->buckets == NULL || t->ipv6_addrs == NULL ||
+        t->colds == NULL) {
         flow_table_destroy(t); /* accepts partial objects */
         return NULL;
     }
@@ -119,6 +149,7 @@ void flow_table_destroy(struct flow_table *t)
     if (t == NULL)
         return;
     free(t->flows);
+    free(t->nodes);
     free(t->buckets);
     slot_pool_destroy(t->ipv6_addrs);
     slot_pool_destroy(t->colds);
@@ -156,8 +187,9 @@ void flow_table_key(const struct flow_table *t, const struct flow *f, struct flo
     }
 }
 
-/* Does f have this key? hash is the key's. An IPv6 flow keeps the hash to
- * rule out most other flows in its chain without reading its addresses. */
+/* Does f have this key? hash is the key's. An IPv6 flow keeps the hash's
+ * low bits to rule out most other flows in its chain without reading its
+ * addresses. */
 static bool has_key(const struct flow_table *t, const struct flow *f, const struct flow_key *key,
                     uint32_t hash)
 {
@@ -170,17 +202,171 @@ static bool has_key(const struct flow_table *t, const struct flow *f, const stru
     return memcmp(&f->addr[0], key->addr[0], 4) == 0 && memcmp(&f->addr[1], key->addr[1], 4) == 0;
 }
 
-struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key)
+/* The order of a bucket tree: family, location, ports, then address
+ * bytes. Any total order of keys would do; this one reads the flow's
+ * inline fields first. */
+static int key_cmp(const struct flow_table *t, const struct flow_key *key, const struct flow *f)
 {
-    uint32_t hash = flow_key_hash(key);
-    uint32_t i = t->buckets[hash & t->bucket_mask] - 1;
+    int c = (key->family == 6) - (int)f->is_ipv6;
+    if (c == 0)
+        c = (key->location > f->location) - (key->location < f->location);
+    if (c == 0)
+        c = (key->port[0] > f->port[0]) - (key->port[0] < f->port[0]);
+    if (c == 0)
+        c = (key->port[1] > f->port[1]) - (key->port[1] < f->port[1]);
+    if (c != 0)
+        return c;
+    if (f->is_ipv6)
+        return memcmp(key->addr, slot_pool_at(t->ipv6_addrs, f->addr[0]), sizeof(ipv6_pair));
+    c = memcmp(key->addr[0], &f->addr[0], 4);
+    return c != 0 ? c : memcmp(key->addr[1], &f->addr[1], 4);
+}
+
+static uint8_t tree_level(const struct flow_table *t, uint32_t i)
+{
+    return i == FLOW_NONE ? 0 : t->nodes[i].level;
+}
+
+/* AA tree rebalancing (Andersson, "Balanced search trees made simple",
+ * 1993): skew removes a left child on the node's own level, split a
+ * second right child on it. Both return the subtree's new root. */
+static uint32_t tree_skew(struct flow_table *t, uint32_t i)
+{
+    if (i == FLOW_NONE)
+        return i;
+    uint32_t left = t->nodes[i].child[0];
+    if (left == FLOW_NONE || t->nodes[left].level != t->nodes[i].level)
+        return i;
+    t->nodes[i].child[0] = t->nodes[left].child[1];
+    t->nodes[left].child[1] = i;
+    return left;
+}
+
+static uint32_t tree_split(struct flow_table *t, uint32_t i)
+{
+    if (i == FLOW_NONE)
+        return i;
+    uint32_t right = t->nodes[i].child[1];
+    if (right == FLOW_NONE || tree_level(t, t->nodes[right].child[1]) != t->nodes[i].level)
+        return i;
+    t->nodes[i].child[1] = t->nodes[right].child[0];
+    t->nodes[right].child[0] = i;
+    t->nodes[right].level++;
+    return right;
+}
+
+/* Inserts slot x, whose key is key and not in the tree; returns the root. */
+static uint32_t tree_insert(struct flow_table *t, uint32_t root, uint32_t x,
+                            const struct flow_key *key)
+{
+    if (root == FLOW_NONE) {
+        t->nodes[x] = (struct tree_node){{FLOW_NONE, FLOW_NONE}, 1};
+        return x;
+    }
+    int side = key_cmp(t, key, &t->flows[root]) > 0;
+    t->nodes[root].child[side] = tree_insert(t, t->nodes[root].child[side], x, key);
+    return tree_split(t, tree_skew(t, root));
+}
+
+/* After a removal below i: lowers i (and its right child on its level)
+ * to one above its lower child, then restores the AA shape. */
+static uint32_t tree_rebalance(struct flow_table *t, uint32_t i)
+{
+    struct tree_node *n = &t->nodes[i];
+    uint8_t low = tree_level(t, n->child[0]);
+    uint8_t right_level = tree_level(t, n->child[1]);
+    uint8_t should = (uint8_t)((low < right_level ? low : right_level) + 1);
+    if (should < n->level) {
+        n->level = should;
+        if (should < right_level)
+            t->nodes[n->child[1]].level = should;
+    }
+    i = tree_skew(t, i);
+    n = &t->nodes[i];
+    n->child[1] = tree_skew(t, n->child[1]);
+    uint32_t right = n->child[1];
+    if (right != FLOW_NONE)
+        t->nodes[right].child[1] = tree_skew(t, t->nodes[right].child[1]);
+    i = tree_split(t, i);
+    t->nodes[i].child[1] = tree_split(t, t->nodes[i].child[1]);
+    return i;
+}
+
+/* Takes the lowest node out of the subtree at root into *min; returns the
+ * subtree's new root. */
+static uint32_t tree_take_min(struct flow_table *t, uint32_t root, uint32_t *min)
+{
+    if (t->nodes[root].child[0] == FLOW_NONE) {
+        *min = root;
+        return t->nodes[root].child[1];
+    }
+    t->nodes[root].child[0] = tree_take_min(t, t->nodes[root].child[0], min);
+    return tree_rebalance(t, root);
+}
+
+/* Removes slot x (key key, in the tree); returns the new root. Nodes are
+ * flows, so x's successor takes x's place rather than its contents. */
+static uint32_t tree_remove(struct flow_table *t, uint32_t root, uint32_t x,
+                            const struct flow_key *key)
+{
+    if (root == x) {
+        struct tree_node *n = &t->nodes[x];
+        if (n->child[1] == FLOW_NONE)
+            return n->child[0]; /* a leaf: AA nodes have no lone left child */
+        uint32_t next = FLOW_NONE;
+        uint32_t right = tree_take_min(t, n->child[1], &next);
+        t->nodes[next] = (struct tree_node){{n->child[0], right}, n->level};
+        return tree_rebalance(t, next);
+    }
+    int side = key_cmp(t, key, &t->flows[root]) > 0;
+    t->nodes[root].child[side] = tree_remove(t, t->nodes[root].child[side], x, key);
+    return tree_rebalance(t, root);
+}
+
+/* The slot holding key, or FLOW_NONE; counts the flows compared into
+ * *steps. */
+static uint32_t find(const struct flow_table *t, const struct flow_key *key, uint64_t hash,
+                     uint32_t *steps)
+{
+    uint32_t word = t->buckets[hash & t->bucket_mask];
+    uint32_t i = (word & BUCKET_INDEX) - 1;
+    if (word & BUCKET_TREE) {
+        while (i != FLOW_NONE) {
+            (*steps)++;
+            int c = key_cmp(t, key, &t->flows[i]);
+            if (c == 0)
+                return i;
+            i = t->nodes[i].child[c > 0];
+        }
+        return FLOW_NONE;
+    }
     while (i != FLOW_NONE) {
-        struct flow *f = &t->flows[i];
-        if (has_key(t, f, key, hash))
-            return f;
+        const struct flow *f = &t->flows[i];
+        (*steps)++;
+        if (has_key(t, f, key, (uint32_t)hash))
+            return i;
         i = link_get(f, LINK_HASH);
     }
-    return NULL;
+    return FLOW_NONE;
+}
+
+struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key)
+{
+    uint32_t steps = 0;
+    uint32_t i = find(t, key, flow_key_hash(key, &t->hash_key), &steps);
+    return i == FLOW_NONE ? NULL : &t->flows[i];
+}
+
+uint32_t flow_table_probe_len(const struct flow_table *t, const struct flow_key *key)
+{
+    uint32_t steps = 0;
+    find(t, key, flow_key_hash(key, &t->hash_key), &steps);
+    return steps;
+}
+
+uint64_t flow_table_tree_flows(const struct flow_table *t)
+{
+    return t->tree_flows;
 }
 
 struct flow_cold *flow_table_cold(struct flow_table *t, struct flow *f)
@@ -329,12 +515,51 @@ static void list_unlink(struct flow_table *t, uint32_t i)
         link_set(&t->flows[next], LINK_PREV, prev);
 }
 
+/* Turns a full chain into a tree of its flows. */
+static uint32_t chain_to_tree(struct flow_table *t, uint32_t head)
+{
+    uint32_t root = FLOW_NONE;
+    for (uint32_t i = head; i != FLOW_NONE;) {
+        uint32_t next = link_get(&t->flows[i], LINK_HASH);
+        link_set(&t->flows[i], LINK_HASH, FLOW_NONE);
+        struct flow_key key;
+        flow_table_key(t, &t->flows[i], &key);
+        root = tree_insert(t, root, i, &key);
+        t->tree_flows++;
+        i = next;
+    }
+    return root;
+}
+
+/* Puts slot i, whose key is key, in its bucket: at the head of the chain
+ * while the chain is short, else in the bucket's tree. */
+static void bucket_add(struct flow_table *t, uint32_t *bucket, uint32_t i,
+                       const struct flow_key *key)
+{
+    uint32_t head = (*bucket & BUCKET_INDEX) - 1;
+    if (!(*bucket & BUCKET_TREE)) {
+        uint32_t len = 0;
+        for (uint32_t j = head; j != FLOW_NONE && len < FLOW_CHAIN_CAP;
+             j = link_get(&t->flows[j], LINK_HASH))
+            len++;
+        if (len < FLOW_CHAIN_CAP) {
+            link_set(&t->flows[i], LINK_HASH, head);
+            *bucket = i + 1;
+            return;
+        }
+        head = chain_to_tree(t, head);
+    }
+    link_set(&t->flows[i], LINK_HASH, FLOW_NONE);
+    t->tree_flows++;
+    *bucket = (tree_insert(t, head, i, key) + 1) | BUCKET_TREE;
+}
+
 struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
                                enum flow_list list)
 {
     if (t->free_head == FLOW_NONE && t->high_water >= t->flow_cap)
         return NULL;
-    uint32_t hash = flow_key_hash(key);
+    uint64_t hash = flow_key_hash(key, &t->hash_key);
     uint32_t addr_rec = SLOT_NONE;
     if (key->family == 6) {
         /* Never fails while a flow slot is free: the pool has one record
@@ -360,14 +585,12 @@ struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key,
     if (addr_rec != SLOT_NONE) {
         f->is_ipv6 = 1;
         f->addr[0] = addr_rec;
-        f->addr[1] = hash;
+        f->addr[1] = (uint32_t)hash;
     } else {
         memcpy(&f->addr[0], key->addr[0], 4);
         memcpy(&f->addr[1], key->addr[1], 4);
     }
-    uint32_t *bucket = &t->buckets[hash & t->bucket_mask];
-    link_set(f, LINK_HASH, *bucket - 1);
-    *bucket = i + 1;
+    bucket_add(t, &t->buckets[hash & t->bucket_mask], i, key);
     list_append(t, i, list);
     t->count++;
     return f;
@@ -378,11 +601,15 @@ void flow_table_remove(struct flow_table *t, struct flow *f)
     uint32_t i = index_of(t, f);
     struct flow_key key;
     flow_table_key(t, f, &key);
-    uint32_t *bucket = &t->buckets[flow_key_hash(&key) & t->bucket_mask];
+    uint32_t *bucket = &t->buckets[flow_key_hash(&key, &t->hash_key) & t->bucket_mask];
     if (t->is_draining) {
-        /* Chains are gone; once every flow has left, every bucket that
-         * had one has been emptied here, and lookups work again. */
+        /* Chains and trees are gone; once every flow has left, every
+         * bucket that had one has been emptied here, and lookups work
+         * again. */
         *bucket = 0;
+    } else if (*bucket & BUCKET_TREE) {
+        uint32_t root = tree_remove(t, (*bucket & BUCKET_INDEX) - 1, i, &key);
+        *bucket = root == FLOW_NONE ? 0 : (root + 1) | BUCKET_TREE;
     } else if (*bucket - 1 == i) {
         *bucket = link_get(f, LINK_HASH) + 1;
     } else {

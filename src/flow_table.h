@@ -100,14 +100,26 @@ enum {
 
 struct flow_table;
 
-/* NULL when out of memory, or flow_cap is 0 or above FLOW_CAP_MAX. */
-struct flow_table *flow_table_create(uint32_t flow_cap);
+/* A bucket's chain holds at most this many flows; more make it a tree. */
+#define FLOW_CHAIN_CAP 16u
+
+/* NULL when out of memory, or flow_cap is 0 or above FLOW_CAP_MAX. Buckets
+ * are chosen by flow_key_hash() under hash_key. */
+struct flow_table *flow_table_create(uint32_t flow_cap, const struct siphash_key *hash_key);
 void flow_table_destroy(struct flow_table *t);
 
 uint32_t flow_table_count(const struct flow_table *t);
 uint32_t flow_table_cap(const struct flow_table *t);
 
 struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key);
+
+/* Flows a lookup of key compares, found or not: at most FLOW_CHAIN_CAP in
+ * a chain, about 2 log2 n in a tree of n (for tests and benchmarks). */
+uint32_t flow_table_probe_len(const struct flow_table *t, const struct flow_key *key);
+
+/* Flows put in a bucket tree because their chain was full, each counted
+ * once, however often it moved. */
+uint64_t flow_table_tree_flows(const struct flow_table *t);
 
 /* The flow's whole key. */
 void flow_table_key(const struct flow_table *t, const struct flow *f, struct flow_key *out);

@@ -38,7 +38,7 @@
 
 #include "banned.h"
 
-#define BUCKET_COUNT    1024u  /* a power of two */
+#define BUCKETS_MIN     1024u  /* a power of two */
 #define DATAGRAM_MAX    65535u /* IPv4 total length, IPv6 payload length */
 #define IPV6_FIXED_LEN  40u
 #define TCP_HEADER_LEN  20u
@@ -84,7 +84,9 @@ struct ip_reassembly {
     int64_t timeout_us;
     size_t mem;
     size_t pending;
-    struct datagram *buckets[BUCKET_COUNT];
+    struct datagram **buckets; /* owned, bucket_mask + 1 chains */
+    uint32_t bucket_mask;
+    struct siphash_key hash_key;
     struct datagram *oldest;
     struct datagram *newest;
     uint8_t *out; /* owned: the last frame handed out */
@@ -92,7 +94,8 @@ struct ip_reassembly {
     struct ip_reassembly_stats stats;
 };
 
-struct ip_reassembly *ip_reassembly_create(size_t memcap, int64_t timeout_us)
+struct ip_reassembly *ip_reassembly_create(size_t memcap, int64_t timeout_us,
+                                           const struct siphash_key *hash_key)
 {
     if (memcap == 0 || timeout_us <= 0)
         return NULL;
@@ -101,6 +104,20 @@ struct ip_reassembly *ip_reassembly_create(size_t memcap, int64_t timeout_us)
         return NULL;
     r->memcap = memcap;
     r->timeout_us = timeout_us;
+    r->hash_key = *hash_key;
+    /* A bucket for every datagram the memcap can hold (each is charged at
+     * least its struct), so chains stay short however many are pending;
+     * calloc leaves the pages of unused buckets untouched. */
+    size_t buckets = BUCKETS_MIN;
+    while (buckets < memcap / sizeof(struct datagram) && buckets < (SIZE_MAX >> 4) &&
+           buckets <= UINT32_MAX / 2)
+        buckets <<= 1;
+    r->bucket_mask = (uint32_t)(buckets - 1);
+    r->buckets = calloc(buckets, sizeof(*r->buckets));
+    if (r->buckets == NULL) {
+        ip_reassembly_destroy(r);
+        return NULL;
+    }
     return r;
 }
 
@@ -122,6 +139,7 @@ void ip_reassembly_destroy(struct ip_reassembly *r)
         datagram_free(g);
     }
     free(r->out);
+    free(r->buckets);
     free(r);
 }
 
@@ -143,8 +161,8 @@ bool ip_frag_key_eq(const struct ip_frag_key *a, const struct ip_frag_key *b)
            memcmp(a->dst, b->dst, 16) == 0;
 }
 
-/* FNV-1a: fragments are rare, and a table of them only needs to spread
- * the datagrams in progress. */
+/* FNV-1a, unkeyed, for the pipeline's direct-mapped fragment routes,
+ * where a collision only sends a fragment to the first worker. */
 uint32_t ip_frag_key_hash(const struct ip_frag_key *key)
 {
     uint32_t h = 2166136261u;
@@ -165,9 +183,26 @@ uint32_t ip_frag_key_hash(const struct ip_frag_key *key)
     return h;
 }
 
+/* The datagram table's hash: SipHash-1-3 under the analyzer's key, so
+ * that nobody who does not know it can make fragments of many datagrams
+ * share a chain. */
+static uint32_t datagram_hash(const struct ip_reassembly *r, const struct ip_frag_key *key)
+{
+    uint8_t msg[sizeof(key->src) + sizeof(key->dst) + 6];
+    memcpy(msg, key->src, sizeof(key->src));
+    memcpy(msg + 16, key->dst, sizeof(key->dst));
+    msg[32] = (uint8_t)key->id;
+    msg[33] = (uint8_t)(key->id >> 8);
+    msg[34] = (uint8_t)(key->id >> 16);
+    msg[35] = (uint8_t)(key->id >> 24);
+    msg[36] = key->family;
+    msg[37] = key->protocol;
+    return (uint32_t)siphash13(&r->hash_key, msg, sizeof(msg));
+}
+
 static struct datagram *find(struct ip_reassembly *r, const struct ip_frag_key *key, uint32_t hash)
 {
-    for (struct datagram *g = r->buckets[hash & (BUCKET_COUNT - 1)]; g != NULL; g = g->bucket_next)
+    for (struct datagram *g = r->buckets[hash & r->bucket_mask]; g != NULL; g = g->bucket_next)
         if (g->hash == hash && ip_frag_key_eq(&g->key, key))
             return g;
     return NULL;
@@ -176,7 +211,7 @@ static struct datagram *find(struct ip_reassembly *r, const struct ip_frag_key *
 /* Unlinks and frees g; the caller has counted why. */
 static void drop(struct ip_reassembly *r, struct datagram *g)
 {
-    struct datagram **link = &r->buckets[g->hash & (BUCKET_COUNT - 1)];
+    struct datagram **link = &r->buckets[g->hash & r->bucket_mask];
     while (*link != g)
         link = &(*link)->bucket_next;
     *link = g->bucket_next;
@@ -241,7 +276,7 @@ static struct datagram *create(struct ip_reassembly *r, const struct ip_frag_key
     g->mem = sizeof(*g);
     r->mem += g->mem;
     r->pending++;
-    struct datagram **bucket = &r->buckets[hash & (BUCKET_COUNT - 1)];
+    struct datagram **bucket = &r->buckets[hash & r->bucket_mask];
     g->bucket_next = *bucket;
     *bucket = g;
     g->older = r->newest;
@@ -469,7 +504,7 @@ enum ip_reassembly_result ip_reassembly_add(struct ip_reassembly *r, const struc
 
     struct ip_frag_key key;
     ip_frag_key_of(p, &key);
-    uint32_t hash = ip_frag_key_hash(&key);
+    uint32_t hash = datagram_hash(r, &key);
     struct datagram *g = find(r, &key, hash);
     bool is_new = g == NULL;
     if (is_new) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "siphash.h"
 
 /* Linux's defaults: net.ipv4.ipfrag_high_thresh (4 MiB) and
  * net.ipv4.ipfrag_time (30 s). */
@@ -81,8 +82,11 @@ struct ip_datagram {
 
 struct ip_reassembly;
 
-/* NULL when memory is short, or memcap or timeout_us is 0. */
-struct ip_reassembly *ip_reassembly_create(size_t memcap, int64_t timeout_us);
+/* NULL when memory is short, or memcap or timeout_us is 0. Datagrams are
+ * found by a hash keyed by hash_key, in a bucket for every datagram the
+ * memcap can hold. */
+struct ip_reassembly *ip_reassembly_create(size_t memcap, int64_t timeout_us,
+                                           const struct siphash_key *hash_key);
 void ip_reassembly_destroy(struct ip_reassembly *r);
 
 /*

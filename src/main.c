@@ -70,6 +70,7 @@ struct worker_out {
     struct output_text *text;      /* owned, for the table */
     struct output_zeek *zeek;      /* owned, with --format zeek or zeek-json */
     struct flow_packets *pics;     /* borrowed: flows to draw, or NULL */
+    struct flow_packets *exports;  /* borrowed: flows to export, or NULL */
     struct output_report *report;  /* borrowed: --report's tallies, or NULL */
     struct run_counts *counts;     /* borrowed: with the progress line, or NULL */
     bool is_output_short;          /* a record was lost for lack of memory */
@@ -80,6 +81,7 @@ struct run {
     struct capture *cap;           /* borrowed */
     struct pipeline *pipeline;     /* owned */
     struct flow_packets *pics;     /* owned: flows to draw (--ladder), or NULL */
+    struct flow_packets *exports;  /* owned: flows to export (--export), or NULL */
     struct output_report *report;  /* owned: with --report, or NULL */
     struct worker_out outs[PIPELINE_WORKER_CAP];
     size_t out_count;
@@ -97,6 +99,12 @@ static void main_on_verdict(const struct tv_verdict *v, void *ctx)
     if (out->pics != NULL && !v->interim &&
         (out->opt->filter != NULL || v->level >= out->opt->fail_on) &&
         !flow_packets_keep(out->pics, v))
+        out->is_output_short = true;
+    /* Exported: the flows at or above --fail-on, or the one --export-flow names. */
+    if (out->exports != NULL && !v->interim &&
+        (out->opt->has_export_flow ? v->flow_id == out->opt->export_flow_id
+                                   : v->level >= out->opt->fail_on) &&
+        !flow_packets_keep(out->exports, v))
         out->is_output_short = true;
     if (out->report != NULL && !output_report_flow(out->report, v))
         out->is_output_short = true;
@@ -226,10 +234,13 @@ static bool main_create_outputs(struct run *run)
         return false;
     if (opt->report_path != NULL && (run->report = output_report_create()) == NULL)
         return false;
+    if (opt->export_path != NULL && (run->exports = flow_packets_create_export()) == NULL)
+        return false;
     for (size_t i = 0; i < run->out_count; i++) {
         struct worker_out *out = &run->outs[i];
         out->opt = opt;
         out->pics = run->pics;
+        out->exports = run->exports;
         out->report = run->report;
         out->counts = run->has_progress ? &run->counts : NULL;
         if (opt->format == CLI_FORMAT_JSON)
@@ -260,6 +271,8 @@ static void main_destroy_outputs(struct run *run)
     }
     flow_packets_destroy(run->pics);
     run->pics = NULL;
+    flow_packets_destroy(run->exports);
+    run->exports = NULL;
     output_report_destroy(run->report);
     run->report = NULL;
 }
@@ -372,6 +385,37 @@ static bool main_pictures(struct run *run, const struct capture_options *cap_opt
     if (is_ok && run->opt->graph_dir != NULL)
         is_ok = main_write_graphs(run);
     return is_ok;
+}
+
+/* --export: the input read twice more, for the exported flows' packets. */
+static bool main_export(struct run *run, const struct capture_options *cap_opt)
+{
+    if (run->exports == NULL)
+        return true;
+    const struct cli_options *opt = run->opt;
+    uint64_t written = 0;
+    enum capture_status status =
+        flow_packets_export(run->exports, cap_opt, &opt->config, opt->export_path, &written);
+    if (status == CAPTURE_ERR_NOMEM) {
+        log_error("--export %s: out of memory reading the packets of the flows", opt->export_path);
+        return false;
+    }
+    if (status != CAPTURE_OK)
+        return false; /* said on stderr */
+    if (run->exports->flows_left_out != 0)
+        log_warn("--export %s: %" PRIu64 " flows past the first %u left out", opt->export_path,
+                 run->exports->flows_left_out, (unsigned)FLOW_PACKETS_EXPORT_FLOW_CAP);
+    if (run->exports->frags_left_out != 0)
+        log_warn("--export %s: %" PRIu64 " IP fragments left out (more than %u datagrams "
+                 "unfinished at once)",
+                 opt->export_path, run->exports->frags_left_out, (unsigned)FLOW_PACKETS_FRAG_CAP);
+    if (opt->has_export_flow && run->exports->flow_count == 0)
+        log_warn("--export-flow %" PRIu64 ": no such flow; %s holds no packets",
+                 opt->export_flow_id, opt->export_path);
+    else
+        log_info("--export %s: %" PRIu64 " packets of %zu flow%s", opt->export_path, written,
+                 run->exports->flow_count, run->exports->flow_count == 1 ? "" : "s");
+    return true;
 }
 
 /* --report: the page, once the summary is known. */
@@ -535,8 +579,10 @@ static int main_run(const struct cli_options *opt)
     }
 
     int status = EXIT_ERROR;
-    enum capture_status cap_status = capture_open(run.cap);
+    /* Before the capture opens: it says "listening on" once it is open,
+     * and a script may answer that line with a signal at once. */
     main_install_signals(run.cap, opt->interface != NULL);
+    enum capture_status cap_status = capture_open(run.cap);
     if (cap_status == CAPTURE_OK && (opt->user == NULL || main_drop_privileges(opt->user)) &&
         main_start_pipeline(&run)) {
         if (opt->stats_interval_us > 0)
@@ -561,6 +607,8 @@ static int main_run(const struct cli_options *opt)
             if (cap_status == CAPTURE_OK || capture_stats(run.cap)->packets != 0) {
                 /* A picture not drawn was said on stderr: exit 2. */
                 if (cap_status == CAPTURE_OK && !main_pictures(&run, &cap_opt))
+                    is_drawn = false;
+                if (cap_status == CAPTURE_OK && is_drawn && !main_export(&run, &cap_opt))
                     is_drawn = false;
                 is_output_whole = main_summary(&run, &st, anomaly_flows);
                 if (cap_status == CAPTURE_OK && is_drawn && !main_write_report(&run, &st))

@@ -20,7 +20,8 @@ static void prefix_copy(char *out, struct cursor text)
     out[n] = '\0';
 }
 
-uint16_t nflog_prefixes_ref(struct nflog_prefixes *p, uint16_t group, struct cursor text)
+uint16_t nflog_prefixes_ref(struct nflog_prefixes *p, uint16_t group, struct cursor text,
+                            uint64_t pkt_no)
 {
     char wanted[NFLOG_PREFIX_LEN_CAP + 1];
     prefix_copy(wanted, text);
@@ -43,6 +44,7 @@ uint16_t nflog_prefixes_ref(struct nflog_prefixes *p, uint16_t group, struct cur
     item->group = group;
     memcpy(item->text, wanted, sizeof(item->text));
     item->flows = 0;
+    item->first_pkt = pkt_no;
     return (uint16_t)p->count;
 }
 

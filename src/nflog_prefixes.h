@@ -19,6 +19,7 @@ struct nflog_prefix {
     uint16_t group;
     char text[NFLOG_PREFIX_LEN_CAP + 1]; /* printable ASCII, others as '?' */
     uint64_t flows;                      /* final verdicts of flows logged with it */
+    uint64_t first_pkt;                  /* input position where it was first met */
 };
 
 struct nflog_prefixes {
@@ -28,9 +29,10 @@ struct nflog_prefixes {
     uint64_t refused; /* prefixes not kept: the cap reached, or no memory */
 };
 
-/* The reference (index + 1) of group and the prefix text; 0 when it
- * cannot be kept. */
-uint16_t nflog_prefixes_ref(struct nflog_prefixes *p, uint16_t group, struct cursor text);
+/* The reference (index + 1) of group and the prefix text, met at input
+ * position pkt_no; 0 when it cannot be kept. */
+uint16_t nflog_prefixes_ref(struct nflog_prefixes *p, uint16_t group, struct cursor text,
+                            uint64_t pkt_no);
 
 /* The prefix of a reference, or NULL for 0. */
 struct nflog_prefix *nflog_prefixes_at(const struct nflog_prefixes *p, uint16_t ref);

@@ -641,6 +641,8 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     json_add_u64(&rec, root, "evictions", st->evictions);
     json_add_u64(&rec, root, "refused_flows", st->refused_flows);
     json_add_u64(&rec, root, "max_concurrent_flows", st->max_concurrent_flows);
+    /* Added to the contract: flows in crowded hash buckets' search trees. */
+    json_add_u64(&rec, root, "bucket_tree_flows", st->bucket_tree_flows);
     /* Added to the contract: records needed when their pool was empty. */
     struct json_object *short_of = json_new_object(&rec);
     json_add_u64(&rec, short_of, "cold", st->cold_records_short);

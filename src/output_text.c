@@ -471,16 +471,27 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
                  "  flow table       %" PRIu64 " at most at once, %" PRIu64 " evicted, %" PRIu64
                  " packets refused\n",
                  st->max_concurrent_flows, st->evictions, st->refused_flows);
-    text_appendf(text,
-                 "  records short    %" PRIu64 " cold, %" PRIu64 " anomaly, %" PRIu64
-                 " location (needed when their pool was empty)\n",
-                 st->cold_records_short, st->anomaly_records_short, st->location_records_short);
+    if (st->bucket_tree_flows > 0)
+        text_appendf(text,
+                     "  hash buckets     %" PRIu64
+                     " flows in search trees of crowded buckets (chosen 5-tuples)\n",
+                     st->bucket_tree_flows);
+    /* Records a flow needed when none was free: its analysis is partial. */
+    if (st->cold_records_short == 0 && st->anomaly_records_short == 0 &&
+        st->location_records_short == 0)
+        text_appendf(text, "  detail lost      none\n");
+    else
+        text_appendf(text,
+                     "  detail lost      no room %" PRIu64
+                     " times for a flow's extra state, %" PRIu64 " for an anomaly, %" PRIu64
+                     " for a location: those flows were analysed in part\n",
+                     st->cold_records_short, st->anomaly_records_short, st->location_records_short);
     if (capture->has_kernel_drops)
         text_appendf(text,
                      "  drops            %" PRIu64 " by the kernel, %" PRIu64
                      " by the interface, %" PRIu64 " by tcpverdict (ring full)\n",
                      capture->kernel_drops, capture->if_drops, ring_drops);
     else
-        text_appendf(text, "  kernel drops     none (files)\n");
+        text_appendf(text, "  drops            none (not a live capture)\n");
     return text_flush_record(text, false);
 }

@@ -104,6 +104,7 @@ struct frag_hold {
 struct pipeline {
     struct pipeline_options opt; /* verdict_ctx borrowed */
     struct tv_config config;     /* each worker's share */
+    struct siphash_key hash_key; /* config's, for choosing a flow's worker */
     struct worker workers[PIPELINE_WORKER_CAP];
     size_t worker_count;
 
@@ -149,6 +150,7 @@ struct pipeline *pipeline_create(const struct pipeline_options *opt, enum pipeli
         return NULL;
     pl->opt = *opt;
     pl->config = *opt->config;
+    pl->hash_key = siphash_key_from_bytes(opt->config->hash_key);
     /* --max-flows bounds the whole program: each worker gets its share. */
     size_t n = opt->worker_count;
     pl->config.max_flows = (uint32_t)((opt->config->max_flows + n - 1) / n);
@@ -412,7 +414,8 @@ static bool pipeline_first_fragment_worker(struct pipeline *pl, const struct pac
     }
     struct flow_key flow;
     flow_key_from_packet(&named, &flow);
-    *worker = (uint16_t)(flow_key_hash(&flow) % pl->worker_count);
+    *worker =
+        (uint16_t)flow_key_shard(flow_key_hash(&flow, &pl->hash_key), (uint32_t)pl->worker_count);
     return true;
 }
 
@@ -464,7 +467,7 @@ static size_t pipeline_shard(struct pipeline *pl, const struct tv_packet *packet
         return 0;
     struct flow_key key;
     flow_key_from_packet(&p, &key);
-    return flow_key_hash(&key) % pl->worker_count;
+    return flow_key_shard(flow_key_hash(&key, &pl->hash_key), (uint32_t)pl->worker_count);
 }
 
 static void pipeline_commit(struct worker *w)
@@ -660,6 +663,7 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
         stats->ip_frag_duplicates += st->ip_frag_duplicates;
         stats->ip_frag_malformed += st->ip_frag_malformed;
         stats->ip_frag_incomplete += st->ip_frag_incomplete;
+        stats->bucket_tree_flows += st->bucket_tree_flows;
         /* Peaks of different workers need not coincide: the sum is an
          * upper bound, exact with one worker. */
         stats->max_concurrent_flows += st->max_concurrent_flows;
@@ -668,8 +672,17 @@ void pipeline_totals(const struct pipeline *pl, struct tv_stats *stats, uint64_t
     }
 }
 
-/* NFLOG prefixes: each worker kept its own; the same group and text
- * add up, in the order the workers first met them. */
+/* Earlier first met first: the order one analyzer keeps them in. */
+static int pipeline_nflog_order(const void *a, const void *b)
+{
+    const struct tv_nflog_prefix *x = a;
+    const struct tv_nflog_prefix *y = b;
+    return (x->first_pkt > y->first_pkt) - (x->first_pkt < y->first_pkt);
+}
+
+/* NFLOG prefixes: each worker kept its own; the same group and text add
+ * up, in the order the input first met them, as with one worker, whatever
+ * flows each worker was given (the hash key decides that). */
 static bool pipeline_nflog_prefixes(const struct pipeline *pl, struct summary_findings *out)
 {
     size_t cap = 0;
@@ -690,11 +703,17 @@ static bool pipeline_nflog_prefixes(const struct pipeline *pl, struct summary_fi
                     strcmp(out->nflog_prefixes[j].prefix, p.prefix) != 0))
                 j++;
             if (j == out->nflog_prefix_count)
-                out->nflog_prefixes[out->nflog_prefix_count++] =
-                    (struct tv_nflog_prefix){.group = p.group, .prefix = p.prefix};
+                out->nflog_prefixes[out->nflog_prefix_count++] = (struct tv_nflog_prefix){
+                    .group = p.group, .prefix = p.prefix, .first_pkt = p.first_pkt};
             out->nflog_prefixes[j].flows += p.flows;
+            if (p.first_pkt < out->nflog_prefixes[j].first_pkt)
+                out->nflog_prefixes[j].first_pkt = p.first_pkt;
         }
     }
+    /* Distinct prefixes were first met at distinct packets, so the order
+     * is total. */
+    qsort(out->nflog_prefixes, out->nflog_prefix_count, sizeof(*out->nflog_prefixes),
+          pipeline_nflog_order);
     return true;
 }
 

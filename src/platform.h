@@ -35,6 +35,13 @@ extern const bool platform_is_posix;
  * with errno set on failure. */
 int platform_open_read(const char *path);
 
+/* Opens path for reading like platform_open_read, but only if it is a
+ * regular file, and without waiting for the writer of a FIFO: -1 on
+ * failure, with errno set, or with *kind naming what the path is instead
+ * ("a directory", "a FIFO", "a character device", ...; else NULL). *len
+ * is the file's size. */
+int platform_open_regular(const char *path, uint64_t *len, const char **kind);
+
 /* Standard input as a descriptor in binary mode. */
 int platform_stdin_fd(void);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "banned.h"
 
@@ -23,6 +24,31 @@ const bool platform_is_posix = false;
 int platform_open_read(const char *path)
 {
     return _open(path, _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+}
+
+int platform_open_regular(const char *path, uint64_t *len, const char **kind)
+{
+    *kind = NULL;
+    int fd = platform_open_read(path);
+    if (fd < 0)
+        return -1;
+    struct _stat64 st;
+    if (_fstat64(fd, &st) != 0) {
+        int err = errno;
+        _close(fd);
+        errno = err;
+        return -1;
+    }
+    if ((st.st_mode & _S_IFMT) != _S_IFREG) {
+        *kind = (st.st_mode & _S_IFMT) == _S_IFDIR   ? "a directory"
+                : (st.st_mode & _S_IFMT) == _S_IFCHR ? "a character device"
+                                                     : "a special file";
+        _close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    *len = (uint64_t)st.st_size;
+    return fd;
 }
 
 int platform_stdin_fd(void)

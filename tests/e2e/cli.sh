@@ -57,12 +57,46 @@ expect_usage_error "missing argument to -c" -r "$FIRST" -c
 expect_usage_error "missing argument to --fail-on" -r "$FIRST" --fail-on
 expect_usage_error "bad number for -c" -r "$FIRST" -c ten
 expect_usage_error "negative number for -c" -r "$FIRST" -c -5
+check "-c -5 says it is out of range, not that it is not a number"
+run -r "$FIRST" -c -5
+grep -q -- "-5 is out of range" "$RUN_ERR" || { fail "message"; show_err; }
+grep -q "not a number" "$RUN_ERR" && fail "still 'not a number'"
+done_check
 expect_usage_error "trailing junk in a number" -r "$FIRST" --max-flows 12x
 expect_usage_error "bad number for --idle-timeout" -r "$FIRST" --idle-timeout soon
 expect_usage_error "bad level" -r "$FIRST" --fail-on panic
 expect_usage_error "missing file" -r "$TMP/does-not-exist.pcap"
 expect_usage_error "file that is not a capture" -r "$top_srcdir/configure.ac"
 expect_usage_error "bad filter expression" -r "$FIRST" 'tcp port port port'
+
+# Every seconds option, with values whose conversion to microseconds would
+# overflow (checked before converting: under clang's UBSan a conversion out
+# of range would stop the run instead).
+for opt in --idle-timeout --syn-timeout --linger --grace --rst-idle --stall --frag-timeout \
+    --interim --stats-interval; do
+    for value in 1e300 nan inf -1 -0 31536001 9300000000000 \
+        18446744073709551616 "1$(printf '0%.0s' {1..400})"; do
+        expect_usage_error "$opt $value" -r "$FIRST" "$opt" "$value"
+    done
+done
+
+# Files named by options: regular files only, and --services-file within
+# its 4 MiB cap. A FIFO with no writer must be refused at once, not waited on.
+mkfifo "$TMP/fifo"
+head -c $((4 * 1024 * 1024 + 1)) /dev/zero | tr '\0' '#' >"$TMP/services-big"
+printf 'service 9000 x\0y\n' >"$TMP/services-nul"
+python3 -c 'for i in range(1025): print("role 10.9.%d.%d r%d" % (i // 256, i % 256, i))' \
+    >"$TMP/services-roles"
+for bad in /dev/zero "$TMP/fifo" "$TMP" "$TMP/services-big" "$TMP/services-nul" \
+    "$TMP/services-roles"; do
+    expect_usage_error "--services-file $bad" -r "$FIRST" --services-file "$bad"
+done
+check "--services-file at its cap is read"
+head -c $((4 * 1024 * 1024 - 17)) /dev/zero | tr '\0' '#' >"$TMP/services-full"
+printf '\nservice 9000 x\n' >>"$TMP/services-full"
+run -q -r "$FIRST" --services-file "$TMP/services-full"
+[ "$RUN_STATUS" -le 1 ] || { fail "exit status $RUN_STATUS"; show_err; }
+done_check
 
 check "-h: exit 0, usage on stdout, shows defaults"
 run -h
@@ -278,6 +312,14 @@ run --json -v -r "$FIRST"
 [ "$RUN_STATUS" -eq "$plain_status" ] || fail "exit status $RUN_STATUS with -v, $plain_status without"
 [ "$(json_get "$RUN_OUT" 'len(flows)')" = "$(json_get "$TMP/plain" 'len(flows)')" ] ||
     fail "-v changed the number of flows"
+done_check
+
+check "the text summary from a pipe does not speak of files"
+RUN_STATUS=0
+"$TCPVERDICT" -q -r - <"$FIRST" >"$RUN_OUT" 2>"$RUN_ERR" || RUN_STATUS=$?
+grep -q "(files)" "$RUN_OUT" && fail "says (files) on a pipe"
+grep -q "^  drops  *none (not a live capture)" "$RUN_OUT" || fail "no drops line"
+grep -q "^  detail lost  *none" "$RUN_OUT" || fail "no detail line"
 done_check
 
 finish

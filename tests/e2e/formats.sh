@@ -51,4 +51,41 @@ grep -q '^#fields' "$RUN_OUT" || fail "no #fields"
 grep -q '^#close' "$RUN_OUT" || fail "no #close"
 done_check
 
+check "--format zeek: tcpverdict's fields after Zeek's, equal to --json's (demo)"
+demo=$SAMPLES_DIR/demo.pcap
+run --json -r "$demo"
+cp "$RUN_OUT" "$TMP/demo.json"
+run --format zeek -r "$demo"
+python3 - "$RUN_OUT" "$TMP/demo.json" >"$TMP/zeek-fields.err" 2>&1 <<'PY' || fail "$(head -n 5 "$TMP/zeek-fields.err")"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+fields = next(l for l in lines if l.startswith("#fields")).split("\t")[1:]
+zeek_tail = fields.index("tunnel_parents")
+ours = ["verdict", "anomalies", "winsock_orig", "winsock_resp", "hint"]
+missing = [f for f in ours if f not in fields]
+assert not missing, "missing columns: %s" % missing
+assert all(fields.index(f) > zeek_tail for f in ours), "our columns before Zeek's: %s" % fields
+by_id = {}
+for l in open(sys.argv[2]):
+    o = json.loads(l)
+    if o["type"] == "flow":
+        by_id[o["flow_id"]] = o
+rows = [dict(zip(fields, l.split("\t"))) for l in lines if not l.startswith("#")]
+assert len(rows) == len(by_id), "%d rows, %d flows" % (len(rows), len(by_id))
+def unset(v):
+    return "-" if v is None else str(v)
+for r in rows:
+    f = by_id[int(r["flow_id"])]
+    codes = sorted(a["code"] for a in f["anomalies"])
+    want = {"verdict": f["verdict"],
+            "anomalies": ",".join(codes) if codes else "(empty)",
+            "winsock_orig": unset(f["orig"]["winsock"]),
+            "winsock_resp": unset(f["resp"]["winsock"]),
+            "hint": unset(f["hint"])}
+    got = {k: r[k] for k in want}
+    got["anomalies"] = ",".join(sorted(got["anomalies"].split(","))) if got["anomalies"] != "(empty)" else "(empty)"
+    assert got == want, "flow %s: %s != %s" % (r["flow_id"], got, want)
+PY
+done_check
+
 finish

@@ -45,8 +45,14 @@ fatal() {
     exit 1
 }
 
+# The reason goes to the log and, under make check (AM_TESTS_FD_REDIRECT
+# opens descriptor 9 on make's stderr), to the terminal too, so that a
+# skipped test says why where it is seen.
 skip() {
     printf '%s: SKIP: %s\n' "$TEST_NAME" "$*"
+    if { true >&9; } 2>/dev/null; then
+        printf '%s: SKIP: %s\n' "$TEST_NAME" "$*" >&9
+    fi
     exit 77
 }
 

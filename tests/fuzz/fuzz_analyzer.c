@@ -2,8 +2,9 @@
  * Fuzzes the analyzer through the public API only, as main.c drives it: a
  * sequence of frames with timestamps, then finish. The config byte picks a
  * 4-flow table over a 256-flow one (bit 0), turns eviction on (bit 1) and checksum checks off
- * (bit 2), and gives IP fragments the smallest memcap (bit 3), so table and
- * fragment memory pressure and timeouts get exercised. Every verdict's
+ * (bit 2), gives IP fragments the smallest memcap (bit 3), and starts the
+ * clock near the top (bit 4) or at the bottom (bit 5) of int64_t, so table
+ * and fragment memory pressure, timeouts and extreme times get exercised. Every verdict's
  * strings are read to catch dangling pointers.
  */
 #include <string.h>
@@ -48,13 +49,20 @@ int fuzz_analyzer_input(const uint8_t *data, size_t size)
     if (a == NULL)
         return 0;
 
+    /* Bits 4 and 5 start the clock at the ends of int64_t, which the
+     * analyzer must hold in range rather than overflow. */
     int64_t ts_us = INT64_C(1700000000000000);
+    if (config_bits & 0x10)
+        ts_us = INT64_MAX - INT64_C(1000000);
+    else if (config_bits & 0x20)
+        ts_us = INT64_MIN;
     while (cursor_remaining(&in) >= 4) {
         uint16_t len = cursor_be16(&in);
         uint16_t gap = cursor_be16(&in);
         size_t take = len < cursor_remaining(&in) ? len : cursor_remaining(&in);
         struct cursor frame = cursor_split(&in, take);
-        ts_us += (int64_t)gap * 10000;
+        int64_t gap_us = (int64_t)gap * 10000;
+        ts_us = ts_us > INT64_MAX - gap_us ? INT64_MAX : ts_us + gap_us;
         struct tv_packet pkt = {
             .linktype = fuzz_linktype(selector),
             .ts_us = ts_us,

@@ -244,6 +244,34 @@ START_TEST(test_flow_of_hours_with_a_huge_packet_number_keeps_exact_times_and_id
 }
 END_TEST
 
+/* Times at the ends of int64_t are held at +-TV_TS_MAX_US, where adding a
+ * timeout cannot overflow (the sanitizer build would stop otherwise). */
+START_TEST(test_times_at_the_ends_of_int64_are_held_in_range)
+{
+    static const int64_t extremes[] = {INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1};
+    static const uint8_t flags[] = {SYN, SYN | ACK, ACK};
+    for (size_t i = 0; i < sizeof(extremes) / sizeof(extremes[0]); i++) {
+        start(4, 8530);
+        for (int k = 0; k < 3; k++) {
+            conversation_send(&conv, k == 1 ? SERVER : CLIENT, flags[k], 0);
+            struct tv_packet p = {.linktype = LINK_ETHERNET,
+                                  .ts_us = extremes[i],
+                                  .data = conv.frame,
+                                  .caplen = (uint32_t)conv.frame_len,
+                                  .wirelen = (uint32_t)conv.frame_len};
+            tv_analyzer_packet(an, &p);
+        }
+        tv_analyzer_tick(an, extremes[i]);
+        finish();
+        int64_t held = extremes[i] > 0 ? TV_TS_MAX_US : -TV_TS_MAX_US;
+        ck_assert_int_eq(seen_count, 1);
+        ck_assert_int_eq(seen[0].first_us, held);
+        ck_assert_int_eq(seen[0].last_us, held);
+        ck_assert_str_eq(seen[0].history, "ShA");
+    }
+}
+END_TEST
+
 START_TEST(test_each_refused_retry_is_a_flow_counting_attempts)
 {
     start(100, 6050);
@@ -1158,6 +1186,7 @@ int main(void)
     tcase_add_test(tc, test_graceful_flow_is_ok_and_ends_fin);
     tcase_add_test(tc, test_anomaly_pool_shortfall_is_reported_and_the_level_kept);
     tcase_add_test(tc, test_flow_of_hours_with_a_huge_packet_number_keeps_exact_times_and_id);
+    tcase_add_test(tc, test_times_at_the_ends_of_int64_are_held_in_range);
     tcase_add_test(tc, test_each_refused_retry_is_a_flow_counting_attempts);
     tcase_add_test(tc, test_segments_after_rst_are_orphans_a_strict_firewall_drops);
     tcase_add_test(tc, test_unanswered_syns_time_out);

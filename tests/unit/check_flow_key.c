@@ -10,6 +10,9 @@
 #include "flow_key.h"
 #include "packet_builder.h"
 
+static const struct siphash_key test_key = {UINT64_C(0x0706050403020100),
+                                            UINT64_C(0x0f0e0d0c0b0a0908)};
+
 /* Decodes the segment t describes; fails the test if it does not decode. */
 static struct packet decoded(const struct pb_tcp *t)
 {
@@ -40,7 +43,7 @@ START_TEST(test_both_directions_give_the_same_key)
         int side1 = flow_key_from_packet(&p1, &k1);
         int side2 = flow_key_from_packet(&p2, &k2);
         ck_assert(flow_key_equal(&k1, &k2));
-        ck_assert_uint_eq(flow_key_hash(&k1), flow_key_hash(&k2));
+        ck_assert_uint_eq(flow_key_hash(&k1, &test_key), flow_key_hash(&k2, &test_key));
         ck_assert_int_eq(side1 + side2, 1);
     }
 }
@@ -78,7 +81,7 @@ START_TEST(test_different_ports_are_different_flows)
     flow_key_from_packet(&pa, &ka);
     flow_key_from_packet(&pb, &kb);
     ck_assert(!flow_key_equal(&ka, &kb));
-    ck_assert_uint_ne(flow_key_hash(&ka), flow_key_hash(&kb));
+    ck_assert_uint_ne(flow_key_hash(&ka, &test_key), flow_key_hash(&kb, &test_key));
 }
 END_TEST
 
@@ -96,13 +99,47 @@ START_TEST(test_hash_is_deterministic_and_spreads_low_bits)
     k.port[1] = 443;
     for (unsigned i = 0; i < KEYS; i++) {
         k.port[0] = (uint16_t)(32768 + i);
-        uint32_t h = flow_key_hash(&k);
-        ck_assert_uint_eq(h, flow_key_hash(&k));
+        uint64_t h = flow_key_hash(&k, &test_key);
+        ck_assert_uint_eq(h, flow_key_hash(&k, &test_key));
         counts[h % BUCKETS]++;
     }
     /* 16 per bucket on average; sequential ports must not pile up. */
     for (unsigned b = 0; b < BUCKETS; b++)
         ck_assert_uint_lt(counts[b], 48);
+}
+END_TEST
+
+START_TEST(test_the_hash_depends_on_the_key)
+{
+    static const struct siphash_key other = {1, 2};
+    struct flow_key k;
+    memset(&k, 0, sizeof(k));
+    k.family = 4;
+    k.addr[0][0] = 10;
+    k.port[0] = 1;
+    ck_assert_uint_ne(flow_key_hash(&k, &test_key), flow_key_hash(&k, &other));
+}
+END_TEST
+
+/* The high bits pick shards evenly, and in [0, n). */
+START_TEST(test_shards_are_even_and_in_range)
+{
+    enum { KEYS = 8000, SHARDS = 4 };
+    unsigned counts[SHARDS] = {0};
+    struct flow_key k;
+    memset(&k, 0, sizeof(k));
+    k.family = 6;
+    k.port[1] = 443;
+    for (unsigned i = 0; i < KEYS; i++) {
+        k.port[0] = (uint16_t)i;
+        uint32_t s = flow_key_shard(flow_key_hash(&k, &test_key), SHARDS);
+        ck_assert_uint_lt(s, SHARDS);
+        counts[s]++;
+    }
+    for (unsigned s = 0; s < SHARDS; s++)
+        ck_assert_uint_gt(counts[s], KEYS / SHARDS * 9 / 10);
+    ck_assert_uint_eq(flow_key_shard(UINT64_MAX, 3), 2);
+    ck_assert_uint_eq(flow_key_shard(0, 3), 0);
 }
 END_TEST
 
@@ -130,6 +167,8 @@ static Suite *flow_key_suite(void)
     tcase_add_test(tc, test_different_ports_are_different_flows);
     tcase_add_test(tc, test_hash_is_deterministic_and_spreads_low_bits);
     tcase_add_test(tc, test_addresses_format_like_inet_ntop);
+    tcase_add_test(tc, test_the_hash_depends_on_the_key);
+    tcase_add_test(tc, test_shards_are_even_and_in_range);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -194,6 +194,68 @@ START_TEST(test_a_cut_or_damaged_stream_says_so)
 }
 END_TEST
 
+/* A zstd frame of data with its content size and checksum, as zstd(1)
+ * writes one. */
+static void zstd_checked_frame(struct buf *out, const uint8_t *data, size_t len)
+{
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    ck_assert_ptr_nonnull(cc);
+    ck_assert(!ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)));
+    size_t cap = ZSTD_compressBound(len);
+    uint8_t *tmp = malloc(cap);
+    ck_assert_ptr_nonnull(tmp);
+    size_t n = ZSTD_compress2(cc, tmp, cap, data, len);
+    ck_assert(!ZSTD_isError(n));
+    buf_add(out, tmp, n);
+    free(tmp);
+    ZSTD_freeCCtx(cc);
+}
+
+/* Whole in memory, as a mapping gives it, or in pieces, as a pipe does, a
+ * damaged zstd frame gives the same bytes before the damage and the same
+ * error: zstd decodes a frame lying whole in its input in one pass, which
+ * on damage gives none of it, so the input never lets it (found by
+ * fuzz_pcapng: a frame whose checksum did not match). */
+START_TEST(test_a_damaged_zstd_frame_gives_the_same_bytes_whole_or_in_pieces)
+{
+    make_plain();
+    const size_t len = 300000; /* three blocks */
+    for (int damage = 0; damage < 2; damage++) {
+        struct buf zs = {0};
+        zstd_checked_frame(&zs, plain, len);
+        /* The checksum, or the last block (the 4 bytes before are the
+         * checksum): all 300000 bytes, or at least the first two blocks,
+         * come out before the damage is found. */
+        zs.data[zs.len - (damage == 0 ? 2 : 10)] ^= 0x5a;
+        size_t good_len = damage == 0 ? len : 2 * 131072;
+        struct buf first = {0};
+        char first_error[256] = "";
+        static const size_t chunks[] = {1, 0, 13, 4096, 65536};
+        for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+            struct input *in = input_open_memory(zs.data, zs.len, chunks[i]);
+            char error[256];
+            struct buf got = drain(in, error, sizeof(error));
+            ck_assert_msg(error[0] != '\0', "damage %d, chunk %zu: no error", damage, chunks[i]);
+            if (i == 0) {
+                first = got;
+                snprintf(first_error, sizeof(first_error), "%s", error);
+                ck_assert_uint_ge(first.len, good_len);
+                ck_assert_mem_eq(first.data, plain, good_len);
+            } else {
+                ck_assert_msg(got.len == first.len,
+                              "damage %d, chunk %zu: %zu bytes, %zu in pieces", damage, chunks[i],
+                              got.len, first.len);
+                ck_assert_str_eq(error, first_error);
+                free(got.data);
+            }
+            input_close(in);
+        }
+        free(first.data);
+        free(zs.data);
+    }
+}
+END_TEST
+
 static char *write_temp(const uint8_t *data, size_t len, const char *suffix)
 {
     static char path[64];
@@ -411,6 +473,7 @@ static Suite *input_suite(void)
     tcase_add_test(tc, test_gzip_members_come_out_as_one_stream);
     tcase_add_test(tc, test_zstd_frames_come_out_as_one_stream);
     tcase_add_test(tc, test_a_cut_or_damaged_stream_says_so);
+    tcase_add_test(tc, test_a_damaged_zstd_frame_gives_the_same_bytes_whole_or_in_pieces);
     tcase_add_test(tc, test_compression_is_known_by_content_not_by_name);
     tcase_add_test(tc, test_a_pipe_gives_the_same_bytes_plain_or_compressed);
     tcase_add_test(tc, test_whole_data_from_a_pipe_is_copied_to_a_temporary_file);

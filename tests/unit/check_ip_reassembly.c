@@ -13,6 +13,9 @@
 #include "ip_reassembly.h"
 #include "packet_builder.h"
 
+static const struct siphash_key test_key = {UINT64_C(0x0706050403020100),
+                                            UINT64_C(0x0f0e0d0c0b0a0908)};
+
 enum {
     FRAME_CAP = 70000,
     ETH_LEN = 14,
@@ -63,7 +66,8 @@ static void build_whole(const char *src, const char *dst, uint32_t data_len)
 
 static void setup(void)
 {
-    ra = ip_reassembly_create(IP_REASSEMBLY_MEMCAP_DEFAULT, IP_REASSEMBLY_TIMEOUT_US_DEFAULT);
+    ra = ip_reassembly_create(IP_REASSEMBLY_MEMCAP_DEFAULT, IP_REASSEMBLY_TIMEOUT_US_DEFAULT,
+                              &test_key);
     ck_assert_ptr_nonnull(ra);
     now_us = INT64_C(1700000000) * US_PER_S;
     build_whole("10.0.0.5", "10.0.0.9", PAYLOAD_LEN);
@@ -259,7 +263,7 @@ START_TEST(test_memcap_drops_the_oldest_datagram_and_counts_it)
 {
     ip_reassembly_destroy(ra);
     const size_t memcap = 8192;
-    ra = ip_reassembly_create(memcap, IP_REASSEMBLY_TIMEOUT_US_DEFAULT);
+    ra = ip_reassembly_create(memcap, IP_REASSEMBLY_TIMEOUT_US_DEFAULT, &test_key);
     for (uint32_t id = 1; id <= 8; id++) {
         ck_assert_int_eq(offer_cut(0, 1024, true, id, 0), IP_REASSEMBLY_PENDING);
         ck_assert_uint_le(ip_reassembly_mem(ra), memcap);
@@ -371,8 +375,8 @@ END_TEST
 
 START_TEST(test_invalid_limits_are_refused)
 {
-    ck_assert_ptr_null(ip_reassembly_create(0, IP_REASSEMBLY_TIMEOUT_US_DEFAULT));
-    ck_assert_ptr_null(ip_reassembly_create(IP_REASSEMBLY_MEMCAP_DEFAULT, 0));
+    ck_assert_ptr_null(ip_reassembly_create(0, IP_REASSEMBLY_TIMEOUT_US_DEFAULT, &test_key));
+    ck_assert_ptr_null(ip_reassembly_create(IP_REASSEMBLY_MEMCAP_DEFAULT, 0, &test_key));
     ip_reassembly_destroy(NULL);
 }
 END_TEST

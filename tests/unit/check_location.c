@@ -18,6 +18,9 @@
 #include "location_table.h"
 #include "tcpverdict.h"
 
+static const struct siphash_key test_key = {UINT64_C(0x0706050403020100),
+                                            UINT64_C(0x0f0e0d0c0b0a0908)};
+
 static struct tv_tunnel tunnel(enum tv_tunnel_kind kind, const char *src, const char *dst)
 {
     struct tv_tunnel t = {.kind = kind};
@@ -144,9 +147,9 @@ START_TEST(test_location_is_part_of_the_flow_key)
     flow_key_from_packet(&p, &there);
     ck_assert(!flow_key_equal(&plain, &here));
     ck_assert(!flow_key_equal(&here, &there));
-    ck_assert_uint_ne(flow_key_hash(&here), flow_key_hash(&there));
+    ck_assert_uint_ne(flow_key_hash(&here, &test_key), flow_key_hash(&there, &test_key));
 
-    struct flow_table *t = flow_table_create(8);
+    struct flow_table *t = flow_table_create(8, &test_key);
     struct flow *a = flow_table_insert(t, &here, FLOW_LIST_ACTIVE);
     struct flow *b = flow_table_insert(t, &there, FLOW_LIST_ACTIVE);
     ck_assert_ptr_nonnull(a);
