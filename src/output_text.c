@@ -17,12 +17,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "output_text.h"
 #include "platform.h"
 #include "sink_file.h"
+#include "utc_time.h"
 
 #include "banned.h"
 
@@ -149,23 +149,7 @@ static enum output_text_status text_flush_record(struct output_text *text)
 
 static void text_format_ts(int64_t ts_us, char *buf, size_t buf_len)
 {
-    /* Floor division: a time before the epoch still has a fraction in
-     * [0, 1) s after its second. */
-    int64_t sec = ts_us / 1000000;
-    int64_t frac_us = ts_us % 1000000;
-    if (frac_us < 0) {
-        frac_us += 1000000;
-        sec--;
-    }
-    time_t t = (time_t)sec;
-    struct tm tm;
-    size_t n = 0;
-    if (gmtime_r(&t, &tm) != NULL)
-        n = strftime(buf, buf_len, "%Y-%m-%d %H:%M:%S", &tm);
-    if (n == 0)
-        n = (size_t)snprintf(buf, buf_len, "%" PRId64, sec);
-    if (n < buf_len)
-        snprintf(buf + n, buf_len - n, ".%06" PRId64, frac_us);
+    utc_time_format(ts_us, true, buf, buf_len);
 }
 
 static void text_format_endpoint(const struct tv_endpoint_report *ep, char *buf, size_t buf_len)

@@ -16,6 +16,7 @@
 #include "output_zeek.h"
 #include "platform.h"
 #include "strbuf.h"
+#include "utc_time.h"
 
 #include "banned.h"
 
@@ -113,10 +114,7 @@ void output_zeek_destroy(struct output_zeek *zeek)
  * here, so that a log reads the same wherever it was made. */
 static void zeek_format_log_time(int64_t t, char *buf, size_t buf_len)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, buf_len, "%Y-%m-%d-%H-%M-%S", &tm) == 0)
-        snprintf(buf, buf_len, "%" PRId64, t);
+    utc_time_seconds(t, UTC_TIME_ZEEK, buf, buf_len);
 }
 
 /* The header lines, written whole (TSV only); under the shared lock. */

@@ -59,6 +59,7 @@
 #include "reorder.h"
 #include "ring.h"
 #include "stream_clock.h"
+#include "utc_time.h"
 
 #include "banned.h"
 
@@ -943,10 +944,8 @@ static void pipeline_sync(struct pipeline *pl)
 /* "2037-01-01 00:00:00 UTC" */
 static void pipeline_format_time(int64_t us, char *buf, size_t len)
 {
-    time_t t = (time_t)(us / 1000000 - (us % 1000000 < 0));
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-        snprintf(buf, len, "%lld us since 1970", (long long)us);
+    size_t n = utc_time_format(us, false, buf, len);
+    snprintf(buf + n, len - n, " UTC");
 }
 
 /* "3.2 hours", "10.1 years" */
