@@ -57,6 +57,12 @@ same_as_linux() {
     cmp -s "$work/linux.out" "$work/win.out" && cmp -s "$work/linux.err" "$work/win.err"
 }
 
+# The first $1 lines of how the last run's stdout and stderr differ.
+show_differences() {
+    diff "$work/linux.out" "$work/win.out" | head -n "$1" || true
+    diff "$work/linux.err" "$work/win.err" | head -n "$1" || true
+}
+
 echo "== text output of every capture sample: Windows and Linux alike"
 for cap in "$top"/capture-samples/*.pcap; do
     for opts in "" "-v"; do
@@ -66,12 +72,10 @@ for cap in "$top"/capture-samples/*.pcap; do
         # Wine on a loaded machine has been seen to garble a run now and then:
         # a difference must show twice to count, and is shown.
         echo "note: $(basename "$cap") ${opts:-text} differed once; running it again"
-        diff "$work/linux.out" "$work/win.out" | head -n 5 || true
-        diff "$work/linux.err" "$work/win.err" | head -n 5 || true
+        show_differences 5
         same_as_linux "$opts" "$cap" || {
             fail "$(basename "$cap") ${opts:-text}: output differs"
-            diff "$work/linux.out" "$work/win.out" | head -n 10 || true
-            diff "$work/linux.err" "$work/win.err" | head -n 10 || true
+            show_differences 10
         }
     done
 done
