@@ -682,6 +682,7 @@ struct compare_dir {
     int64_t tolerance_us;
     int64_t late_us;   /* how late a bare segment's copy may come */
     int64_t margin_us; /* how late any copy may come, at the ends of a capture */
+    bool use_ip_id;    /* the path keeps IPv4 IDs: they tell sendings apart */
     struct tv_path *path;
 };
 
@@ -742,7 +743,10 @@ struct compare_owners {
     size_t count, cap;
 };
 
-static bool compare_owners_set(struct compare_owners *o, int64_t start, int64_t end, size_t seg)
+/* Sets seg as the owner of [start, end); *prev is who owned start
+ * before (SIZE_MAX if nobody did). */
+static bool compare_owners_set(struct compare_owners *o, int64_t start, int64_t end, size_t seg,
+                               size_t *prev)
 {
     /* First range ending after start: ends are in order. */
     size_t lo = 0, hi = o->count;
@@ -756,6 +760,7 @@ static bool compare_owners_set(struct compare_owners *o, int64_t start, int64_t 
     size_t first = lo, last = lo;
     while (last < o->count && o->r[last].start < end)
         last++;
+    *prev = first < last ? o->r[first].seg : SIZE_MAX;
     struct compare_owner keep[3];
     size_t n = 0;
     if (first < last && o->r[first].start < start)
@@ -780,10 +785,42 @@ static bool compare_owners_set(struct compare_owners *o, int64_t start, int64_t 
     return true;
 }
 
+/* Which transmission a copy at the farther point was: the owner of its
+ * bytes when it came, unless an earlier transmission of them (still on its
+ * way when the sender repeated it, as after a spurious retransmission) has
+ * the copy's IPv4 ID or TCP timestamp. */
+#define COMPARE_HISTORY_CAP 8
+struct compare_credit {
+    const struct compare_seg *ns;
+    const size_t *prev;
+    const struct flow_pkt *copy;
+    bool use_ip_id;
+    bool use_timestamp;
+};
+
+static bool compare_same_sending(const struct compare_credit *cr, const struct flow_pkt *p)
+{
+    if (cr->use_ip_id && p->ip_id == cr->copy->ip_id)
+        return true;
+    return cr->use_timestamp && p->has_timestamp && cr->copy->has_timestamp &&
+           p->ts_val == cr->copy->ts_val;
+}
+
+static size_t compare_credit_to(const struct compare_credit *cr, size_t owner)
+{
+    if (!cr->use_ip_id && !cr->use_timestamp)
+        return owner;
+    size_t at = owner;
+    for (int i = 0; i < COMPARE_HISTORY_CAP && at != SIZE_MAX; i++, at = cr->prev[at])
+        if (compare_same_sending(cr, cr->ns[at].p))
+            return at;
+    return owner;
+}
+
 /* Credits the owners of [start, end) with the bytes; true if some bytes
  * had no owner (never sent past the nearer point). */
 static bool compare_owners_cover(const struct compare_owners *o, int64_t start, int64_t end,
-                                 uint64_t *covered)
+                                 const struct compare_credit *cr, uint64_t *covered)
 {
     size_t lo = 0, hi = o->count;
     while (lo < hi) {
@@ -799,7 +836,7 @@ static bool compare_owners_cover(const struct compare_owners *o, int64_t start, 
         int64_t s = o->r[i].start > start ? o->r[i].start : start;
         int64_t e = o->r[i].end < end ? o->r[i].end : end;
         has_gap |= s > at;
-        covered[o->r[i].seg] += (uint64_t)(e - s);
+        covered[compare_credit_to(cr, o->r[i].seg)] += (uint64_t)(e - s);
         at = e;
     }
     return has_gap || at < end;
@@ -845,16 +882,25 @@ static bool compare_data(struct compare_dir *cd, struct compare_seg *ns, size_t 
     int far = 1 - cd->near;
     int d = cd->d;
     uint64_t *covered = calloc(n_count + 1, sizeof(*covered));
+    size_t *prev = calloc(n_count + 1, sizeof(*prev));
     struct compare_owners owners = {0};
-    bool is_ok = covered != NULL;
+    bool is_ok = covered != NULL && prev != NULL;
+    const struct compare_diffs *df = &cd->pr->diffs[d];
+    struct compare_credit cr = {
+        .ns = ns,
+        .prev = prev,
+        .use_ip_id = cd->use_ip_id,
+        .use_timestamp = df->count > 0 && df->ts_rewritten == 0,
+    };
     size_t i = 0, j = 0;
     while (is_ok && (i < n_count || j < f_count)) {
         if (i < n_count && (j == f_count || ns[i].ts_us <= fs[j].ts_us + cd->tolerance_us)) {
-            is_ok = compare_owners_set(&owners, ns[i].start, ns[i].end, i);
+            is_ok = compare_owners_set(&owners, ns[i].start, ns[i].end, i, &prev[i]);
             i++;
             continue;
         }
-        bool has_gap = compare_owners_cover(&owners, fs[j].start, fs[j].end, covered);
+        cr.copy = fs[j].p;
+        bool has_gap = compare_owners_cover(&owners, fs[j].start, fs[j].end, &cr, covered);
         if (has_gap && compare_in_span(cd, cd->near, fs[j].ts_us, cd->margin_us, 0))
             compare_inject(cd, &fs[j]);
         j++;
@@ -881,6 +927,7 @@ static bool compare_data(struct compare_dir *cd, struct compare_seg *ns, size_t 
             }
     }
     free(covered);
+    free(prev);
     free(owners.r);
     return is_ok;
 }
@@ -957,6 +1004,7 @@ static bool compare_direction(const struct compare_run *run, const struct compar
     cd.margin_us = max_delay > 0 ? COMPARE_MARGIN_MIN_US + 4 * max_delay : COMPARE_LATE_MIN_US;
     bool use_ip_id = run->fp[0]->flows[pr->a].verdict.orig.family == 4 && df->count > 0 &&
                      df->ip_id_same * 1000 >= df->count * COMPARE_IP_ID_KEPT_PERMILLE;
+    cd.use_ip_id = use_ip_id;
     const struct compare_view *nv = &pr->view[cd.near][d];
     uint32_t base = 0;
     if (nv->count > 0)

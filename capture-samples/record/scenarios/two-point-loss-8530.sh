@@ -17,7 +17,9 @@ scn_two_point_loss_8530() {
 	client fetch "$N4" 40025 "$S4" 8530 | tee "$WORK/client.log"
 	sleep 0.5
 	impair_down
-	run_end
+	wait_bg
+	cap_pair_stop
+	ns_down
 	client_ok
 	up=$(impair_drops "$N4" 40025 "$S4" 8530)
 	down=$(impair_drops "$S4" 8530 "$N4" 40025)
@@ -29,5 +31,6 @@ scn_two_point_loss_8530() {
 		"path.injected.orig=0 path.injected.resp=0" \
 		"path.changed.hops.orig=2 path.changed.hops.resp=2" \
 		"path.delay_ms.orig.median=2..12 path.delay_ms.resp.median=2..12"
+	sed 's/^/# helper: /' "$WORK/impair.log" >>"$EXPECT"
 	finish_pair "$name"
 }

@@ -11,7 +11,7 @@ scn_two_point_mss_8530() {
 	ns_up
 	in_ns "$RTR" nft -f - <<NFT
 table inet tvmss {
-	chain fwd {
+	chain clamp {
 		type filter hook forward priority -150; policy accept;
 		tcp flags & syn == syn counter tcp option maxseg size set 1200
 	}
@@ -20,7 +20,9 @@ NFT
 	srv_up "$S4" 8530 close --body 20000
 	cap_pair_start "$RTR" rtr-n "$first" "$RTR" rtr-s "$second"
 	client fetch "$N4" 40024 "$S4" 8530 | tee "$WORK/client.log"
-	run_end
+	wait_bg
+	cap_pair_stop
+	ns_down
 	client_ok
 	check "$first" "SYN from the client with MSS 1460" "$N4\.40024 > .*Flags \[S\].*mss 1460" 1 1
 	check "$second" "SYN from the client with MSS 1200" "$N4\.40024 > .*Flags \[S\].*mss 1200" 1 1

@@ -21,7 +21,9 @@ NFT
 	cap_pair_start "$RTR" rtr-n "$first" "$RTR" rtr-s "$second"
 	client fetch "$N4" 40023 "$S4" 8530 | tee "$WORK/client.log"
 	reply=$(in_ns "$RTR" conntrack -L -p tcp --orig-port-src 40023 2>/dev/null | head -1)
-	run_end
+	wait_bg
+	cap_pair_stop
+	ns_down
 	client_ok
 	# The reply tuple's destination port is the client's port after translation.
 	port=$(sed -n 's/.*src=[0-9.]* dst=[0-9.]* sport=8530 dport=\([0-9]*\).*/\1/p' <<<"$reply")

@@ -14,7 +14,9 @@ scn_two_point_tso() {
 	srv_up "$S4" 8530 close --body 524288
 	cap_pair_start "$NODE" nic0 "$first" "$SRV" nic0 "$second"
 	client fetch "$N4" 40026 "$S4" 8530 | tee "$WORK/client.log"
-	run_end
+	wait_bg
+	cap_pair_stop
+	ns_down
 	client_ok
 	pcapstat "$second" "$WORK/$name.stat"
 	stat_has "$WORK/$name.stat" "big $S4 [1-9]" "the server's capture has no super-segments"
