@@ -743,12 +743,10 @@ struct compare_owners {
     size_t count, cap;
 };
 
-/* Sets seg as the owner of [start, end); *prev is who owned start
- * before (SIZE_MAX if nobody did). */
-static bool compare_owners_set(struct compare_owners *o, int64_t start, int64_t end, size_t seg,
-                               size_t *prev)
+/* The first range ending after start: ranges do not overlap, so their
+ * ends are in order. */
+static size_t compare_owners_after(const struct compare_owners *o, int64_t start)
 {
-    /* First range ending after start: ends are in order. */
     size_t lo = 0, hi = o->count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -757,7 +755,15 @@ static bool compare_owners_set(struct compare_owners *o, int64_t start, int64_t 
         else
             hi = mid;
     }
-    size_t first = lo, last = lo;
+    return lo;
+}
+
+/* Sets seg as the owner of [start, end); *prev is who owned start
+ * before (SIZE_MAX if nobody did). */
+static bool compare_owners_set(struct compare_owners *o, int64_t start, int64_t end, size_t seg,
+                               size_t *prev)
+{
+    size_t first = compare_owners_after(o, start), last = first;
     while (last < o->count && o->r[last].start < end)
         last++;
     *prev = first < last ? o->r[first].seg : SIZE_MAX;
@@ -822,14 +828,7 @@ static size_t compare_credit_to(const struct compare_credit *cr, size_t owner)
 static bool compare_owners_cover(const struct compare_owners *o, int64_t start, int64_t end,
                                  const struct compare_credit *cr, uint64_t *covered)
 {
-    size_t lo = 0, hi = o->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (o->r[mid].end <= start)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = compare_owners_after(o, start);
     int64_t at = start;
     bool has_gap = false;
     for (size_t i = lo; i < o->count && o->r[i].start < end; i++) {
