@@ -208,15 +208,15 @@ struct tv_path {
                                 "nat"; NULL when seen at one point only */
     bool has_flow_id_at[2];  /* the flow's id in each point's own input */
     uint64_t flow_id_at[2];
-    bool is_complete;        /* every packet of the flow at both points was kept */
-    uint64_t dropped[2];     /* transmissions that never reached the farther point */
+    bool is_complete;                       /* every packet of the flow at both points was kept */
+    uint64_t dropped[2];                    /* transmissions that never reached the farther point */
     struct tv_path_packet dropped_first[2]; /* pkt[far] is what got through later */
     uint64_t injected[2]; /* segments at the farther point never sent past the nearer */
     struct tv_path_packet injected_first[2];
     uint64_t injected_rst[2]; /* of them, RSTs: forged on that side's behalf */
     struct tv_path_packet injected_rst_first[2];
     uint64_t dropped_after_rst[2]; /* of the drops, after the flow's first RST */
-    uint64_t unverified[2]; /* sent while the other point was not capturing */
+    uint64_t unverified[2];        /* sent while the other point was not capturing */
     /* Seen at one point only, though the other captured on one of its
      * endpoints: that host's stack never saw it (TCP Chimney, TOE). */
     bool is_offload_suspect;
@@ -224,7 +224,7 @@ struct tv_path {
     uint8_t host_addr[16]; /* that endpoint */
     /* changed: what the path rewrote, per direction */
     bool has_hops[2];
-    int hops[2]; /* TTL / hop limit lost between the points */
+    int hops[2];                     /* TTL / hop limit lost between the points */
     uint16_t mss_from[2], mss_to[2]; /* SYN's MSS when it changed, else 0 */
     bool is_wscale_stripped[2];
     bool is_sack_permitted_stripped[2];
@@ -300,9 +300,9 @@ struct tv_verdict {
     /* Where the flow was found: NULL in no VLAN and no tunnel. The tunnels'
      * src and dst are as the flow's first packet carried them. */
     const struct tv_location *location;
-    bool is_location_lost; /* too many locations to keep: where is not known */
-    struct tv_order order; /* where it stands among the input's records; the
-                              last packet (seq) only with tv_analyzer_split() */
+    bool is_location_lost;      /* too many locations to keep: where is not known */
+    struct tv_order order;      /* where it stands among the input's records; the
+                                   last packet (seq) only with tv_analyzer_split() */
     const struct tv_path *path; /* --compare only, else NULL */
 };
 

@@ -81,7 +81,7 @@ struct flow_packets {
     size_t flow_cap_limit;  /* FLOW_PACKETS_FLOW_CAP, or FLOW_PACKETS_EXPORT_FLOW_CAP */
     size_t pkt_cap_limit;   /* FLOW_PACKETS_PKT_CAP, or FLOW_PACKETS_COMPARE_PKT_CAP */
     size_t total_cap_limit; /* FLOW_PACKETS_TOTAL_CAP, or FLOW_PACKETS_COMPARE_TOTAL_CAP */
-    uint64_t *numbers;     /* owned: packets to export, by position in the input */
+    uint64_t *numbers;      /* owned: packets to export, by position in the input */
     size_t number_count;
     size_t number_cap;
     uint64_t frags_left_out; /* fragments of exported flows forgotten before their datagram ended */

@@ -103,7 +103,7 @@ struct run {
     bool has_progress;     /* the progress line is drawn */
     struct progress progress;
     struct run_counts counts;
-    struct flow_packets *compared[2];       /* owned: --compare, each point's flows */
+    struct flow_packets *compared[2];      /* owned: --compare, each point's flows */
     const struct summary_compare *compare; /* --compare: for the summary, else NULL */
 };
 
@@ -289,8 +289,9 @@ static bool main_create_outputs(struct run *run)
         return false;
     if (opt->export_path != NULL && (run->exports = flow_packets_create_export()) == NULL)
         return false;
-    if (opt->compare_input_count != 0 && ((run->compared[0] = flow_packets_create_compare()) == NULL ||
-                                          (run->compared[1] = flow_packets_create_compare()) == NULL))
+    if (opt->compare_input_count != 0 &&
+        ((run->compared[0] = flow_packets_create_compare()) == NULL ||
+         (run->compared[1] = flow_packets_create_compare()) == NULL))
         return false;
     for (size_t i = 0; i < run->out_count; i++) {
         struct worker_out *out = &run->outs[i];
@@ -690,8 +691,8 @@ static bool main_compare(struct run *run, const struct capture_options *first_op
             sc->packets = second.packets;
             sc->tcp_packets = second.tcp_packets;
             sc->flows = second.flows;
-            sc->flows_not_compared = run->compared[0]->flows_left_out +
-                                     run->compared[1]->flows_left_out;
+            sc->flows_not_compared =
+                run->compared[0]->flows_left_out + run->compared[1]->flows_left_out;
         }
         free(second_anomalies);
     }
@@ -742,10 +743,11 @@ static bool main_compare(struct run *run, const struct capture_options *first_op
                 main_count_flow(&fp->flows[i].verdict, -1, st, anomaly_flows);
             main_count_flow(&pv.v, 1, st, anomaly_flows);
             const char *bytes = NULL;
-            size_t len = main_format(&pv.v, &(struct worker_out){.opt = opt,
-                                                                 .json = run->outs[0].json,
-                                                                 .text = run->outs[0].text},
-                                     &bytes);
+            size_t len =
+                main_format(&pv.v,
+                            &(struct worker_out){
+                                .opt = opt, .json = run->outs[0].json, .text = run->outs[0].text},
+                            &bytes);
             if (len > 0)
                 main_write(run, bytes, len);
             path_verdict_free(&pv);

@@ -449,13 +449,13 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
         const struct summary_compare *c = findings->compare;
         text_appendf(text,
                      "  compared with    %" PRIu64 " input%s, %" PRIu64 " packets, %" PRIu64
-                     " flows: %" PRIu64 " seen at both points, %" PRIu64 " at the first only, %" PRIu64
-                     " at the second only\n",
+                     " flows: %" PRIu64 " seen at both points, %" PRIu64
+                     " at the first only, %" PRIu64 " at the second only\n",
                      c->inputs, c->inputs == 1 ? "" : "s", c->packets, c->flows, c->flows_both,
                      c->flows_first_only, c->flows_second_only);
         text_appendf(text,
-                     "  between points   dropped orig %" PRIu64 ", resp %" PRIu64 "; injected orig %" PRIu64
-                     ", resp %" PRIu64 "\n",
+                     "  between points   dropped orig %" PRIu64 ", resp %" PRIu64
+                     "; injected orig %" PRIu64 ", resp %" PRIu64 "\n",
                      c->dropped[0], c->dropped[1], c->injected[0], c->injected[1]);
         if (c->has_clock_offset)
             text_appendf(text, "  clock offset     %+.3f ms (second minus first), drift %.3f ppm\n",

@@ -25,7 +25,7 @@
  * close; for address translation, closer still. */
 #define COMPARE_NAT_START_US 1000000
 /* The offset is fitted as a line only over this much time. */
-#define COMPARE_DRIFT_SPAN_US 10000000
+#define COMPARE_DRIFT_SPAN_US    10000000
 #define COMPARE_DRIFT_SAMPLE_CAP 256
 /* Of the segments paired one to one, this share (per mille) with equal
  * IPv4 IDs means the path keeps them, and they may tell segments apart. */
@@ -274,8 +274,7 @@ static bool compare_pair_by_tuple(struct compare_run *run)
             if (by_syn && sx == NULL)
                 continue;
             uint64_t key = compare_tuple_hash(&x->verdict);
-            for (size_t k = compare_index_find(&ix, key); k < ix.count && ix.e[k].key == key;
-                 k++) {
+            for (size_t k = compare_index_find(&ix, key); k < ix.count && ix.e[k].key == key; k++) {
                 size_t j = ix.e[k].flow;
                 if (run->peer_of[1][j] != 0)
                     continue;
@@ -325,10 +324,10 @@ static bool compare_pair_by_nat(struct compare_run *run, enum compare_key_kind k
                 continue;
             const struct flow_pics *y = &fb->flows[j];
             const struct flow_pkt *sy = compare_first_syn(y, true);
-            const struct tv_endpoint_report *ex = kind == COMPARE_BY_RESP ? &x->verdict.resp
-                                                                          : &x->verdict.orig;
-            const struct tv_endpoint_report *ey = kind == COMPARE_BY_RESP ? &y->verdict.resp
-                                                                          : &y->verdict.orig;
+            const struct tv_endpoint_report *ex =
+                kind == COMPARE_BY_RESP ? &x->verdict.resp : &x->verdict.orig;
+            const struct tv_endpoint_report *ey =
+                kind == COMPARE_BY_RESP ? &y->verdict.resp : &y->verdict.orig;
             if (sy == NULL || !compare_same_end(ex, ey))
                 continue;
             if (!by_time && sy->seq == sx->seq) {
@@ -423,8 +422,8 @@ static uint64_t compare_bare_key(uint32_t seq, uint32_t ack, const struct flow_p
                                  bool use_ip_id)
 {
     uint64_t h = 1469598103934665603ull;
-    uint32_t parts[5] = {seq, ack, p->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST |
-                                               TCP_FLAG_ACK),
+    uint32_t parts[5] = {seq, ack,
+                         p->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST | TCP_FLAG_ACK),
                          p->window, use_ip_id ? p->ip_id : 0};
     for (size_t i = 0; i < 5; i++) {
         h ^= parts[i];
@@ -457,9 +456,8 @@ static struct compare_ident *compare_idents(const struct compare_view *v, uint32
         const struct flow_pkt *p = v->pkts[i];
         uint32_t seq = p->seq - seq_off;
         out[i].p = p;
-        out[i].key = compare_seq_len(p) > 0
-                         ? (1ull << 63) | seq
-                         : compare_bare_key(seq, p->ack - ack_off, p, false);
+        out[i].key = compare_seq_len(p) > 0 ? (1ull << 63) | seq
+                                            : compare_bare_key(seq, p->ack - ack_off, p, false);
     }
     qsort(out, v->count, sizeof(*out), compare_ident_cmp);
     return out;
@@ -918,8 +916,7 @@ static bool compare_data(struct compare_dir *cd, struct compare_seg *ns, size_t 
         /* What got through in its place: the first later segment at the
          * farther point with any of its bytes. */
         for (size_t m = 0; m < f_count; m++)
-            if (fs[m].ts_us > ns[k].ts_us && fs[m].start < ns[k].end &&
-                fs[m].end > ns[k].start) {
+            if (fs[m].ts_us > ns[k].ts_us && fs[m].start < ns[k].end && fs[m].end > ns[k].start) {
                 cd->path->dropped_first[d].has[far] = true;
                 cd->path->dropped_first[d].pkt[far] = fs[m].p->number;
                 break;
@@ -942,11 +939,10 @@ static void compare_bare(struct compare_dir *cd, struct compare_seg *ns, size_t 
     qsort(fs, f_count, sizeof(*fs), compare_seg_by_key);
     size_t i = 0, j = 0;
     while (i < n_count || j < f_count) {
-        uint64_t key = i < n_count && (j == f_count || ns[i].key <= fs[j].key) ? ns[i].key
-                                                                                : fs[j].key;
+        uint64_t key =
+            i < n_count && (j == f_count || ns[i].key <= fs[j].key) ? ns[i].key : fs[j].key;
         for (; j < f_count && fs[j].key == key; j++) {
-            while (i < n_count && ns[i].key == key &&
-                   ns[i].ts_us < fs[j].ts_us - cd->late_us) {
+            while (i < n_count && ns[i].key == key && ns[i].ts_us < fs[j].ts_us - cd->late_us) {
                 if (compare_in_span(cd, far, ns[i].ts_us, 0, cd->margin_us))
                     compare_drop(cd, &ns[i]);
                 else

@@ -89,8 +89,8 @@ bool path_verdict_make(const struct tv_verdict *in, const struct tv_path *path,
             .code = anomaly_info[ANOMALY_RST_INJECTED].name,
             .level = anomaly_info[ANOMALY_RST_INJECTED].level,
             .from_orig = d == 0,
-            .count = path->injected_rst[d] > UINT32_MAX ? UINT32_MAX
-                                                        : (uint32_t)path->injected_rst[d],
+            .count =
+                path->injected_rst[d] > UINT32_MAX ? UINT32_MAX : (uint32_t)path->injected_rst[d],
             .first_pkt = path_number(first, number_base),
             .first_us = first->first_us,
         };

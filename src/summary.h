@@ -39,8 +39,8 @@ struct summary_compare {
     uint64_t inputs;
     uint64_t packets;
     uint64_t tcp_packets;
-    uint64_t flows;       /* the second point's flows */
-    uint64_t flows_both;  /* paired */
+    uint64_t flows;      /* the second point's flows */
+    uint64_t flows_both; /* paired */
     uint64_t flows_first_only;
     uint64_t flows_second_only;
     uint64_t flows_not_compared; /* past the caps: no path */

@@ -45,9 +45,16 @@ static void point_init(struct point *pt)
 static void send_seg(struct point *a, struct point *b, bool from_orig, int64_t t_us, uint32_t seq,
                      uint32_t ack, uint8_t flags, uint32_t len, uint16_t ip_id, bool reaches)
 {
-    struct flow_pkt p = {.ts_us = t_us, .seq = seq, .ack = ack, .payload_len = len,
-                         .flags = flags, .from_orig = from_orig, .ip_id = ip_id, .ttl = 64,
-                         .window = 500, .wscale = -1};
+    struct flow_pkt p = {.ts_us = t_us,
+                         .seq = seq,
+                         .ack = ack,
+                         .payload_len = len,
+                         .flags = flags,
+                         .from_orig = from_orig,
+                         .ip_id = ip_id,
+                         .ttl = 64,
+                         .window = 500,
+                         .wscale = -1};
     struct point *near = from_orig ? a : b, *far = from_orig ? b : a;
     struct flow_pkt at_far = p;
     at_far.ttl = 63;
@@ -83,8 +90,8 @@ static void transfer(struct point *a, struct point *b, const bool lost[5])
     send_seg(a, b, false, t + 10000, s, c + 1, TCP_FLAG_SYN | TCP_FLAG_ACK, 0, 7, true);
     send_seg(a, b, true, t + 20000, c + 1, s + 1, TCP_FLAG_ACK, 0, id++, true);
     for (int i = 0; i < 5; i++)
-        send_seg(a, b, true, t + 30000 + i * 100, c + 1 + 1000u * (uint32_t)i, s + 1,
-                 TCP_FLAG_ACK, 1000, id++, !lost[i]);
+        send_seg(a, b, true, t + 30000 + i * 100, c + 1 + 1000u * (uint32_t)i, s + 1, TCP_FLAG_ACK,
+                 1000, id++, !lost[i]);
     for (int i = 0; i < 5; i++)
         if (lost[i])
             send_seg(a, b, true, t + 330000 + i * 100, c + 1 + 1000u * (uint32_t)i, s + 1,
@@ -153,8 +160,13 @@ START_TEST(test_a_rst_only_the_farther_point_saw_was_injected)
     static struct point a, b;
     transfer(&a, &b, (bool[5]){false});
     /* A RST as if from resp, at the first point only (nearer orig). */
-    struct flow_pkt rst = {.ts_us = 1700000, .seq = 900002, .flags = TCP_FLAG_RST, .ttl = 64,
-                           .ip_id = 0, .wscale = -1, .number = a.flow.pkt_count + 1};
+    struct flow_pkt rst = {.ts_us = 1700000,
+                           .seq = 900002,
+                           .flags = TCP_FLAG_RST,
+                           .ttl = 64,
+                           .ip_id = 0,
+                           .wscale = -1,
+                           .number = a.flow.pkt_count + 1};
     a.pkts[a.flow.pkt_count++] = rst;
     struct path_compare pc;
     compare(&a, &b, &pc);
