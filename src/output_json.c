@@ -27,6 +27,7 @@
 
 #include "output_json.h"
 #include "platform.h"
+#include "seed_logs.h"
 #include "sink_file.h"
 
 #include "banned.h"
@@ -398,6 +399,40 @@ static void line_location(struct line *l, const struct tv_verdict *v)
     line_put(l, "]", 1);
 }
 
+/* Added to the contract: the lines the systems in the path would most
+ * likely have logged (seed_logs.c), [] when none. "name", "text" and
+ * "network_error" are null where the system has none. */
+static void line_logs(struct line *l, const struct tv_verdict *v)
+{
+    struct seed_log logs[SEED_LOGS_CAP];
+    size_t n = seed_logs_build(v, logs);
+    line_key(l, "logs", false);
+    line_put(l, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        const struct seed_log *s = &logs[i];
+        if (i != 0)
+            line_put(l, ",", 1);
+        line_put(l, "{", 1);
+        line_key(l, "system", true);
+        line_quoted(l, s->info->system);
+        line_key(l, "code", false);
+        line_quoted(l, s->info->code);
+        line_key(l, "name", false);
+        line_string_or_null(l, s->info->name);
+        line_key(l, "count", false);
+        line_u64(l, s->count);
+        line_key(l, "network_error", false);
+        if (s->network_error == TV_WINSOCK_NONE)
+            line_put(l, "null", 4);
+        else
+            line_u64(l, (uint64_t)s->network_error);
+        line_key(l, "text", false);
+        line_string_or_null(l, s->info->text);
+        line_put(l, "}", 1);
+    }
+    line_put(l, "]", 1);
+}
+
 enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v,
                                          const char **bytes, size_t *len)
 {
@@ -449,6 +484,7 @@ enum output_json_status output_json_flow(struct output_json *json, const struct 
     line_key(&l, "interim", false);
     line_str(&l, v->interim ? "true" : "false");
     line_location(&l, v);
+    line_logs(&l, v);
     line_put(&l, "}\n", 2);
     if (l.is_short)
         return OUTPUT_JSON_ERR_NOMEM;
