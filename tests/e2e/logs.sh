@@ -175,4 +175,13 @@ grep -q '^    log      arcserve E3392 x1, network error 10060$' "$RUN_OUT" ||
     fail "no Arcserve line: $(grep '^    log' "$RUN_OUT" | head -n 3)"
 done_check
 
+check "--report lists the log lines of each flow it shows"
+run -q --report "$TMP/report.html" -r "$SAMPLES_DIR/server-abort-6050.pcap"
+for row in '<td>tmg</td><td>0x80074e21</td><td>FWX_E_ABORTIVE_SHUTDOWN</td><td class="n">1</td><td>-</td>' \
+    '<td>arcserve</td><td>E8535</td><td>-</td><td class="n">1</td><td>-</td>' \
+    '<td>arcserve</td><td>E3392</td><td>-</td><td class="n">1</td><td>10054</td>'; do
+    grep -qF "<tr>$row</tr>" "$TMP/report.html" || fail "no row $row"
+done
+done_check
+
 finish
