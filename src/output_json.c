@@ -313,6 +313,15 @@ static void line_addr(struct line *l, uint8_t family, const uint8_t *addr)
     line_quoted(l, text);
 }
 
+/* A Winsock error code, null for none. */
+static void line_winsock(struct line *l, enum tv_winsock code)
+{
+    if (code == TV_WINSOCK_NONE)
+        line_put(l, "null", 4);
+    else
+        line_u64(l, (uint64_t)code);
+}
+
 static void line_endpoint(struct line *l, const char *key, const struct tv_endpoint_report *ep)
 {
     line_key(l, key, false);
@@ -326,10 +335,7 @@ static void line_endpoint(struct line *l, const char *key, const struct tv_endpo
     line_key(l, "bytes", false);
     line_u64(l, ep->bytes);
     line_key(l, "winsock", false);
-    if (ep->winsock == TV_WINSOCK_NONE)
-        line_put(l, "null", 4);
-    else
-        line_u64(l, (uint64_t)ep->winsock);
+    line_winsock(l, ep->winsock);
     line_key(l, "role", false);
     line_string_or_null(l, ep->role);
     line_put(l, "}", 1);
@@ -422,10 +428,7 @@ static void line_logs(struct line *l, const struct tv_verdict *v)
         line_key(l, "count", false);
         line_u64(l, s->count);
         line_key(l, "network_error", false);
-        if (s->network_error == TV_WINSOCK_NONE)
-            line_put(l, "null", 4);
-        else
-            line_u64(l, (uint64_t)s->network_error);
+        line_winsock(l, s->network_error);
         line_key(l, "text", false);
         line_string_or_null(l, s->info->text);
         line_put(l, "}", 1);

@@ -102,12 +102,13 @@ static bool has_anomaly(const struct tv_verdict *v, enum anomaly_code code)
     return anomaly_total(v, code) > 0;
 }
 
-static bool is_port(uint16_t port, const uint16_t *ports, size_t n)
+/* A connect() the originator's application saw refused. A Windows
+ * client's retries after a RST (winsock.md, KB175523) are flows of their
+ * own on the same 5-tuple, all within that one connect(), so only the
+ * first attempt counts: the application reports once. */
+static bool is_refused_connect(const struct tv_verdict *v)
 {
-    for (size_t i = 0; i < n; i++)
-        if (ports[i] == port)
-            return true;
-    return false;
+    return v->end == TV_END_REFUSED && v->attempt == 0;
 }
 
 /*
@@ -159,14 +160,27 @@ static void tmg_logs(const struct tv_verdict *v, struct seed_logs_out *out)
 }
 
 /*
+ * Applications on the originator, which log what their socket saw: a
+ * line for a refused connect, and lines for the Winsock errors the
+ * verdict gives the originator (up to three codes each; 0 ends a list).
+ */
+struct app_line {
+    enum seed_log_kind kind;
+    bool on_refused;
+    enum tv_winsock on_winsock[3];
+    bool quotes_error; /* the line repeats the Winsock code as network_error */
+};
+
+struct app {
+    uint16_t ports[4]; /* the servers it talks to; 0 ends the list */
+    struct app_line lines[3];
+};
+
+/*
  * The Arcserve Backup server, on flows to an agent (6050 Universal Agent,
- * 6051 client agent: winsock.md, seed-logs.md 2). The server is the
- * originator, so its Winsock code is orig.winsock.
+ * 6051 client agent: winsock.md, seed-logs.md 2).
  *
- * E8572, agent not listening: the connection was refused (10061). A
- * Windows client's retries after a RST (winsock.md, KB175523) are flows of
- * their own on the same 5-tuple, all within one failed connect(), so only
- * the first attempt carries the line.
+ * E8572, agent not listening: the connect was refused (10061).
  *
  * E8535, failed to receive data from the agent: an established connection
  * that ended under the server, reset by the agent's side (10054) or given
@@ -174,55 +188,77 @@ static void tmg_logs(const struct tv_verdict *v, struct seed_logs_out *out)
  *
  * E3392, TCP reconnect time-out, quotes the network error: NEC lists
  * 10060, 10054 and 10053 with it, whichever side timed out. It follows
- * E8535 in the job log, and alone for an unanswered connect (10060).
+ * E8535 in the job log, and comes alone for an unanswered connect (10060).
  */
-static void arcserve_logs(const struct tv_verdict *v, struct seed_logs_out *out)
-{
-    static const uint16_t agent_ports[] = {6050, 6051};
-    if (!is_port(v->resp.port, agent_ports, sizeof(agent_ports) / sizeof(agent_ports[0])))
-        return;
-    enum tv_winsock seen = v->orig.winsock;
-    if (v->end == TV_END_REFUSED && v->attempt == 0)
-        add(out, ARCSERVE_AGENT_NOT_LISTENING, 1, TV_WINSOCK_NONE);
-    if (seen == TV_WINSOCK_ECONNRESET || seen == TV_WINSOCK_ECONNABORTED)
-        add(out, ARCSERVE_RECEIVE_FAILED, 1, TV_WINSOCK_NONE);
-    if (seen == TV_WINSOCK_ETIMEDOUT || seen == TV_WINSOCK_ECONNRESET ||
-        seen == TV_WINSOCK_ECONNABORTED)
-        add(out, ARCSERVE_RECONNECT_TIMEOUT, 1, seen);
-}
+static const struct app arcserve = {
+    {6050, 6051},
+    {
+        {ARCSERVE_AGENT_NOT_LISTENING, true, {0}, false},
+        {ARCSERVE_RECEIVE_FAILED, false, {TV_WINSOCK_ECONNRESET, TV_WINSOCK_ECONNABORTED}, false},
+        {ARCSERVE_RECONNECT_TIMEOUT,
+         false,
+         {TV_WINSOCK_ETIMEDOUT, TV_WINSOCK_ECONNRESET, TV_WINSOCK_ECONNABORTED},
+         true},
+    },
+};
 
 /*
  * The Windows Update client, on flows to WSUS (80/443 on older setups,
- * 8530/8531 since Server 2012: seed-logs.md 3). The client is the
- * originator; WinHTTP reports what its socket saw.
+ * 8530/8531 since Server 2012: seed-logs.md 3); WinHTTP reports what its
+ * socket saw.
  *
- * 0x80072EFD, cannot connect: a SYN answered by RST (10061), once per
- * connect() as for E8572. 0x80072EE2, time-out: unanswered SYNs (10060),
- * or the client's own retransmissions expiring with nothing received
- * (10053): "TCP/IP time-out behavior, regardless of time-out values set
- * in WinHTTP". 0x80072EFE, connection error: "reset or terminated", a RST
- * the client received (10054). No line for an early FIN: the verdict
- * cannot tell one from the end of a reply.
+ * 0x80072EFD, cannot connect: a SYN answered by RST (10061).
+ *
+ * 0x80072EE2, time-out: unanswered SYNs (10060), or the client's own
+ * retransmissions expiring with nothing received (10053): "TCP/IP
+ * time-out behavior, regardless of time-out values set in WinHTTP".
+ *
+ * 0x80072EFE, connection error: "reset or terminated", a RST the client
+ * received (10054). No line for an early FIN: the verdict cannot tell
+ * one from the end of a reply.
  */
-static void windows_update_logs(const struct tv_verdict *v, struct seed_logs_out *out)
+static const struct app windows_update = {
+    {80, 443, 8530, 8531},
+    {
+        {WU_CANNOT_CONNECT, true, {0}, false},
+        {WU_TIMEOUT, false, {TV_WINSOCK_ETIMEDOUT, TV_WINSOCK_ECONNABORTED}, false},
+        {WU_CONNECTION_ERROR, false, {TV_WINSOCK_ECONNRESET}, false},
+    },
+};
+
+static bool app_serves(const struct app *app, uint16_t port)
 {
-    static const uint16_t wsus_ports[] = {80, 443, 8530, 8531};
-    if (!is_port(v->resp.port, wsus_ports, sizeof(wsus_ports) / sizeof(wsus_ports[0])))
+    for (size_t i = 0; i < sizeof(app->ports) / sizeof(app->ports[0]) && app->ports[i] != 0; i++)
+        if (app->ports[i] == port)
+            return true;
+    return false;
+}
+
+static bool line_applies(const struct app_line *line, const struct tv_verdict *v)
+{
+    if (line->on_refused)
+        return is_refused_connect(v);
+    for (size_t i = 0; i < sizeof(line->on_winsock) / sizeof(line->on_winsock[0]); i++)
+        if (line->on_winsock[i] != TV_WINSOCK_NONE && line->on_winsock[i] == v->orig.winsock)
+            return true;
+    return false;
+}
+
+static void app_logs(const struct app *app, const struct tv_verdict *v, struct seed_logs_out *out)
+{
+    if (!app_serves(app, v->resp.port))
         return;
-    enum tv_winsock seen = v->orig.winsock;
-    if (v->end == TV_END_REFUSED && v->attempt == 0)
-        add(out, WU_CANNOT_CONNECT, 1, TV_WINSOCK_NONE);
-    if (seen == TV_WINSOCK_ETIMEDOUT || seen == TV_WINSOCK_ECONNABORTED)
-        add(out, WU_TIMEOUT, 1, TV_WINSOCK_NONE);
-    if (seen == TV_WINSOCK_ECONNRESET)
-        add(out, WU_CONNECTION_ERROR, 1, TV_WINSOCK_NONE);
+    for (size_t i = 0; i < sizeof(app->lines) / sizeof(app->lines[0]); i++)
+        if (line_applies(&app->lines[i], v))
+            add(out, app->lines[i].kind, 1,
+                app->lines[i].quotes_error ? v->orig.winsock : TV_WINSOCK_NONE);
 }
 
 size_t seed_logs_build(const struct tv_verdict *v, struct seed_log *lines)
 {
     struct seed_logs_out out = {lines, 0};
     tmg_logs(v, &out);
-    arcserve_logs(v, &out);
-    windows_update_logs(v, &out);
+    app_logs(&arcserve, v, &out);
+    app_logs(&windows_update, v, &out);
     return out.count;
 }

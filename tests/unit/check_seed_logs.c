@@ -40,6 +40,34 @@ static void anomaly(struct flow_case *f, const char *code, bool from_orig, uint3
         .code = code, .level = TV_LEVEL_FAIL, .from_orig = from_orig, .count = count};
 }
 
+/* The three ways a connect or a connection fails for its opener, as the
+ * analyzer reports them (winsock.md): reset by the responder (10054),
+ * refused (10061), unanswered (10060). */
+enum failure { RESET_BY_RESP, REFUSED, UNANSWERED };
+
+static void flow_failed(struct flow_case *f, uint16_t resp_port, enum failure how)
+{
+    static const struct {
+        enum tv_end end;
+        const char *conn_state, *history;
+        enum tv_winsock orig_winsock;
+        const char *anomaly;
+        bool from_orig;
+        uint32_t count;
+    } failures[] = {
+        [RESET_BY_RESP] = {TV_END_RST, "RSTR", "ShADadr", TV_WINSOCK_ECONNRESET, "rst_abort", false,
+                           1},
+        [REFUSED] = {TV_END_REFUSED, "REJ", "Sr", TV_WINSOCK_ECONNREFUSED, "rst_refused", false, 1},
+        [UNANSWERED] = {TV_END_SYN_TIMEOUT, "S0", "S", TV_WINSOCK_ETIMEDOUT, "syn_timeout", true,
+                        3},
+    };
+    flow_init(f, resp_port, failures[how].end);
+    f->v.conn_state = failures[how].conn_state;
+    f->v.history = failures[how].history;
+    f->v.orig.winsock = failures[how].orig_winsock;
+    anomaly(f, failures[how].anomaly, failures[how].from_orig, failures[how].count);
+}
+
 static void build(struct flow_case *f)
 {
     f->log_count = seed_logs_build(&f->v, f->logs);
@@ -88,10 +116,7 @@ END_TEST
 START_TEST(test_rst_close_is_tmg_abortive_shutdown_not_graceful)
 {
     struct flow_case f;
-    flow_init(&f, 8530, TV_END_RST);
-    f.v.conn_state = "RSTR";
-    f.v.orig.winsock = TV_WINSOCK_ECONNRESET;
-    anomaly(&f, "rst_abort", false, 1);
+    flow_failed(&f, 8530, RESET_BY_RESP);
     build(&f);
     const struct seed_log *l = line(&f, "tmg", "0x80074e21");
     ck_assert_ptr_nonnull(l);
@@ -103,9 +128,7 @@ END_TEST
 START_TEST(test_orphans_after_rst_are_not_syn_drops_counted_by_strict_firewall)
 {
     struct flow_case f;
-    flow_init(&f, 8530, TV_END_RST);
-    f.v.orig.winsock = TV_WINSOCK_ECONNRESET;
-    anomaly(&f, "rst_abort", false, 1);
+    flow_failed(&f, 8530, RESET_BY_RESP);
     anomaly(&f, "orphan_after_rst", true, 3);
     f.v.strict_drops = 3;
     f.v.loose_drops = 0;
@@ -197,11 +220,7 @@ END_TEST
 START_TEST(test_unanswered_syn_is_no_server_reply_once)
 {
     struct flow_case f;
-    flow_init(&f, 8530, TV_END_SYN_TIMEOUT);
-    f.v.conn_state = "S0";
-    f.v.history = "S";
-    f.v.orig.winsock = TV_WINSOCK_ETIMEDOUT;
-    anomaly(&f, "syn_timeout", true, 3);
+    flow_failed(&f, 8530, UNANSWERED);
     build(&f);
     const struct seed_log *l = line(&f, "tmg", "0xC0040038");
     ck_assert_ptr_nonnull(l);
@@ -237,10 +256,7 @@ END_TEST
 START_TEST(test_refused_agent_is_e8572_on_the_first_attempt)
 {
     struct flow_case f;
-    flow_init(&f, 6050, TV_END_REFUSED);
-    f.v.conn_state = "REJ";
-    f.v.orig.winsock = TV_WINSOCK_ECONNREFUSED;
-    anomaly(&f, "rst_refused", false, 1);
+    flow_failed(&f, 6050, REFUSED);
     build(&f);
     const struct seed_log *l = line(&f, "arcserve", "E8572");
     ck_assert_ptr_nonnull(l);
@@ -258,9 +274,7 @@ END_TEST
 START_TEST(test_unanswered_agent_is_reconnect_timeout_with_10060)
 {
     struct flow_case f;
-    flow_init(&f, 6051, TV_END_SYN_TIMEOUT);
-    f.v.orig.winsock = TV_WINSOCK_ETIMEDOUT;
-    anomaly(&f, "syn_timeout", true, 3);
+    flow_failed(&f, 6051, UNANSWERED);
     build(&f);
     const struct seed_log *l = line(&f, "arcserve", "E3392");
     ck_assert_ptr_nonnull(l);
@@ -273,9 +287,7 @@ END_TEST
 START_TEST(test_agent_reset_is_receive_failure_then_reconnect_timeout_with_10054)
 {
     struct flow_case f;
-    flow_init(&f, 6050, TV_END_RST);
-    f.v.orig.winsock = TV_WINSOCK_ECONNRESET;
-    anomaly(&f, "rst_abort", false, 1);
+    flow_failed(&f, 6050, RESET_BY_RESP);
     anomaly(&f, "rst_after_idle", false, 1);
     build(&f);
     ck_assert_ptr_nonnull(line(&f, "arcserve", "E8535"));
@@ -320,14 +332,11 @@ START_TEST(test_other_ports_get_no_arcserve_lines)
     static const uint16_t ports[] = {8530, 6049, 6052, 7000};
     for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
         struct flow_case f;
-        flow_init(&f, ports[i], TV_END_RST);
-        f.v.orig.winsock = TV_WINSOCK_ECONNRESET;
-        anomaly(&f, "rst_abort", false, 1);
+        flow_failed(&f, ports[i], RESET_BY_RESP);
         build(&f);
         ck_assert_uint_eq(lines_of(&f, "arcserve"), 0);
 
-        flow_init(&f, ports[i], TV_END_REFUSED);
-        f.v.orig.winsock = TV_WINSOCK_ECONNREFUSED;
+        flow_failed(&f, ports[i], REFUSED);
         build(&f);
         ck_assert_uint_eq(lines_of(&f, "arcserve"), 0);
     }
@@ -346,16 +355,13 @@ START_TEST(test_wsus_client_errors_follow_its_winsock_code)
     static const uint16_t ports[] = {80, 443, 8530, 8531};
     for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
         struct flow_case f;
-        flow_init(&f, ports[i], TV_END_REFUSED);
-        f.v.orig.winsock = TV_WINSOCK_ECONNREFUSED;
+        flow_failed(&f, ports[i], REFUSED);
         build(&f);
         ck_assert_str_eq(line(&f, "windows_update", "0x80072EFD")->info->name,
                          "ERROR_WINHTTP_CANNOT_CONNECT");
         ck_assert_uint_eq(lines_of(&f, "windows_update"), 1);
 
-        flow_init(&f, ports[i], TV_END_SYN_TIMEOUT);
-        f.v.orig.winsock = TV_WINSOCK_ETIMEDOUT;
-        anomaly(&f, "syn_timeout", true, 3);
+        flow_failed(&f, ports[i], UNANSWERED);
         build(&f);
         ck_assert_str_eq(line(&f, "windows_update", "0x80072EE2")->info->name,
                          "ERROR_WINHTTP_TIMEOUT");
@@ -366,8 +372,7 @@ START_TEST(test_wsus_client_errors_follow_its_winsock_code)
         build(&f);
         ck_assert_ptr_nonnull(line(&f, "windows_update", "0x80072EE2"));
 
-        flow_init(&f, ports[i], TV_END_RST);
-        f.v.orig.winsock = TV_WINSOCK_ECONNRESET;
+        flow_failed(&f, ports[i], RESET_BY_RESP);
         build(&f);
         ck_assert_str_eq(line(&f, "windows_update", "0x80072EFE")->info->name,
                          "ERROR_WINHTTP_CONNECTION_ERROR");
@@ -390,12 +395,11 @@ START_TEST(test_wsus_client_lines_only_for_its_own_errors_and_ports)
     build(&f);
     ck_assert_uint_eq(lines_of(&f, "windows_update"), 0);
 
-    flow_init(&f, 6050, TV_END_RST);
-    f.v.orig.winsock = TV_WINSOCK_ECONNRESET;
+    flow_failed(&f, 6050, RESET_BY_RESP);
     build(&f);
     ck_assert_uint_eq(lines_of(&f, "windows_update"), 0);
 
-    flow_init(&f, 8530, TV_END_REFUSED);
+    flow_failed(&f, 8530, REFUSED);
     f.v.attempt = 1;
     build(&f);
     ck_assert_uint_eq(lines_of(&f, "windows_update"), 0);
@@ -415,9 +419,7 @@ END_TEST
 START_TEST(test_codes_are_spelled_as_the_systems_print_them)
 {
     struct flow_case f;
-    flow_init(&f, 6051, TV_END_SYN_TIMEOUT);
-    f.v.orig.winsock = TV_WINSOCK_ETIMEDOUT;
-    anomaly(&f, "syn_timeout", true, 3);
+    flow_failed(&f, 6051, UNANSWERED);
     anomaly(&f, "checksum_bad", true, 1);
     anomaly(&f, "rst_out_of_window", false, 1);
     f.v.strict_drops = 1;
