@@ -182,6 +182,35 @@ struct tv_location {
 /* "ip", "gre", "erspan", "vxlan", "geneve", "teredo", "ayiya", "gtpu". */
 const char *tv_tunnel_kind_name(enum tv_tunnel_kind kind);
 
+/*
+ * Where a record stands in the order one analyzer emits them, so that the
+ * records of analyzers that each saw a share of one input can be merged
+ * into that order (tv_order_cmp()). A record is due at a packet (the
+ * packet's clock time and number, then the phase within that packet), or
+ * at a time: a time-out is due after every packet of its deadline's time
+ * and before any later one (pkt is UINT64_MAX). Records at the end of
+ * input come last, in flow id order. Keys of one input never repeat.
+ */
+enum tv_order_phase {
+    TV_ORDER_TIMEOUT = 0, /* rank: attempt, closed, active list; seq: last packet */
+    TV_ORDER_INTERIM,     /* rank: attempt, active list; seq: last packet */
+    TV_ORDER_REUSE,       /* a new connection on the 5-tuple ended the old one */
+    TV_ORDER_EVICT,       /* the table was full */
+    TV_ORDER_START,       /* a flow began (tv_analyzer_split()'s on_start) */
+    TV_ORDER_END,         /* end of input; seq: flow id */
+};
+
+struct tv_order {
+    int64_t ts_us;
+    uint64_t pkt;
+    uint8_t phase; /* enum tv_order_phase */
+    uint8_t rank;
+    uint64_t seq;
+};
+
+/* <0, 0 or >0 as a comes before, with or after b. */
+int tv_order_cmp(const struct tv_order *a, const struct tv_order *b);
+
 struct tv_verdict {
     uint64_t flow_id; /* input position of the flow's first packet: unique, and
                          the same however the input is split among analyzers */
@@ -210,6 +239,8 @@ struct tv_verdict {
      * src and dst are as the flow's first packet carried them. */
     const struct tv_location *location;
     bool is_location_lost; /* too many locations to keep: where is not known */
+    struct tv_order order; /* where it stands among the input's records; the
+                              last packet (seq) only with tv_analyzer_split() */
 };
 
 typedef void (*tv_verdict_fn)(const struct tv_verdict *verdict, void *ctx);
@@ -266,8 +297,9 @@ struct tv_stats {
     uint64_t max_concurrent_flows;
     /* Records needed and none left, so that some flows were analysed only
      * in part (their history ends in 'x'), or an anomaly occurrence went
-     * unrecorded (still counted in the flow's verdict level). Sized to the
-     * flow table, the pools run dry only in extreme cases. */
+     * unrecorded (still counted in the flow's verdict level). The pools
+     * hold every flow's share, so only a flow with more than 12 distinct
+     * anomaly records (code and side) runs short, of its own. */
     uint64_t cold_records_short;     /* a flow's record for what few flows need */
     uint64_t anomaly_records_short;  /* an anomaly's first occurrence */
     uint64_t location_records_short; /* a location, after 65,534 distinct ones: flows
@@ -306,6 +338,42 @@ void tv_analyzer_tick(struct tv_analyzer *analyzer, int64_t now_us);
 /* End of input: every flow still tracked gets its verdict (end "open",
  * or the timeout it has already passed). */
 void tv_analyzer_finish(struct tv_analyzer *analyzer);
+
+/*
+ * One input split among several analyzers (by 5-tuple, both directions to
+ * the same one), whose records merged by their order give the records of
+ * a single analyzer, byte for byte. Call before the first packet:
+ * verdicts then carry their whole order key (each flow's last packet is
+ * kept, 8 bytes a flow), on_start is called with the key of every flow's
+ * first packet (so that a merger can count flows open at once), and
+ * interim reports come only from tv_analyzer_interim(), which the caller
+ * calls on every analyzer when the rule (tv_interim_due()) says so for
+ * the whole input. Returns false if memory is short.
+ */
+typedef void (*tv_flow_start_fn)(const struct tv_order *at, void *ctx);
+bool tv_analyzer_split(struct tv_analyzer *analyzer, tv_flow_start_fn on_start);
+
+/* Interim records for the open flows, as of packet pkt_no at now_us. */
+void tv_analyzer_interim(struct tv_analyzer *analyzer, int64_t now_us, uint64_t pkt_no);
+
+/* The interim rule (tv_config.interim_us): given the input's start and
+ * the time of the next report (0 before the first), whether one is due at
+ * now_us; *next_us moves on when it is. */
+bool tv_interim_due(int64_t interval_us, int64_t start_us, int64_t *next_us, int64_t now_us);
+
+/* Flows tracked now. */
+uint32_t tv_analyzer_flow_count(const struct tv_analyzer *analyzer);
+
+/*
+ * One packet for all[i], with one flow budget (all[i]'s max_flows) shared
+ * by the count analyzers of one split input: every analyzer's clock is
+ * first moved to the packet's time, and if the packet needs a new flow
+ * while the analyzers together hold max_flows, the flow a single analyzer
+ * would have ended to make room ends, in whichever analyzer holds it. All
+ * of them must be the caller's alone during the call.
+ */
+void tv_analyzer_packet_shared(struct tv_analyzer *const *all, size_t count, size_t i,
+                               const struct tv_packet *packet);
 
 const struct tv_stats *tv_analyzer_stats(const struct tv_analyzer *analyzer);
 

@@ -69,6 +69,16 @@ struct tv_analyzer {
     int64_t now_us;          /* latest timestamp seen: time never runs backwards */
     int64_t next_interim_us; /* when open flows next get an interim record */
     bool started;
+
+    /* tv_analyzer_split(): one share of an input. */
+    bool is_split;
+    uint64_t *last_pkt;        /* owned, by flow slot: the packet that last put
+                                  the flow at the tail of its list */
+    tv_flow_start_fn on_start; /* borrowed */
+    /* tv_analyzer_packet_shared(), during the call: the analyzers whose
+     * flows count against one budget, this one among them. */
+    struct tv_analyzer *const *share;
+    size_t share_count;
 };
 
 void tv_config_default(struct tv_config *cfg)
@@ -112,8 +122,9 @@ struct tv_analyzer *tv_analyzer_create(const struct tv_config *cfg, tv_verdict_f
         a->service_count = services_all_names(&a->services, a->service_names);
     struct siphash_key hash_key = siphash_key_from_bytes(cfg->hash_key);
     a->flows = flow_table_create(cfg->max_flows, &hash_key);
-    /* Two records per flow on average; most flows have none. */
-    uint64_t pool_cap = (uint64_t)cfg->max_flows * 2;
+    /* Every flow's records: no flow's anomalies can starve another's.
+     * Pages are touched only as records are used; most flows have none. */
+    uint64_t pool_cap = (uint64_t)cfg->max_flows * ANOMALY_FLOW_RECORDS;
     a->anomalies =
         anomaly_pool_create(pool_cap > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)pool_cap);
     if (a->flows == NULL || a->anomalies == NULL || a->service_names == NULL ||
@@ -129,6 +140,7 @@ void tv_analyzer_destroy(struct tv_analyzer *a)
     if (a == NULL)
         return;
     flow_table_destroy(a->flows);
+    free(a->last_pkt);
     anomaly_pool_destroy(a->anomalies);
     ip_reassembly_destroy(a->frags);
     nflog_prefixes_free(&a->nflog);
@@ -298,7 +310,27 @@ static void locate_verdict(const struct tv_analyzer *a, const struct flow *f,
     v->location = where;
 }
 
-static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
+/* The record's place at the current packet. */
+static struct tv_order order_at(const struct tv_analyzer *a, enum tv_order_phase phase)
+{
+    return (struct tv_order){.ts_us = a->now_us, .pkt = a->pkt_no, .phase = (uint8_t)phase};
+}
+
+/* The packet that last put f at the tail of its list: the order of the
+ * list, and so of flows that time out together. Kept only when split. */
+static uint64_t last_pkt(const struct tv_analyzer *a, const struct flow *f)
+{
+    return a->last_pkt != NULL ? a->last_pkt[flow_table_slot(a->flows, f)] : 0;
+}
+
+static void note_touch(struct tv_analyzer *a, const struct flow *f)
+{
+    if (a->last_pkt != NULL)
+        a->last_pkt[flow_table_slot(a->flows, f)] = a->pkt_no;
+}
+
+static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise,
+                 const struct tv_order *at)
 {
     struct detect_ctx d = detect_ctx(a);
     detect_flow_end(&d, f);
@@ -309,6 +341,7 @@ static void emit(struct tv_analyzer *a, struct flow *f, enum tv_end otherwise)
     struct tv_location where;
     verdict_build(a->flows, f, end, a->anomalies, &a->services, &buf, &v);
     locate_verdict(a, f, &where, &v);
+    v.order = *at;
     const struct anomaly_set *set = flow_table_anomalies(a->flows, f);
     struct nflog_prefix *prefix = fill_nflog(a, f, &v);
     if (prefix != NULL)
@@ -339,7 +372,7 @@ static const struct tcp_conn_cold *conn_cold(const struct tv_analyzer *a, const 
 /* An attempt that ran out of time: the opener's SYNs went unanswered. The
  * anomaly dates from the attempt's first packet, not from the moment the
  * time-out was noticed. */
-static void end_attempt(struct tv_analyzer *a, struct flow *f)
+static void end_attempt(struct tv_analyzer *a, struct flow *f, const struct tv_order *at)
 {
     uint32_t syns = tcp_conn_pkts(&f->conn, conn_cold(a, f), 0);
     struct flow_cold *c = flow_table_cold(a->flows, f);
@@ -348,7 +381,7 @@ static void end_attempt(struct tv_analyzer *a, struct flow *f)
                        flow_table_flow_id(a->flows, f), flow_table_first_us(a->flows, f));
     else
         f->is_partial = 1;
-    emit(a, f, TV_END_SYN_TIMEOUT);
+    emit(a, f, TV_END_SYN_TIMEOUT, at);
 }
 
 /*
@@ -359,6 +392,7 @@ static void end_attempt(struct tv_analyzer *a, struct flow *f)
  */
 static void report_interim(struct tv_analyzer *a)
 {
+    struct tv_order at = order_at(a, TV_ORDER_INTERIM);
     for (int l = 0; l < FLOW_LIST_COUNT; l++) {
         if (l == FLOW_LIST_CLOSED)
             continue;
@@ -373,6 +407,9 @@ static void report_interim(struct tv_analyzer *a)
             fill_nflog(a, f, &v);
             locate_verdict(a, f, &where, &v);
             v.interim = true;
+            at.rank = (uint8_t)l;
+            at.seq = last_pkt(a, f);
+            v.order = at;
             a->on_verdict(&v, a->ctx);
         }
     }
@@ -396,45 +433,114 @@ static int64_t deadline(const struct tv_analyzer *a, const struct flow *f)
     return flow_table_last_us(a->flows, f) + a->cfg.idle_timeout_us;
 }
 
+/* Lists in the order they are swept for flows due at the same time. */
+static const enum flow_list timeout_lists[FLOW_LIST_COUNT] = {
+    FLOW_LIST_ATTEMPT,
+    FLOW_LIST_CLOSED,
+    FLOW_LIST_ACTIVE,
+};
+
+/*
+ * Ends the flows whose time is up, earliest deadline first across the
+ * lists. Each list is in deadline order (its flows were appended as of
+ * the clock, which never goes back, and an attempt only joins its list
+ * at its first packet), so a flow's time-out depends on its deadline
+ * alone, never on a flow ahead of it: however the flows are split among
+ * analyzers, each one times out where it would in one.
+ */
 static void expire(struct tv_analyzer *a, int64_t now_us)
 {
-    struct flow *f;
-    while ((f = flow_table_oldest(a->flows, FLOW_LIST_ATTEMPT)) && deadline(a, f) < now_us)
-        end_attempt(a, f);
-    while ((f = flow_table_oldest(a->flows, FLOW_LIST_CLOSED)) && deadline(a, f) < now_us)
-        emit(a, f, TV_END_IDLE_TIMEOUT);
-    while ((f = flow_table_oldest(a->flows, FLOW_LIST_ACTIVE)) && deadline(a, f) < now_us)
-        emit(a, f, TV_END_IDLE_TIMEOUT);
+    for (;;) {
+        struct flow *due = NULL;
+        int64_t due_us = 0;
+        uint8_t rank = 0;
+        for (uint8_t r = 0; r < FLOW_LIST_COUNT; r++) {
+            struct flow *f = flow_table_oldest(a->flows, timeout_lists[r]);
+            if (f == NULL)
+                continue;
+            int64_t d = deadline(a, f);
+            if (d < now_us && (due == NULL || d < due_us)) {
+                due = f;
+                due_us = d;
+                rank = r;
+            }
+        }
+        if (due == NULL)
+            return;
+        struct tv_order at = {
+            .ts_us = due_us,
+            .pkt = UINT64_MAX,
+            .phase = TV_ORDER_TIMEOUT,
+            .rank = rank,
+            .seq = last_pkt(a, due),
+        };
+        if (due->list == FLOW_LIST_ATTEMPT)
+            end_attempt(a, due, &at);
+        else
+            emit(a, due, TV_END_IDLE_TIMEOUT, &at);
+    }
 }
 
-/* Makes room by ending the flow that matters least: a closed one
- * lingering, else the attempt or open flow silent the longest. */
-static bool evict_one(struct tv_analyzer *a)
+/* Makes room by ending the flow that matters least among those of the
+ * analyzers in `all` (one, or a split input's): a closed one lingering,
+ * else the attempt or open flow silent the longest. Lists are in order of
+ * the packet that last appended to them, so the oldest across analyzers
+ * is the one whose packet came first. The record is due at a's packet. */
+static bool evict_one(struct tv_analyzer *a, struct tv_analyzer *const *all, size_t count)
 {
-    struct flow *f = flow_table_oldest(a->flows, FLOW_LIST_CLOSED);
-    if (f == NULL) {
-        struct flow *attempt = flow_table_oldest(a->flows, FLOW_LIST_ATTEMPT);
-        struct flow *active = flow_table_oldest(a->flows, FLOW_LIST_ACTIVE);
-        f = attempt;
-        if (f == NULL || (active != NULL && flow_table_last_us(a->flows, active) <
-                                                flow_table_last_us(a->flows, attempt)))
-            f = active;
+    struct flow *head[FLOW_LIST_COUNT] = {NULL};
+    struct tv_analyzer *owner[FLOW_LIST_COUNT] = {NULL};
+    for (size_t j = 0; j < count; j++)
+        for (int l = 0; l < FLOW_LIST_COUNT; l++) {
+            struct flow *f = flow_table_oldest(all[j]->flows, (enum flow_list)l);
+            if (f != NULL &&
+                (head[l] == NULL || last_pkt(all[j], f) < last_pkt(owner[l], head[l]))) {
+                head[l] = f;
+                owner[l] = all[j];
+            }
+        }
+    int l = FLOW_LIST_CLOSED;
+    if (head[l] == NULL) {
+        l = FLOW_LIST_ATTEMPT;
+        const struct flow *active = head[FLOW_LIST_ACTIVE];
+        if (head[l] == NULL ||
+            (active != NULL && flow_table_last_us(owner[FLOW_LIST_ACTIVE]->flows, active) <
+                                   flow_table_last_us(owner[l]->flows, head[l])))
+            l = FLOW_LIST_ACTIVE;
     }
-    if (f == NULL)
+    if (head[l] == NULL)
         return false;
-    a->stats.evictions++;
-    emit(a, f, TV_END_EVICTED);
+    struct tv_order at = order_at(a, TV_ORDER_EVICT);
+    owner[l]->stats.evictions++;
+    emit(owner[l], head[l], TV_END_EVICTED, &at);
     return true;
+}
+
+/* Whether a new flow may start: there is room, or room was made. */
+static bool make_room(struct tv_analyzer *a)
+{
+    struct tv_analyzer *const self[1] = {a};
+    struct tv_analyzer *const *all = self;
+    size_t count = 1;
+    uint64_t flows = flow_table_count(a->flows);
+    if (a->share != NULL) {
+        all = a->share;
+        count = a->share_count;
+        flows = 0;
+        for (size_t j = 0; j < count; j++)
+            flows += flow_table_count(all[j]->flows);
+    }
+    if (flows < a->cfg.max_flows && flow_table_count(a->flows) < flow_table_cap(a->flows))
+        return true;
+    return a->cfg.evict_when_full && evict_one(a, all, count);
 }
 
 static struct flow *new_flow(struct tv_analyzer *a, const struct flow_key *key, int side,
                              const struct packet *p)
 {
-    if (flow_table_count(a->flows) >= flow_table_cap(a->flows)) {
-        if (!a->cfg.evict_when_full || !evict_one(a)) {
-            a->stats.refused_flows++;
-            return NULL;
-        }
+    if (!make_room(a)) {
+        a->stats.refused_flows++;
+        return NULL;
     }
     struct flow *f = flow_table_insert(a->flows, key, FLOW_LIST_ACTIVE);
     if (f == NULL) {
@@ -442,6 +548,11 @@ static struct flow *new_flow(struct tv_analyzer *a, const struct flow_key *key, 
         return NULL;
     }
     flow_table_start(a->flows, f, a->pkt_no, a->now_us);
+    note_touch(a, f);
+    if (a->on_start != NULL) {
+        struct tv_order at = order_at(a, TV_ORDER_START);
+        a->on_start(&at, a->ctx);
+    }
     tcp_conn_init(&f->conn);
     f->tunnel_flips = p->location_flips;
     f->orig_side = side != 0;
@@ -455,17 +566,22 @@ static struct flow *new_flow(struct tv_analyzer *a, const struct flow_key *key, 
     return f;
 }
 
+/* Puts f on the list of its deadline rule. An attempt's deadline runs
+ * from the flow's first packet and does not move, so it joins its list
+ * only at that packet: one that only later looked like an attempt would
+ * be out of deadline order there, and stays an open flow. */
 static void schedule(struct tv_analyzer *a, struct flow *f)
 {
-    if (is_finished(&f->conn)) {
-        flow_table_touch(a->flows, f, FLOW_LIST_CLOSED);
-    } else if (is_attempt(&f->conn)) {
-        /* Not moved on later packets: an attempt's deadline does not move. */
-        if (f->list != FLOW_LIST_ATTEMPT)
-            flow_table_touch(a->flows, f, FLOW_LIST_ATTEMPT);
-    } else {
-        flow_table_touch(a->flows, f, FLOW_LIST_ACTIVE);
-    }
+    enum flow_list list = FLOW_LIST_ACTIVE;
+    if (is_finished(&f->conn))
+        list = FLOW_LIST_CLOSED;
+    else if (is_attempt(&f->conn) &&
+             (f->list == FLOW_LIST_ATTEMPT || flow_table_flow_id(a->flows, f) == a->pkt_no))
+        list = FLOW_LIST_ATTEMPT;
+    if (list == FLOW_LIST_ATTEMPT && f->list == FLOW_LIST_ATTEMPT)
+        return;
+    flow_table_touch(a->flows, f, list);
+    note_touch(a, f);
 }
 
 /* How the tracker takes a flow's cold record when it first needs one. */
@@ -510,10 +626,11 @@ static void track(struct tv_analyzer *a, const struct packet *p, bool is_reassem
         uint16_t before = c != NULL ? c->attempt : 0;
         if ((f->flags & FLOW_F_REFUSED) && before < UINT16_MAX)
             attempt = before + 1u;
+        struct tv_order at = order_at(a, TV_ORDER_REUSE);
         if (is_attempt(&f->conn))
-            end_attempt(a, f);
+            end_attempt(a, f, &at);
         else
-            emit(a, f, TV_END_OPEN);
+            emit(a, f, TV_END_OPEN, &at);
         f = NULL;
     }
     bool is_new = f == NULL;
@@ -713,15 +830,62 @@ static void advance(struct tv_analyzer *a, int64_t ts_us)
     if (ts_us > a->now_us)
         a->now_us = ts_us;
     expire(a, a->now_us);
-    if (a->cfg.interim_us > 0) {
-        if (a->next_interim_us == 0)
-            a->next_interim_us = a->start_us + a->cfg.interim_us;
-        if (a->now_us >= a->next_interim_us) {
-            report_interim(a);
-            int64_t behind = (a->now_us - a->next_interim_us) / a->cfg.interim_us;
-            a->next_interim_us += (behind + 1) * a->cfg.interim_us;
-        }
-    }
+    /* A split input's interim reports are its driver's to call. */
+    if (!a->is_split &&
+        tv_interim_due(a->cfg.interim_us, a->start_us, &a->next_interim_us, a->now_us))
+        report_interim(a);
+}
+
+bool tv_interim_due(int64_t interval_us, int64_t start_us, int64_t *next_us, int64_t now_us)
+{
+    if (interval_us <= 0)
+        return false;
+    if (*next_us == 0)
+        *next_us = start_us + interval_us;
+    if (now_us < *next_us)
+        return false;
+    int64_t behind = (now_us - *next_us) / interval_us;
+    *next_us += (behind + 1) * interval_us;
+    return true;
+}
+
+void tv_analyzer_interim(struct tv_analyzer *a, int64_t now_us, uint64_t pkt_no)
+{
+    advance(a, now_us);
+    a->pkt_no = pkt_no;
+    report_interim(a);
+    copy_pool_stats(a);
+}
+
+bool tv_analyzer_split(struct tv_analyzer *a, tv_flow_start_fn on_start)
+{
+    if (a->last_pkt == NULL)
+        a->last_pkt = calloc(flow_table_cap(a->flows), sizeof(*a->last_pkt));
+    if (a->last_pkt == NULL)
+        return false;
+    a->is_split = true;
+    a->on_start = on_start;
+    return true;
+}
+
+uint32_t tv_analyzer_flow_count(const struct tv_analyzer *a)
+{
+    return flow_table_count(a->flows);
+}
+
+int tv_order_cmp(const struct tv_order *a, const struct tv_order *b)
+{
+    if (a->ts_us != b->ts_us)
+        return a->ts_us < b->ts_us ? -1 : 1;
+    if (a->pkt != b->pkt)
+        return a->pkt < b->pkt ? -1 : 1;
+    if (a->phase != b->phase)
+        return a->phase < b->phase ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    if (a->seq != b->seq)
+        return a->seq < b->seq ? -1 : 1;
+    return 0;
 }
 
 /* A time held within +-TV_TS_MAX_US, where sums with any timeout or
@@ -802,6 +966,12 @@ void tv_analyzer_finish(struct tv_analyzer *a)
     struct flow *next;
     for (struct flow *f = flow_table_drain(a->flows); f != NULL; f = next) {
         next = flow_table_drain_next(a->flows, f);
+        struct tv_order at = {
+            .ts_us = INT64_MAX,
+            .pkt = UINT64_MAX,
+            .phase = TV_ORDER_END,
+            .seq = flow_table_flow_id(a->flows, f),
+        };
         /* No answer to the end of the input, with SYNs retried or for longer
          * than the classic initial retransmission time-out (RFC 1122
          * 4.2.3.1): a time-out, not merely an attempt cut off by the end of
@@ -809,9 +979,28 @@ void tv_analyzer_finish(struct tv_analyzer *a)
         if (is_attempt(&f->conn) &&
             (tcp_conn_pkts(&f->conn, conn_cold(a, f), 0) > 1 ||
              a->now_us - flow_table_first_us(a->flows, f) > ATTEMPT_ANSWER_US))
-            end_attempt(a, f);
+            end_attempt(a, f, &at);
         else
-            emit(a, f, TV_END_OPEN);
+            emit(a, f, TV_END_OPEN, &at);
     }
     copy_pool_stats(a);
+}
+
+void tv_analyzer_packet_shared(struct tv_analyzer *const *all, size_t count, size_t i,
+                               const struct tv_packet *packet)
+{
+    /* Every flow whose time is up before this packet ends first, in
+     * whichever analyzer, as it would in one. */
+    for (size_t j = 0; j < count; j++)
+        if (j != i)
+            tv_analyzer_tick(all[j], packet->ts_us);
+    struct tv_analyzer *a = all[i];
+    a->share = all;
+    a->share_count = count;
+    tv_analyzer_packet(a, packet);
+    a->share = NULL;
+    a->share_count = 0;
+    for (size_t j = 0; j < count; j++)
+        if (j != i)
+            copy_pool_stats(all[j]);
 }

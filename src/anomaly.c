@@ -65,6 +65,7 @@ void anomaly_note_n(struct anomaly_pool *pool, struct anomaly_set *set, enum ano
 {
     set->mask |= 1u << code;
     uint32_t *link = &set->head;
+    unsigned recs = 0;
     while (*link != ANOMALY_NONE) {
         struct anomaly_rec *r = anomaly_rec_at(pool, *link);
         if (r->code == code && r->from_orig == from_orig) {
@@ -72,6 +73,11 @@ void anomaly_note_n(struct anomaly_pool *pool, struct anomaly_set *set, enum ano
             return;
         }
         link = &r->next;
+        recs++;
+    }
+    if (recs >= ANOMALY_FLOW_RECORDS) {
+        pool->over_flow_cap++;
+        return;
     }
     uint32_t i = slot_pool_take(pool->recs); /* counts the shortfall itself */
     if (i == ANOMALY_NONE)

@@ -4,9 +4,13 @@
  *
  * Records live in a fixed pool allocated once (a slot_pool), linked per flow, so the
  * memory for anomalies is bounded like the flow table. A flow with no
- * anomaly costs nothing here. When the pool runs dry the occurrence is
- * still reflected in the flow's mask (so its verdict level is right) and
- * the shortfall is counted.
+ * anomaly costs nothing here. A flow keeps at most ANOMALY_FLOW_RECORDS
+ * records, and the pool holds that many for every flow the table can
+ * hold, so no flow's anomalies can take another's records: what a flow
+ * records depends on its own packets only (and not on how flows are
+ * split among analyzers). An occurrence beyond the flow's records, or
+ * beyond the pool, is still reflected in the flow's mask (so its verdict
+ * level is right) and the shortfall is counted.
  */
 #ifndef TV_ANOMALY_H
 #define TV_ANOMALY_H
@@ -56,6 +60,10 @@ extern const struct anomaly_info anomaly_info[ANOMALY_COUNT];
 
 #define ANOMALY_NONE UINT32_MAX
 
+/* Records a flow keeps at most, each one code from one side: more than
+ * any flow of the test captures needs (8). */
+#define ANOMALY_FLOW_RECORDS 12
+
 struct anomaly_rec {
     uint64_t first_pkt;
     int64_t first_us;
@@ -74,6 +82,7 @@ struct anomaly_set {
 /* Records of struct anomaly_rec; ANOMALY_NONE is the pool's SLOT_NONE. */
 struct anomaly_pool {
     struct slot_pool *recs; /* owned */
+    uint64_t over_flow_cap; /* occurrences a flow had no more records for */
 };
 
 /* NULL when out of memory, or cap is 0 or ANOMALY_NONE. */
@@ -85,10 +94,11 @@ static inline struct anomaly_rec *anomaly_rec_at(const struct anomaly_pool *pool
     return slot_pool_at(pool->recs, i);
 }
 
-/* Occurrences not recorded because the pool was empty. */
+/* Occurrences not recorded because the pool was empty or their flow had
+ * ANOMALY_FLOW_RECORDS already. */
 static inline uint64_t anomaly_pool_exhausted(const struct anomaly_pool *pool)
 {
-    return pool->recs->exhausted_count;
+    return pool->recs->exhausted_count + pool->over_flow_cap;
 }
 
 static inline void anomaly_set_init(struct anomaly_set *set)

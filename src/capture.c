@@ -465,7 +465,8 @@ static enum capture_status capture_drain_file(struct capture *cap, struct captur
                 return status;
             continue;
         }
-        if (rs == READER_END)
+        /* Told to stop while waiting on a pipe: the data ended there. */
+        if (rs == READER_END || cap->is_stop_requested)
             break;
         const struct reader_note *note = reader_note(file->reader);
         if (rs == READER_UNREADABLE) {
@@ -510,13 +511,17 @@ static enum capture_status capture_read_file(struct capture *cap, const char *na
     struct capture_file file = {.name = name};
     file.in = input_open(name, err, sizeof(err));
     if (file.in == NULL) {
+        if (cap->is_stop_requested)
+            return CAPTURE_OK; /* a FIFO nobody had opened yet */
         log_error("%s: %s", capture_input_label(name), err);
         return CAPTURE_ERR_OPEN;
     }
     file.reader = reader_open(file.in, err, sizeof(err));
     if (file.reader == NULL) {
-        log_error("%s: %s", capture_input_label(name), err);
         input_close(file.in);
+        if (cap->is_stop_requested)
+            return CAPTURE_OK; /* stopped before its header came whole */
+        log_error("%s: %s", capture_input_label(name), err);
         return CAPTURE_ERR_OPEN;
     }
     struct capture_stats *st = &cap->stats;
@@ -850,10 +855,14 @@ enum capture_status capture_run(struct capture *cap, capture_packet_fn on_packet
         return capture_run_live(cap, on_packet, on_pause, ctx);
 
     enum capture_status status = CAPTURE_OK;
+    /* A stop ends a read that waits on a pipe, not just the packet loop. */
+    input_stop_on(&cap->is_stop_requested);
     for (size_t i = 0; i < cap->opt.input_count && status == CAPTURE_OK &&
                        !capture_limit_reached(cap) && !cap->is_stop_requested;
          i++)
         status = capture_read_file(cap, cap->opt.inputs[i], on_packet, on_pause, ctx);
+    input_stop_on(NULL);
+    cap->stats.is_stopped = cap->is_stop_requested != 0;
 
     /* tcpdump -w writes a file even when no packet came: so does -w here,
      * with the link type the first input declared. */

@@ -83,6 +83,7 @@ struct capture_stats {
     struct capture_linktype_count linktypes[CAPTURE_LINKTYPE_CAP];
     size_t linktype_count;
     uint64_t other_linktype_packets; /* of link types beyond the table */
+    bool is_stopped;                 /* files: capture_stop() ended the reading early */
     bool has_kernel_drops;           /* false for files: nothing is dropped */
     uint64_t kernel_drops;           /* live: no room in the kernel's buffer (ps_drop) */
     uint64_t if_drops;               /* live: dropped by the interface or driver (ps_ifdrop) */
@@ -132,7 +133,8 @@ uint32_t capture_max_caplen(const struct capture *cap);
 enum capture_status capture_run(struct capture *cap, capture_packet_fn on_packet,
                                 capture_pause_fn on_pause, void *ctx);
 
-/* Async-signal-safe: the run ends after the packet being handed on. */
+/* Async-signal-safe: the run ends after the packet being handed on, and a
+ * read waiting on a pipe ends at once, as if the data had ended there. */
 void capture_stop(struct capture *cap);
 
 /* Live: refreshes the kernel's counters (call on the capturing thread). */

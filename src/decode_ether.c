@@ -16,6 +16,28 @@ static bool is_vlan_type(uint16_t ethertype)
            ethertype == ETHERTYPE_QINQ_OLD;
 }
 
+/*
+ * The port extenders' tags: Cisco VN-Tag (EtherType 0x8926, four bytes:
+ * direction, pointer, destination and source virtual interfaces, looped
+ * and version bits; it became IEEE 802.1Qbh) and IEEE 802.1BR E-Tag
+ * (0x893f, six bytes: priority, drop eligibility, the ingress and
+ * destination E-channel ids with their extensions, the group bits). Both
+ * are followed, as a VLAN tag is, by the EtherType of what they carry.
+ */
+enum { VNTAG_LEN = 4, ETAG_LEN = 6 };
+
+static enum tv_decode_status decode_port_tag(struct decoder *d, struct cursor *c, size_t tag_len,
+                                             unsigned depth)
+{
+    if (encap_is_too_deep(depth))
+        return TV_DECODE_ENCAP_TOO_DEEP;
+    cursor_skip(c, tag_len);
+    uint16_t ethertype = cursor_be16(c);
+    if (c->overrun)
+        return TV_DECODE_TRUNCATED;
+    return decode_ethertype(d, c, ethertype, depth + 1);
+}
+
 enum tv_decode_status decode_ethertype(struct decoder *d, struct cursor *c, uint16_t ethertype,
                                        unsigned depth)
 {
@@ -41,9 +63,9 @@ enum tv_decode_status decode_ethertype(struct decoder *d, struct cursor *c, uint
     case ETHERTYPE_PBB:
         return decode_pbb(d, c, depth);
     case ETHERTYPE_VNTAG:
-        return decode_vntag(d, c, depth);
+        return decode_port_tag(d, c, VNTAG_LEN, depth);
     case ETHERTYPE_ETAG:
-        return decode_etag(d, c, depth);
+        return decode_port_tag(d, c, ETAG_LEN, depth);
     case ETHERTYPE_FABRICPATH:
         return decode_fabricpath(d, c, depth);
     default:

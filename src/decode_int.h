@@ -194,8 +194,6 @@ static inline void encap_note_tunnel(struct decoder *d, enum tv_tunnel_kind kind
 enum tv_decode_status decode_mpls(struct decoder *d, struct cursor *c, unsigned depth);
 enum tv_decode_status decode_pppoe(struct decoder *d, struct cursor *c, unsigned depth);
 enum tv_decode_status decode_pbb(struct decoder *d, struct cursor *c, unsigned depth);
-enum tv_decode_status decode_vntag(struct decoder *d, struct cursor *c, unsigned depth);
-enum tv_decode_status decode_etag(struct decoder *d, struct cursor *c, unsigned depth);
 enum tv_decode_status decode_fabricpath(struct decoder *d, struct cursor *c, unsigned depth);
 
 /* IP's: the bytes after the outer IP (or UDP) header, within its claim. */

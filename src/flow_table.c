@@ -641,6 +641,11 @@ void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list)
     list_append(t, i, list);
 }
 
+uint32_t flow_table_slot(const struct flow_table *t, const struct flow *f)
+{
+    return index_of(t, f);
+}
+
 struct flow *flow_table_oldest(struct flow_table *t, enum flow_list list)
 {
     uint32_t i = t->lists[list].head;

@@ -170,6 +170,10 @@ void flow_table_remove(struct flow_table *t, struct flow *f);
 /* Moves f to the tail of `list`. */
 void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list);
 
+/* The flow's slot: below flow_table_cap(), the same while it is tracked,
+ * so that a caller can keep more per flow in an array of its own. */
+uint32_t flow_table_slot(const struct flow_table *t, const struct flow *f);
+
 /* The flow at the head of a list (the first to time out), or NULL. */
 struct flow *flow_table_oldest(struct flow_table *t, enum flow_list list);
 

@@ -15,6 +15,7 @@
 #include "input.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,19 @@
 #include "printf_format.h"
 
 #include "banned.h"
+
+/* input_stop_on(): set by a signal handler, read here. */
+static const volatile sig_atomic_t *input_stop_flag;
+
+void input_stop_on(const volatile sig_atomic_t *flag)
+{
+    input_stop_flag = flag;
+}
+
+static bool input_is_stopped(void)
+{
+    return input_stop_flag != NULL && *input_stop_flag;
+}
 
 /* A buffered window starts this large and doubles as blocks need. */
 #define INPUT_BUF_LEN (1u << 20)
@@ -176,6 +190,9 @@ static ssize_t input_read_raw(struct input *in, uint8_t *out, size_t len)
             input_fail(in, "read error: %s", strerror(errno));
             return -1;
         }
+        /* Waiting on a pipe when told to stop: the data ends here. */
+        if (input_is_stopped())
+            return 0;
     }
 }
 
@@ -359,7 +376,9 @@ struct input *input_open(const char *path, char *err, size_t err_len)
         off_t at = lseek(in->fd, 0, SEEK_CUR);
         start = at > 0 ? (uint64_t)at : 0;
     } else {
-        in->fd = platform_open_read(path);
+        do
+            in->fd = platform_open_read(path);
+        while (in->fd < 0 && errno == EINTR && !input_is_stopped());
         if (in->fd < 0)
             return input_open_fail(in, err, err_len, strerror(errno));
         in->owns_fd = true;

@@ -24,6 +24,7 @@
 #ifndef TV_INPUT_H
 #define TV_INPUT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,6 +86,11 @@ struct input *input_open(const char *path, char *err, size_t err_len);
 struct input *input_open_memory(const uint8_t *data, size_t len, size_t chunk_len);
 
 void input_close(struct input *in);
+
+/* While *flag (set by a signal handler) is set, a read or open that a
+ * signal interrupts ends the input there instead of waiting on (a pipe's
+ * data ends, a FIFO's opening fails), for every input. NULL: never. */
+void input_stop_on(const volatile sig_atomic_t *flag);
 
 /* Makes decompressed data longer than cap_len an error (fuzzing: a small
  * input may decompress to gigabytes). Unlimited by default. */

@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "cli.h"
@@ -44,15 +46,22 @@
 #include "pipeline.h"
 #include "platform.h"
 #include "progress.h"
+#include "sink_file.h"
 #include "tcpverdict.h"
 #include "banned.h"
 
 /* Records are written whole, so a large buffer means few write calls. */
-static char stdout_buf[1 << 18];
+#define MAIN_OUTPUT_BUF_LEN (256u * 1024u)
+
+/* What goes through stdio (-h, --version, -D): out in one write, so that
+ * a reader that stops at the line it wants (grep -q) does not cut us off. */
+static char main_stdio_buf[1 << 16];
 
 /* Set by signal handlers, read on the capture thread (this one). */
 static struct capture *main_signal_capture;
 static volatile sig_atomic_t main_stats_requested;
+static volatile sig_atomic_t main_stop_count;  /* SIGINT and SIGTERM so far */
+static volatile sig_atomic_t main_stop_signal; /* the first of them */
 
 /* Flows so far, for the progress line: counted on the workers, read on
  * the capture thread. */
@@ -63,7 +72,7 @@ struct run_counts {
 };
 
 /* One analysis worker's output: its own formatter, so workers format in
- * parallel; the formatters share the stream's lock. */
+ * parallel; records go whole to the one sink. */
 struct worker_out {
     const struct cli_options *opt; /* borrowed */
     struct output_json *json;      /* owned, with --json */
@@ -79,6 +88,7 @@ struct worker_out {
 struct run {
     const struct cli_options *opt; /* borrowed */
     struct capture *cap;           /* borrowed */
+    struct sink_file *sink;        /* owned: standard output */
     struct pipeline *pipeline;     /* owned */
     struct flow_packets *pics;     /* owned: flows to draw (--ladder), or NULL */
     struct flow_packets *exports;  /* owned: flows to export (--export), or NULL */
@@ -91,8 +101,8 @@ struct run {
     struct run_counts counts;
 };
 
-/* Runs on a worker thread: touches only that worker's out. */
-static void main_on_verdict(const struct tv_verdict *v, void *ctx)
+/* On the thread analysing the flow: touches only that worker's out. */
+static size_t main_format(const struct tv_verdict *v, void *ctx, const char **bytes)
 {
     struct worker_out *out = ctx;
     /* Drawn: the flows at or above --fail-on, or every flow a filter chose. */
@@ -114,17 +124,31 @@ static void main_on_verdict(const struct tv_verdict *v, void *ctx)
         out->counts->failing += v->level >= out->opt->fail_on;
         pthread_mutex_unlock(&out->counts->lock);
     }
+    size_t len = 0;
     if (out->opt->quiet)
-        return;
-    if (out->json != NULL) {
-        if (output_json_flow(out->json, v) != OUTPUT_JSON_OK)
-            out->is_output_short = true;
-    } else if (out->zeek != NULL) {
-        if (output_zeek_flow(out->zeek, v) != OUTPUT_ZEEK_OK)
-            out->is_output_short = true;
-    } else if (output_text_flow(out->text, v) != OUTPUT_TEXT_OK) {
+        return 0;
+    bool is_ok;
+    if (out->json != NULL)
+        is_ok = output_json_flow(out->json, v, bytes, &len) == OUTPUT_JSON_OK;
+    else if (out->zeek != NULL)
+        is_ok = output_zeek_flow(out->zeek, v, bytes, &len) == OUTPUT_ZEEK_OK;
+    else
+        is_ok = output_text_flow(out->text, v, bytes, &len) == OUTPUT_TEXT_OK;
+    if (!is_ok)
         out->is_output_short = true;
-    }
+    return is_ok ? len : 0;
+}
+
+/* A formatted flow record whose turn has come; from any thread. */
+static void main_write(void *ctx, const char *bytes, size_t len)
+{
+    struct run *run = ctx;
+    if (run->outs[0].text != NULL)
+        output_text_write_flow(run->outs[0].text, bytes, len);
+    else if (run->outs[0].zeek != NULL)
+        output_zeek_write_flow(run->outs[0].zeek, bytes, len);
+    else
+        sink_file_write(run->sink, bytes, len);
 }
 
 static void main_on_packet(const struct tv_packet *packet, void *ctx)
@@ -178,10 +202,24 @@ static void main_on_pause(void *ctx)
     }
 }
 
-static void main_on_stop_request(void)
+/* The first SIGINT or SIGTERM stops the reading: what was read is
+ * analysed to its end and reported as usual. A second ends the process
+ * at once (exit 128 + the signal), after the record being written if one
+ * is; a third even before that record is whole. */
+static void main_on_stop_signal(int sig)
 {
-    if (main_signal_capture != NULL)
-        capture_stop(main_signal_capture);
+    if (main_stop_count == 0) {
+        main_stop_count = 1;
+        main_stop_signal = sig;
+        if (main_signal_capture != NULL)
+            capture_stop(main_signal_capture);
+        return;
+    }
+    if (main_stop_count++ == 1) {
+        sink_file_exit(128 + sig); /* returns if a record is being written */
+        return;
+    }
+    _exit(128 + sig);
 }
 
 static void main_on_stats_request(void)
@@ -189,20 +227,18 @@ static void main_on_stats_request(void)
     main_stats_requested = 1;
 }
 
-/* A stop request ends a live capture cleanly (files keep the default: a
- * file can simply be read again); SIGUSR1 asks for statistics. Pcap files
- * are read through a mapping: if one is cut short while being read,
- * nothing can be read from there on; the platform says why, rather than
- * die with a bus error. */
+/* SIGINT and SIGTERM (on Windows Ctrl-C, Ctrl-Break and the console
+ * closing) end a capture or the reading of files cleanly; SIGUSR1 asks
+ * for statistics. Pcap files are read through a mapping: if one is cut
+ * short while being read, nothing can be read from there on; the
+ * platform says why, rather than die with a bus error. */
 static void main_install_signals(struct capture *cap, bool is_live)
 {
     platform_on_stats(main_on_stats_request);
-    if (!is_live) {
+    if (!is_live)
         platform_on_input_lost(EXIT_ERROR);
-        return;
-    }
     main_signal_capture = cap;
-    platform_on_stop(main_on_stop_request);
+    platform_on_stop(main_on_stop_signal);
 }
 
 /* -Z: after the capture is open and before anything is read. */
@@ -244,16 +280,17 @@ static bool main_create_outputs(struct run *run)
         out->report = run->report;
         out->counts = run->has_progress ? &run->counts : NULL;
         if (opt->format == CLI_FORMAT_JSON)
-            out->json = i == 0 ? output_json_create(stdout) : output_json_fork(run->outs[0].json);
+            out->json =
+                i == 0 ? output_json_create(run->sink) : output_json_fork(run->outs[0].json);
         else if (opt->format == CLI_FORMAT_ZEEK || opt->format == CLI_FORMAT_ZEEK_JSON)
             out->zeek = i == 0
-                            ? output_zeek_create(stdout,
+                            ? output_zeek_create(run->sink,
                                                  opt->format == CLI_FORMAT_ZEEK ? OUTPUT_ZEEK_TSV
                                                                                 : OUTPUT_ZEEK_JSON,
                                                  (int64_t)time(NULL))
                             : output_zeek_fork(run->outs[0].zeek);
         else
-            out->text = i == 0 ? output_text_create(stdout, opt->verbose)
+            out->text = i == 0 ? output_text_create(run->sink, opt->verbose)
                                : output_text_fork(run->outs[0].text);
         if (out->json == NULL && out->text == NULL && out->zeek == NULL)
             return false;
@@ -285,6 +322,7 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     struct summary_findings findings;
     if (!pipeline_findings(run->pipeline, &findings))
         return false;
+    findings.stop_signal = main_stop_count > 0 ? main_stop_signal : 0;
     struct worker_out *out = &run->outs[0];
     bool is_ok;
     /* Zeek's log has no summary: it ends with #close. */
@@ -375,11 +413,15 @@ static bool main_pictures(struct run *run, const struct capture_options *cap_opt
             if (strbuf_is_short(&b))
                 is_ok = false;
             else
-                fwrite(b.data, 1, b.len, stdout);
+                sink_file_write(run->sink, b.data, b.len);
         }
-        if (run->pics->flows_left_out != 0)
-            printf("(%" PRIu64 " more flows to draw past the first %u: not drawn)\n\n",
-                   run->pics->flows_left_out, (unsigned)FLOW_PACKETS_FLOW_CAP);
+        if (run->pics->flows_left_out != 0) {
+            strbuf_reset(&b);
+            strbuf_appendf(&b, "(%" PRIu64 " more flows to draw past the first %u: not drawn)\n\n",
+                           run->pics->flows_left_out, (unsigned)FLOW_PACKETS_FLOW_CAP);
+            if (!strbuf_is_short(&b))
+                sink_file_write(run->sink, b.data, b.len);
+        }
         strbuf_free(&b);
     }
     if (is_ok && run->opt->graph_dir != NULL)
@@ -532,8 +574,10 @@ static bool main_start_pipeline(struct run *run)
         .data_cap = capture_max_caplen(run->cap),
         .is_live = opt->interface != NULL,
         .config = &opt->config,
-        .on_verdict = main_on_verdict,
-        .verdict_ctx = ctx,
+        .format = main_format,
+        .format_ctx = ctx,
+        .write = main_write,
+        .write_ctx = run,
     };
     enum pipeline_status status;
     run->pipeline = pipeline_create(&pipe_opt, &status);
@@ -571,9 +615,13 @@ static int main_run(const struct cli_options *opt)
         .promiscuous = opt->promiscuous,
     };
     run.cap = capture_create(&cap_opt);
-    if (run.cap == NULL || !main_create_outputs(&run)) {
+    /* A live capture's verdicts are wanted as flows end, not when a
+     * buffer fills. */
+    run.sink = sink_file_create(STDOUT_FILENO, MAIN_OUTPUT_BUF_LEN, opt->interface != NULL);
+    if (run.cap == NULL || run.sink == NULL || !main_create_outputs(&run)) {
         log_error("out of memory");
         main_destroy_outputs(&run);
+        sink_file_destroy(run.sink);
         capture_destroy(run.cap);
         return EXIT_ERROR;
     }
@@ -590,6 +638,11 @@ static int main_run(const struct cli_options *opt)
         cap_status = capture_run(run.cap, main_on_packet, main_on_pause, &run);
         if (run.has_progress)
             progress_end(&run.progress);
+        if (capture_stats(run.cap)->is_stopped && opt->interface == NULL)
+            log_info("stopped by %s after %" PRIu64 " packets: the flows seen so far end "
+                     "\"open\"",
+                     main_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                     capture_stats(run.cap)->packets);
         pipeline_flush(run.pipeline);
         pipeline_finish(run.pipeline);
 
@@ -628,6 +681,14 @@ static int main_run(const struct cli_options *opt)
 
     pipeline_destroy(run.pipeline);
     main_destroy_outputs(&run);
+    /* Everything written must have reached its destination; a full disk
+     * must not pass for a clean run. */
+    if (!sink_file_flush(run.sink)) {
+        if (!platform_is_broken_pipe(errno))
+            log_error("standard output: %s", strerror(errno));
+        status = EXIT_ERROR;
+    }
+    sink_file_destroy(run.sink);
     main_signal_capture = NULL;
     capture_destroy(run.cap);
     if (run.has_progress)
@@ -655,10 +716,8 @@ int main(int argc, char **argv)
 
     struct cli_options opt;
     int status = EXIT_ERROR;
+    setvbuf(stdout, main_stdio_buf, _IOFBF, sizeof(main_stdio_buf));
     enum cli_status cli_status = cli_parse(argc, argv, &opt);
-    /* A live capture's verdicts are wanted as flows end, not when a
-     * buffer fills: line buffering (records still go out whole). */
-    setvbuf(stdout, stdout_buf, opt.interface != NULL ? _IOLBF : _IOFBF, sizeof(stdout_buf));
     if (cli_status == CLI_OK) {
         switch (opt.action) {
         case CLI_HELP:

@@ -15,27 +15,26 @@
  * from the integer microseconds, so no float formatting ever reaches the
  * output and it is byte-identical from run to run.
  *
- * Forks format into their own buffers and share the original's lock for
- * the write alone, so worker threads format in parallel.
+ * Forks format into their own buffers, so worker threads format in
+ * parallel; records are written whole to the sink, which serializes them.
  */
 #include <inttypes.h>
 #include <json-c/json.h>
-#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "output_json.h"
 #include "platform.h"
+#include "sink_file.h"
 
 #include "banned.h"
 
 struct output_json {
-    FILE *out;  /* borrowed */
-    char *line; /* owned: one serialized record and its newline */
+    struct sink_file *out; /* borrowed */
+    char *line;            /* owned: one serialized record and its newline */
     size_t line_cap;
-    pthread_mutex_t lock;        /* the original's: guards writes to out */
-    pthread_mutex_t *write_lock; /* &lock, or the original's for a fork */
 };
 
 /* A record being built; is_short is set by the first failed allocation. */
@@ -44,36 +43,24 @@ struct json_record {
     bool is_short;
 };
 
-struct output_json *output_json_create(FILE *out)
+struct output_json *output_json_create(struct sink_file *out)
 {
     struct output_json *json = calloc(1, sizeof(*json));
     if (json == NULL)
         return NULL;
     json->out = out;
-    if (pthread_mutex_init(&json->lock, NULL) != 0) {
-        free(json);
-        return NULL;
-    }
-    json->write_lock = &json->lock;
     return json;
 }
 
 struct output_json *output_json_fork(struct output_json *json)
 {
-    struct output_json *fork = calloc(1, sizeof(*fork));
-    if (fork == NULL)
-        return NULL;
-    fork->out = json->out;
-    fork->write_lock = json->write_lock;
-    return fork;
+    return output_json_create(json->out);
 }
 
 void output_json_destroy(struct output_json *json)
 {
     if (json == NULL)
         return;
-    if (json->write_lock == &json->lock)
-        pthread_mutex_destroy(&json->lock);
     free(json->line);
     free(json);
 }
@@ -154,9 +141,7 @@ static enum output_json_status json_emit(struct output_json *json, struct json_r
     if (text != NULL) {
         memcpy(json->line, text, len);
         json->line[len] = '\n';
-        pthread_mutex_lock(json->write_lock);
-        fwrite(json->line, 1, len + 1, json->out);
-        pthread_mutex_unlock(json->write_lock);
+        sink_file_write(json->out, json->line, len + 1);
     }
     json_object_put(rec->root);
     rec->root = NULL;
@@ -413,7 +398,8 @@ static void line_location(struct line *l, const struct tv_verdict *v)
     line_put(l, "]", 1);
 }
 
-enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v)
+enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v,
+                                         const char **bytes, size_t *len)
 {
     struct line l = {json, 0, false};
     line_put(&l, "{", 1);
@@ -466,9 +452,8 @@ enum output_json_status output_json_flow(struct output_json *json, const struct 
     line_put(&l, "}\n", 2);
     if (l.is_short)
         return OUTPUT_JSON_ERR_NOMEM;
-    pthread_mutex_lock(json->write_lock);
-    fwrite(json->line, 1, l.len, json->out);
-    pthread_mutex_unlock(json->write_lock);
+    *bytes = json->line;
+    *len = l.len;
     return OUTPUT_JSON_OK;
 }
 
@@ -650,6 +635,27 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     json_add_u64(&rec, short_of, "location", st->location_records_short);
     json_add(&rec, root, "records_short", short_of);
     json_add_u64(&rec, root, "input_errors", capture->input_errors);
+    /* Added to the contract: the signal that stopped the reading, when one
+     * did; what was read before it is all reported. */
+    json_add_string(&rec, root, "stop_signal",
+                    findings->stop_signal == 0         ? NULL
+                    : findings->stop_signal == SIGTERM ? "SIGTERM"
+                                                       : "SIGINT");
+    /* Added to the contract: packets stamped far from the stream's time,
+     * whether the clock followed them, and where they were. */
+    json_add_u64(&rec, root, "clock_jumps", findings->clock_jumps);
+    json_add_u64(&rec, root, "clock_jumps_followed", findings->clock_jumps_followed);
+    struct json_object *jump_pkts = json_object_new_array();
+    if (jump_pkts == NULL)
+        rec.is_short = true;
+    for (size_t i = 0; jump_pkts != NULL && i < findings->clock_jump_pkt_count; i++) {
+        struct json_object *n = json_object_new_uint64(findings->clock_jump_pkts[i]);
+        if (n == NULL || json_object_array_add(jump_pkts, n) != 0) {
+            json_object_put(n);
+            rec.is_short = true;
+        }
+    }
+    json_add(&rec, root, "clock_jump_pkts", jump_pkts);
     if (capture->has_kernel_drops) {
         json_add_u64(&rec, root, "kernel_drops", capture->kernel_drops);
         json_add_u64(&rec, root, "if_drops", capture->if_drops);

@@ -4,19 +4,19 @@
  * "summary" line. The only module that uses json-c.
  *
  * Output is deterministic: the same verdicts give the same bytes, with
- * timestamps printed as seconds with exactly six decimals. Each line is
- * written with a single fwrite under a lock shared with the object's
- * forks, so several threads can each format records with their own fork
- * and lines never interleave. Write errors are left on the stream for the
- * caller to find with ferror(), since stdout is checked once, at exit.
+ * timestamps printed as seconds with exactly six decimals. Flow records
+ * are formatted for the caller to write (the pipeline puts them in
+ * order); the summary is written to the sink. Several threads can each
+ * format records with their own fork. Write errors stay with the sink.
  */
 #ifndef TV_OUTPUT_JSON_H
 #define TV_OUTPUT_JSON_H
 
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "capture.h"
+#include "sink_file.h"
 #include "summary.h"
 #include "tcpverdict.h"
 
@@ -29,13 +29,16 @@ struct output_json;
 
 /* Borrows out, which must outlive the returned object. NULL if memory is
  * short. */
-struct output_json *output_json_create(FILE *out);
-/* Another writer to json's stream, for another thread. Borrows json, which
- * must outlive it. NULL if memory is short. */
+struct output_json *output_json_create(struct sink_file *out);
+/* Another formatter for json's sink, for another thread. NULL if memory
+ * is short. */
 struct output_json *output_json_fork(struct output_json *json);
 void output_json_destroy(struct output_json *json);
 
-enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v);
+/* Formats v as one line: *bytes, *len bytes with the newline, valid until
+ * the next call on json. */
+enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v,
+                                         const char **bytes, size_t *len);
 
 /* At the end: the analyzers' counters added up, the flows that carried
  * each anomaly code (tv_anomaly_code_count() entries), the capture's

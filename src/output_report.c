@@ -17,6 +17,7 @@
 #include "output_svg.h"
 #include "strbuf.h"
 #include "platform.h"
+#include "utc_time.h"
 
 #include "banned.h"
 
@@ -143,21 +144,8 @@ bool output_report_flow(struct output_report *r, const struct tv_verdict *v)
 /* UTC, as the table prints it, with microseconds when asked. */
 static void report_time_us(int64_t us, bool has_fraction, char *buf, size_t len)
 {
-    int64_t sec = us / 1000000;
-    int64_t frac = us % 1000000;
-    if (frac < 0) {
-        frac += 1000000;
-        sec--;
-    }
-    time_t t = (time_t)sec;
-    struct tm tm;
-    char day[32];
-    if (gmtime_r(&t, &tm) == NULL || strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm) == 0)
-        snprintf(day, sizeof(day), "%" PRId64, sec);
-    if (has_fraction)
-        snprintf(buf, len, "%s.%06" PRId64 " UTC", day, frac);
-    else
-        snprintf(buf, len, "%s UTC", day);
+    size_t n = utc_time_format(us, has_fraction, buf, len);
+    snprintf(buf + n, len - n, " UTC");
 }
 
 static void report_time(int64_t us, char *buf, size_t len)

@@ -1,7 +1,7 @@
 /*
  * The table for people. Each record is assembled in one growable buffer,
- * reused from record to record, and written with one fwrite, so a reader
- * on a pipe never sees half a line from us.
+ * reused from record to record, and written whole to the sink, so a
+ * reader on a pipe never sees half a line from us.
  *
  * What is shown is chosen here, not in the analyzer: the "main" anomaly of
  * a flow is the first one at the flow's highest anomaly level (the analyzer
@@ -9,18 +9,20 @@
  * Timestamps are UTC, so the same capture reads the same everywhere.
  *
  * Forks assemble records in their own buffers and share the original's
- * lock and header flag, held only while a record is written.
+ * header flag, under its lock, held only while a record is written.
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "output_text.h"
 #include "platform.h"
+#include "sink_file.h"
+#include "utc_time.h"
 
 #include "banned.h"
 
@@ -34,12 +36,12 @@
 
 /* What the original and its forks share: the stream's order. */
 struct text_shared {
-    pthread_mutex_t lock; /* guards writes to out and wrote_header */
+    pthread_mutex_t lock; /* guards wrote_header, and the writes it orders */
     bool wrote_header;
 };
 
 struct output_text {
-    FILE *out; /* borrowed */
+    struct sink_file *out; /* borrowed */
     bool verbose;
     struct text_shared own;     /* used by the original only */
     struct text_shared *shared; /* &own, or the original's for a fork */
@@ -49,7 +51,7 @@ struct output_text {
     bool is_short; /* an append failed for lack of memory */
 };
 
-struct output_text *output_text_create(FILE *out, bool verbose)
+struct output_text *output_text_create(struct sink_file *out, bool verbose)
 {
     struct output_text *text = calloc(1, sizeof(*text));
     if (text == NULL)
@@ -118,20 +120,26 @@ static void text_appendf(struct output_text *text, const char *fmt, ...)
     }
 }
 
-static void text_write_header(FILE *out);
+static void text_write_header(struct sink_file *out);
 
-/* Writes the assembled record, after the header if it is the stream's
- * first flow, and starts the next one empty. */
-static enum output_text_status text_flush_record(struct output_text *text, bool is_flow)
+void output_text_write_flow(struct output_text *text, const char *bytes, size_t len)
+{
+    pthread_mutex_lock(&text->shared->lock);
+    if (!text->shared->wrote_header) {
+        text_write_header(text->out);
+        text->shared->wrote_header = true;
+    }
+    sink_file_write(text->out, bytes, len);
+    pthread_mutex_unlock(&text->shared->lock);
+}
+
+/* Writes the assembled summary and starts the next record empty. */
+static enum output_text_status text_flush_record(struct output_text *text)
 {
     enum output_text_status status = text->is_short ? OUTPUT_TEXT_ERR_NOMEM : OUTPUT_TEXT_OK;
     if (status == OUTPUT_TEXT_OK && text->buf_len != 0) {
         pthread_mutex_lock(&text->shared->lock);
-        if (is_flow && !text->shared->wrote_header) {
-            text_write_header(text->out);
-            text->shared->wrote_header = true;
-        }
-        fwrite(text->buf, 1, text->buf_len, text->out);
+        sink_file_write(text->out, text->buf, text->buf_len);
         pthread_mutex_unlock(&text->shared->lock);
     }
     text->buf_len = 0;
@@ -141,23 +149,7 @@ static enum output_text_status text_flush_record(struct output_text *text, bool 
 
 static void text_format_ts(int64_t ts_us, char *buf, size_t buf_len)
 {
-    /* Floor division: a time before the epoch still has a fraction in
-     * [0, 1) s after its second. */
-    int64_t sec = ts_us / 1000000;
-    int64_t frac_us = ts_us % 1000000;
-    if (frac_us < 0) {
-        frac_us += 1000000;
-        sec--;
-    }
-    time_t t = (time_t)sec;
-    struct tm tm;
-    size_t n = 0;
-    if (gmtime_r(&t, &tm) != NULL)
-        n = strftime(buf, buf_len, "%Y-%m-%d %H:%M:%S", &tm);
-    if (n == 0)
-        n = (size_t)snprintf(buf, buf_len, "%" PRId64, sec);
-    if (n < buf_len)
-        snprintf(buf + n, buf_len - n, ".%06" PRId64, frac_us);
+    utc_time_format(ts_us, true, buf, buf_len);
 }
 
 static void text_format_endpoint(const struct tv_endpoint_report *ep, char *buf, size_t buf_len)
@@ -200,11 +192,14 @@ static const struct tv_anomaly_report *text_main_anomaly(const struct tv_verdict
     return main_anomaly;
 }
 
-static void text_write_header(FILE *out)
+static void text_write_header(struct sink_file *out)
 {
-    fprintf(out, "%-*s  %*s    %-*s  %-14s %-6s %-12s %-12s %-7s %s\n", TEXT_TS_WIDTH,
-            "FIRST (UTC)", TEXT_ENDPOINT_WIDTH, "ORIG", TEXT_ENDPOINT_WIDTH, "RESP", "SERVICE",
-            "STATE", "HISTORY", "END", "VERDICT", "ANOMALY");
+    char line[256];
+    int n = snprintf(line, sizeof(line), "%-*s  %*s    %-*s  %-14s %-6s %-12s %-12s %-7s %s\n",
+                     TEXT_TS_WIDTH, "FIRST (UTC)", TEXT_ENDPOINT_WIDTH, "ORIG", TEXT_ENDPOINT_WIDTH,
+                     "RESP", "SERVICE", "STATE", "HISTORY", "END", "VERDICT", "ANOMALY");
+    if (n > 0 && (size_t)n < sizeof(line))
+        sink_file_write(out, line, (size_t)n);
 }
 
 /* "location vlan 10, inner vlan 20, gre 192.0.2.1 -> 192.0.2.2", when
@@ -275,7 +270,8 @@ static void text_append_details(struct output_text *text, const struct tv_verdic
     text_append_location(text, v);
 }
 
-enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v)
+enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v,
+                                         const char **bytes, size_t *len)
 {
     char ts[TEXT_TS_LEN];
     char orig[TEXT_ENDPOINT_LEN];
@@ -298,7 +294,12 @@ enum output_text_status output_text_flow(struct output_text *text, const struct 
 
     if (text->verbose)
         text_append_details(text, v);
-    return text_flush_record(text, true);
+    enum output_text_status status = text->is_short ? OUTPUT_TEXT_ERR_NOMEM : OUTPUT_TEXT_OK;
+    *bytes = text->buf;
+    *len = status == OUTPUT_TEXT_OK ? text->buf_len : 0;
+    text->buf_len = 0;
+    text->is_short = false;
+    return status;
 }
 
 /* Appends ", name N" (the first without the comma) when N is not zero. */
@@ -387,6 +388,17 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
     text_appendf(text,
                  "  inputs           %" PRIu64 " read, %" PRIu64 " cut short by read errors\n",
                  capture->inputs_read, capture->input_errors);
+    if (findings->clock_jumps != 0) {
+        text_appendf(text, "  clock jumps      %" PRIu64 " (%" PRIu64 " followed), first at packet",
+                     findings->clock_jumps, findings->clock_jumps_followed);
+        for (size_t i = 0; i < findings->clock_jump_pkt_count; i++)
+            text_appendf(text, "%s %" PRIu64, i == 0 ? "" : ",", findings->clock_jump_pkts[i]);
+        text_appendf(text, "%s\n",
+                     findings->clock_jumps > findings->clock_jump_pkt_count ? ", ..." : "");
+    }
+    if (findings->stop_signal != 0)
+        text_appendf(text, "  stopped by       %s: the flows seen so far end open\n",
+                     findings->stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
     text_append_input(text, st, capture);
     text_appendf(text, "  packets          %" PRIu64 " (%" PRIu64 " TCP)\n", st->packets,
                  st->tcp_packets);
@@ -493,5 +505,5 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
                      capture->kernel_drops, capture->if_drops, ring_drops);
     else
         text_appendf(text, "  drops            none (not a live capture)\n");
-    return text_flush_record(text, false);
+    return text_flush_record(text);
 }

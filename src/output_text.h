@@ -5,20 +5,22 @@
  *
  * Columns have fixed widths sized for IPv4 so that lines can be written as
  * flows end, without holding them back; a longer IPv6 address or history
- * widens its own line only. Each record (a flow with its detail lines, or
- * the summary) is written with a single fwrite under a lock shared with
- * the object's forks, so threads formatting with their own forks never
- * interleave and the header comes out once. Write errors stay on the
- * stream for the caller's ferror().
+ * widens its own line only. A flow record (with its detail lines) is
+ * formatted for the caller, who writes it with output_text_write_flow()
+ * once its turn has come (the pipeline puts records in order), so that
+ * the header comes out once, before the first; the summary is written to
+ * the sink. Threads format with their own forks. Write errors stay with
+ * the sink.
  */
 #ifndef TV_OUTPUT_TEXT_H
 #define TV_OUTPUT_TEXT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "capture.h"
+#include "sink_file.h"
 #include "summary.h"
 #include "tcpverdict.h"
 
@@ -31,13 +33,19 @@ struct output_text;
 
 /* Borrows out, which must outlive the returned object. NULL if memory is
  * short. */
-struct output_text *output_text_create(FILE *out, bool verbose);
-/* Another writer to text's stream, for another thread. Borrows text, which
- * must outlive it. NULL if memory is short. */
+struct output_text *output_text_create(struct sink_file *out, bool verbose);
+/* Another formatter for text's sink, for another thread. Borrows text,
+ * which must outlive it. NULL if memory is short. */
 struct output_text *output_text_fork(struct output_text *text);
 void output_text_destroy(struct output_text *text);
 
-enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v);
+/* Formats v: *bytes, *len bytes, valid until the next call on text. */
+enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v,
+                                         const char **bytes, size_t *len);
+
+/* Writes a formatted flow record, after the header if it is the first.
+ * Safe from any thread, on the original or a fork. */
+void output_text_write_flow(struct output_text *text, const char *bytes, size_t len);
 
 /* At the end: as output_json_summary(). */
 enum output_text_status output_text_summary(struct output_text *text, const struct tv_stats *st,

@@ -14,19 +14,20 @@
 #include <time.h>
 
 #include "output_zeek.h"
-#include "strbuf.h"
 #include "platform.h"
+#include "strbuf.h"
+#include "utc_time.h"
 
 #include "banned.h"
 
 /* What the original and its forks share: the stream's order. */
 struct zeek_shared {
-    pthread_mutex_t lock; /* guards writes to out and wrote_header */
+    pthread_mutex_t lock; /* guards wrote_header, and the writes it orders */
     bool wrote_header;
 };
 
 struct output_zeek {
-    FILE *out; /* borrowed */
+    struct sink_file *out; /* borrowed */
     enum output_zeek_form form;
     int64_t open_time;
     struct zeek_shared own;     /* used by the original only */
@@ -68,7 +69,8 @@ static const char *const zeek_fields[][2] = {
 
 #define ZEEK_FIELD_COUNT (sizeof(zeek_fields) / sizeof(zeek_fields[0]))
 
-struct output_zeek *output_zeek_create(FILE *out, enum output_zeek_form form, int64_t open_time)
+struct output_zeek *output_zeek_create(struct sink_file *out, enum output_zeek_form form,
+                                       int64_t open_time)
 {
     struct output_zeek *zeek = calloc(1, sizeof(*zeek));
     if (zeek == NULL)
@@ -112,28 +114,31 @@ void output_zeek_destroy(struct output_zeek *zeek)
  * here, so that a log reads the same wherever it was made. */
 static void zeek_format_log_time(int64_t t, char *buf, size_t buf_len)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, buf_len, "%Y-%m-%d-%H-%M-%S", &tm) == 0)
-        snprintf(buf, buf_len, "%" PRId64, t);
+    utc_time_seconds(t, UTC_TIME_ZEEK, buf, buf_len);
 }
 
+/* The header lines, written whole (TSV only); under the shared lock. */
 static void zeek_write_header(const struct output_zeek *zeek)
 {
     if (zeek->form != OUTPUT_ZEEK_TSV)
         return;
     char open[32];
     zeek_format_log_time(zeek->open_time, open, sizeof(open));
-    fprintf(zeek->out,
-            "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
-            "#path\tconn\n#open\t%s\n#fields",
-            open);
+    struct strbuf h;
+    strbuf_init(&h);
+    strbuf_appendf(&h,
+                   "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
+                   "#path\tconn\n#open\t%s\n#fields",
+                   open);
     for (size_t i = 0; i < ZEEK_FIELD_COUNT; i++)
-        fprintf(zeek->out, "\t%s", zeek_fields[i][0]);
-    fprintf(zeek->out, "\n#types");
+        strbuf_appendf(&h, "\t%s", zeek_fields[i][0]);
+    strbuf_puts(&h, "\n#types");
     for (size_t i = 0; i < ZEEK_FIELD_COUNT; i++)
-        fprintf(zeek->out, "\t%s", zeek_fields[i][1]);
-    fprintf(zeek->out, "\n");
+        strbuf_appendf(&h, "\t%s", zeek_fields[i][1]);
+    strbuf_puts(&h, "\n");
+    if (!strbuf_is_short(&h))
+        sink_file_write(zeek->out, h.data, h.len);
+    strbuf_free(&h);
 }
 
 /* splitmix64's finaliser: every input bit reaches every output bit. */
@@ -412,34 +417,40 @@ static void zeek_record(struct output_zeek *zeek, const struct tv_verdict *v)
     strbuf_free(&set);
 }
 
-static enum output_zeek_status zeek_flush(struct output_zeek *zeek)
+void output_zeek_write_flow(struct output_zeek *zeek, const char *bytes, size_t len)
 {
-    enum output_zeek_status status =
-        strbuf_is_short(&zeek->rec) ? OUTPUT_ZEEK_ERR_NOMEM : OUTPUT_ZEEK_OK;
     pthread_mutex_lock(&zeek->shared->lock);
     if (!zeek->shared->wrote_header) {
         zeek_write_header(zeek);
         zeek->shared->wrote_header = true;
     }
-    if (status == OUTPUT_ZEEK_OK && zeek->rec.len != 0)
-        fwrite(zeek->rec.data, 1, zeek->rec.len, zeek->out);
+    sink_file_write(zeek->out, bytes, len);
     pthread_mutex_unlock(&zeek->shared->lock);
-    strbuf_reset(&zeek->rec);
-    return status;
 }
 
-enum output_zeek_status output_zeek_flow(struct output_zeek *zeek, const struct tv_verdict *v)
+enum output_zeek_status output_zeek_flow(struct output_zeek *zeek, const struct tv_verdict *v,
+                                         const char **bytes, size_t *len)
 {
+    strbuf_reset(&zeek->rec);
     zeek_record(zeek, v);
-    return zeek_flush(zeek);
+    bool is_short = strbuf_is_short(&zeek->rec);
+    *bytes = zeek->rec.data;
+    *len = is_short ? 0 : zeek->rec.len;
+    return is_short ? OUTPUT_ZEEK_ERR_NOMEM : OUTPUT_ZEEK_OK;
 }
 
 enum output_zeek_status output_zeek_close(struct output_zeek *zeek, int64_t close_time)
 {
+    strbuf_reset(&zeek->rec);
     if (zeek->form == OUTPUT_ZEEK_TSV) {
         char close[32];
         zeek_format_log_time(close_time, close, sizeof(close));
         strbuf_appendf(&zeek->rec, "#close\t%s\n", close);
     }
-    return zeek_flush(zeek);
+    bool is_short = strbuf_is_short(&zeek->rec);
+    /* The header too, if no flow wrote it. */
+    output_zeek_write_flow(zeek, zeek->rec.data != NULL ? zeek->rec.data : "",
+                           is_short ? 0 : zeek->rec.len);
+    strbuf_reset(&zeek->rec);
+    return is_short ? OUTPUT_ZEEK_ERR_NOMEM : OUTPUT_ZEEK_OK;
 }

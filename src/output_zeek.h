@@ -11,16 +11,18 @@
  * gap (without one it is 0, as in Zeek). uid is derived from the flow's
  * id, time and addresses, so a flow keeps its uid from run to run.
  *
- * Records are written whole under a lock shared with forks, as
- * output_text.h describes; the header goes out before the first record.
+ * A flow record is formatted for the caller, who writes it with
+ * output_zeek_write_flow() once its turn has come, as output_text.h
+ * describes; the header goes out before the first record.
  */
 #ifndef TV_OUTPUT_ZEEK_H
 #define TV_OUTPUT_ZEEK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
+#include "sink_file.h"
 #include "tcpverdict.h"
 
 enum output_zeek_status {
@@ -38,11 +40,18 @@ struct output_zeek;
 /* Borrows out. open_time is the log's #open time, seconds since the
  * epoch (Zeek writes the time the log was opened). NULL if memory is
  * short. */
-struct output_zeek *output_zeek_create(FILE *out, enum output_zeek_form form, int64_t open_time);
+struct output_zeek *output_zeek_create(struct sink_file *out, enum output_zeek_form form,
+                                       int64_t open_time);
 struct output_zeek *output_zeek_fork(struct output_zeek *zeek);
 void output_zeek_destroy(struct output_zeek *zeek);
 
-enum output_zeek_status output_zeek_flow(struct output_zeek *zeek, const struct tv_verdict *v);
+/* Formats v: *bytes, *len bytes, valid until the next call on zeek. */
+enum output_zeek_status output_zeek_flow(struct output_zeek *zeek, const struct tv_verdict *v,
+                                         const char **bytes, size_t *len);
+
+/* Writes a formatted flow record, after the header if it is the first.
+ * Safe from any thread, on the original or a fork. */
+void output_zeek_write_flow(struct output_zeek *zeek, const char *bytes, size_t len);
 
 /* The end of the log: the header if no flow wrote it, then #close with
  * close_time (TSV; nothing for JSON). */

@@ -15,6 +15,14 @@
  * A live source cannot wait: a full ring drops the packet and counts it.
  * Live workers that see no packet advance their clock by wall time, so
  * flows end when they should even on a quiet line.
+ *
+ * A file read by several workers gives the output of one, byte for byte:
+ * records pass a reorder stage (reorder.h) that writes them in the order
+ * one analyzer would have, and the workers' flows count against one
+ * --max-flows, which, when nearly reached, the capture thread enforces by
+ * analysing packets itself, one at a time, with every worker idle (see
+ * pipeline.c). Live, each worker writes its records as its flows end and
+ * has its share of --max-flows.
  */
 #ifndef TV_PIPELINE_H
 #define TV_PIPELINE_H
@@ -23,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reorder.h"
 #include "summary.h"
 #include "tcpverdict.h"
 
@@ -34,14 +43,25 @@ enum pipeline_status {
     PIPELINE_ERR_THREAD, /* a worker thread could not be started */
 };
 
+/* Formats a verdict as a record, on the thread that analysed it: sets
+ * *bytes (valid until the next call with the same ctx) and returns the
+ * length; 0: nothing to write. */
+typedef size_t (*pipeline_format_fn)(const struct tv_verdict *v, void *ctx, const char **bytes);
+
 struct pipeline_options {
     size_t worker_count; /* 1 to PIPELINE_WORKER_CAP */
     size_t slot_count;   /* per ring, a power of two */
     size_t data_cap;     /* bytes of packet a slot holds; longer ones are cut */
     bool is_live;
     const struct tv_config *config; /* copied; max_flows is shared among workers */
-    tv_verdict_fn on_verdict;
-    void *const *verdict_ctx; /* worker_count entries, one per worker; borrowed */
+    pipeline_format_fn format;
+    void *const *format_ctx; /* worker_count entries, one per worker; the entries
+                                are borrowed, the array only during creation */
+    /* Whole records, in order. With several workers reading a file, on
+     * the capture thread; otherwise on the workers' threads, several at
+     * once: then it must be safe to call from any thread. */
+    reorder_write_fn write;
+    void *write_ctx; /* borrowed */
 };
 
 /* Counters of the capture side, readable on the capture thread at any time. */
@@ -50,6 +70,15 @@ struct pipeline_stats {
     uint64_t ring_drops; /* lost to a full ring (live only) */
     uint64_t truncated;  /* longer than a slot, cut to data_cap */
     size_t backlog;      /* slots waiting in the rings, approximately */
+};
+
+/* Clock jumps so far (capture thread). */
+#define PIPELINE_JUMP_PKTS_CAP SUMMARY_CLOCK_JUMP_PKTS
+struct pipeline_clock_jumps {
+    uint64_t count;
+    uint64_t followed;
+    uint64_t told; /* on stderr */
+    uint64_t first_pkts[PIPELINE_JUMP_PKTS_CAP];
 };
 
 struct pipeline;
@@ -70,11 +99,13 @@ enum pipeline_status pipeline_start(struct pipeline *pl);
 void pipeline_packet(struct pipeline *pl, const struct tv_packet *packet);
 
 /* Capture thread: no more packets for now; publishes what is batched so
- * that workers see it without waiting for a full batch. */
+ * that workers see it without waiting for a full batch, and writes the
+ * records whose turn has come. */
 void pipeline_flush(struct pipeline *pl);
 
 /* Capture thread, at the end of input: every worker drains its ring, ends
- * its remaining flows (tv_analyzer_finish) and stops. */
+ * its remaining flows (tv_analyzer_finish) and stops; every record is
+ * written. */
 void pipeline_finish(struct pipeline *pl);
 
 void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *out);

@@ -83,9 +83,11 @@ void platform_aligned_free(void *p);
 
 typedef void (*platform_event_fn)(void);
 
-/* fn runs on a request to stop (SIGINT and SIGTERM; on Windows Ctrl-C,
- * Ctrl-Break and the console closing). It must only set flags. */
-void platform_on_stop(platform_event_fn fn);
+/* fn runs on each request to stop, with the signal: SIGINT or SIGTERM
+ * (on Windows, SIGINT for Ctrl-C, SIGTERM for Ctrl-Break and the console
+ * closing). It must do only what is async-signal-safe. */
+typedef void (*platform_stop_fn)(int sig);
+void platform_on_stop(platform_stop_fn fn);
 /* fn runs on a request for statistics (SIGUSR1; none on Windows). */
 void platform_on_stats(platform_event_fn fn);
 /* A mapped input shrank under the reader (SIGBUS): says so and exits

@@ -146,15 +146,14 @@ void platform_aligned_free(void *p)
     free(p);
 }
 
-static platform_event_fn platform_stop_fn;
+static platform_stop_fn platform_stop_request_fn;
 static platform_event_fn platform_stats_fn;
 static int platform_lost_status;
 
 static void platform_on_stop_signal(int sig)
 {
-    (void)sig;
-    if (platform_stop_fn != NULL)
-        platform_stop_fn();
+    if (platform_stop_request_fn != NULL)
+        platform_stop_request_fn(sig);
 }
 
 static void platform_on_stats_signal(int sig)
@@ -175,7 +174,8 @@ static void platform_on_bus_error(int sig)
     _exit(platform_lost_status);
 }
 
-/* No SA_RESTART: a live capture's poll must wake up. */
+/* No SA_RESTART: a live capture's poll, or a read waiting on a pipe,
+ * must wake up. */
 static void platform_set_handler(int sig, void (*handler)(int))
 {
     struct sigaction sa;
@@ -185,9 +185,9 @@ static void platform_set_handler(int sig, void (*handler)(int))
     sigaction(sig, &sa, NULL);
 }
 
-void platform_on_stop(platform_event_fn fn)
+void platform_on_stop(platform_stop_fn fn)
 {
-    platform_stop_fn = fn;
+    platform_stop_request_fn = fn;
     platform_set_handler(SIGINT, platform_on_stop_signal);
     platform_set_handler(SIGTERM, platform_on_stop_signal);
 }

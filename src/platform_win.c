@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <io.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +155,7 @@ void platform_aligned_free(void *p)
     _aligned_free(p);
 }
 
-static platform_event_fn platform_stop_fn;
+static platform_stop_fn platform_stop_request_fn;
 
 /* Runs on a thread of its own that the system starts: setting a flag is
  * all the stop function does. TRUE: handled, do not end the process; on
@@ -165,17 +166,17 @@ static BOOL WINAPI platform_on_console_event(DWORD event)
     case CTRL_C_EVENT:
     case CTRL_BREAK_EVENT:
     case CTRL_CLOSE_EVENT:
-        if (platform_stop_fn != NULL)
-            platform_stop_fn();
+        if (platform_stop_request_fn != NULL)
+            platform_stop_request_fn(event == CTRL_C_EVENT ? SIGINT : SIGTERM);
         return TRUE;
     default:
         return FALSE;
     }
 }
 
-void platform_on_stop(platform_event_fn fn)
+void platform_on_stop(platform_stop_fn fn)
 {
-    platform_stop_fn = fn;
+    platform_stop_request_fn = fn;
     SetConsoleCtrlHandler(platform_on_console_event, TRUE);
 }
 

@@ -173,6 +173,17 @@ void ring_release(struct ring *ring, size_t n)
     atomic_store_explicit(&ring->tail, tail + n, memory_order_release);
 }
 
+bool ring_is_drained(struct ring *ring)
+{
+    /* Relaxed: the producer's own index. */
+    uint64_t head = atomic_load_explicit(&ring->head, memory_order_relaxed);
+    /* Acquire: what the consumer did before releasing the last slot
+     * happens before what the producer does next. Pairs with
+     * ring_release(). */
+    ring->tail_cache = atomic_load_explicit(&ring->tail, memory_order_acquire);
+    return ring->tail_cache == head;
+}
+
 size_t ring_backlog(struct ring *ring)
 {
     /* Relaxed, both: a figure for people, never used to touch a slot. The

@@ -16,6 +16,7 @@
 #ifndef TV_RING_H
 #define TV_RING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,8 @@
 enum ring_slot_kind {
     RING_SLOT_PACKET = 0, /* a captured packet: every field below */
     RING_SLOT_END,        /* no more slots will follow; ts_us is the last time */
+    RING_SLOT_TICK,       /* no packet: the clock is ts_us as of packet `number` */
+    RING_SLOT_INTERIM,    /* interim reports are due at packet `number`, at ts_us */
 };
 
 /* One slot: a small header, then up to data_cap bytes of packet, unless
@@ -68,6 +71,11 @@ size_t ring_peek(struct ring *ring, size_t want);
 const struct ring_slot *ring_peeked_slot(const struct ring *ring, size_t i);
 /* Hands the first n peeked slots back to the producer. */
 void ring_release(struct ring *ring, size_t n);
+
+/* Producer: has the consumer released every slot committed? If so, it
+ * is done with them and with whatever it wrote while reading them: the
+ * producer sees all of that. */
+bool ring_is_drained(struct ring *ring);
 
 /* Slots published and not yet released, as either side can see it; only
  * approximate while the other side runs. */

@@ -12,6 +12,9 @@
 
 #include "tcpverdict.h"
 
+/* Clock jumps whose first packet the summary names. */
+#define SUMMARY_CLOCK_JUMP_PKTS 16
+
 struct summary_findings {
     bool has_capture_host;
     struct tv_capture_host capture_host;
@@ -20,6 +23,13 @@ struct summary_findings {
     uint64_t (*service_flows)[TV_LEVEL_COUNT]; /* owned by the filler */
     size_t nflog_prefix_count;
     struct tv_nflog_prefix *nflog_prefixes; /* owned by the filler; flows added up */
+    int stop_signal;                        /* SIGINT or SIGTERM that stopped the run, 0 if none */
+    /* Packets stamped far from the stream's time (stream_clock.h): jumps,
+     * those the clock followed, the first packet of the first few. */
+    uint64_t clock_jumps;
+    uint64_t clock_jumps_followed;
+    uint64_t clock_jump_pkts[SUMMARY_CLOCK_JUMP_PKTS];
+    size_t clock_jump_pkt_count;
 };
 
 /* Packets that could not be analysed at all, by cause. */

@@ -13,6 +13,7 @@
 #include "flow_packets.h"
 #include "output_ladder.h"
 #include "output_zeek.h"
+#include "sink_file.h"
 #include "strbuf.h"
 
 static struct tv_verdict sample_verdict(void)
@@ -32,19 +33,32 @@ static struct tv_verdict sample_verdict(void)
     return v;
 }
 
-/* The record lines of one flow written as TSV or JSON. */
+/* The record lines of one flow written as TSV or JSON, through a sink
+ * to a temporary file, read back. */
 static char *zeek_write(const struct tv_verdict *v, enum output_zeek_form form)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    ck_assert_ptr_nonnull(mem);
-    struct output_zeek *z = output_zeek_create(mem, form, 0);
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    struct sink_file *sink = sink_file_create(fileno(f), 4096, false);
+    ck_assert_ptr_nonnull(sink);
+    struct output_zeek *z = output_zeek_create(sink, form, 0);
     ck_assert_ptr_nonnull(z);
-    ck_assert_int_eq(output_zeek_flow(z, v), OUTPUT_ZEEK_OK);
+    const char *bytes = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(output_zeek_flow(z, v, &bytes, &len), OUTPUT_ZEEK_OK);
+    output_zeek_write_flow(z, bytes, len);
     ck_assert_int_eq(output_zeek_close(z, 0), OUTPUT_ZEEK_OK);
     output_zeek_destroy(z);
-    fclose(mem);
+    ck_assert(sink_file_flush(sink));
+    sink_file_destroy(sink);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    ck_assert_int_ge(size, 0);
+    rewind(f);
+    char *text = calloc(1, (size_t)size + 1);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_eq(fread(text, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
     return text;
 }
 
