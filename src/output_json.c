@@ -27,6 +27,7 @@
 
 #include "output_json.h"
 #include "platform.h"
+#include "seed_logs.h"
 #include "sink_file.h"
 
 #include "banned.h"
@@ -312,6 +313,15 @@ static void line_addr(struct line *l, uint8_t family, const uint8_t *addr)
     line_quoted(l, text);
 }
 
+/* A Winsock error code, null for none. */
+static void line_winsock(struct line *l, enum tv_winsock code)
+{
+    if (code == TV_WINSOCK_NONE)
+        line_put(l, "null", 4);
+    else
+        line_u64(l, (uint64_t)code);
+}
+
 static void line_endpoint(struct line *l, const char *key, const struct tv_endpoint_report *ep)
 {
     line_key(l, key, false);
@@ -325,10 +335,7 @@ static void line_endpoint(struct line *l, const char *key, const struct tv_endpo
     line_key(l, "bytes", false);
     line_u64(l, ep->bytes);
     line_key(l, "winsock", false);
-    if (ep->winsock == TV_WINSOCK_NONE)
-        line_put(l, "null", 4);
-    else
-        line_u64(l, (uint64_t)ep->winsock);
+    line_winsock(l, ep->winsock);
     line_key(l, "role", false);
     line_string_or_null(l, ep->role);
     line_put(l, "}", 1);
@@ -622,6 +629,37 @@ static void line_path(struct line *l, const struct tv_path *p)
     line_put(l, "}", 1);
 }
 
+/* Added to the contract: the lines the systems in the path would most
+ * likely have logged (seed_logs.c), [] when none. "name", "text" and
+ * "network_error" are null where the system has none. */
+static void line_logs(struct line *l, const struct tv_verdict *v)
+{
+    struct seed_log logs[SEED_LOGS_CAP];
+    size_t n = seed_logs_build(v, logs);
+    line_key(l, "logs", false);
+    line_put(l, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        const struct seed_log *s = &logs[i];
+        if (i != 0)
+            line_put(l, ",", 1);
+        line_put(l, "{", 1);
+        line_key(l, "system", true);
+        line_quoted(l, s->info->system);
+        line_key(l, "code", false);
+        line_quoted(l, s->info->code);
+        line_key(l, "name", false);
+        line_string_or_null(l, s->info->name);
+        line_key(l, "count", false);
+        line_u64(l, s->count);
+        line_key(l, "network_error", false);
+        line_winsock(l, s->network_error);
+        line_key(l, "text", false);
+        line_string_or_null(l, s->info->text);
+        line_put(l, "}", 1);
+    }
+    line_put(l, "]", 1);
+}
+
 enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v,
                                          const char **bytes, size_t *len)
 {
@@ -673,6 +711,7 @@ enum output_json_status output_json_flow(struct output_json *json, const struct 
     line_key(&l, "interim", false);
     line_str(&l, v->interim ? "true" : "false");
     line_location(&l, v);
+    line_logs(&l, v);
     if (v->path != NULL)
         line_path(&l, v->path);
     line_put(&l, "}\n", 2);

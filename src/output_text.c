@@ -21,6 +21,7 @@
 #include "log.h"
 #include "output_text.h"
 #include "platform.h"
+#include "seed_logs.h"
 #include "sink_file.h"
 #include "utc_time.h"
 
@@ -260,6 +261,17 @@ static void text_append_details(struct output_text *text, const struct tv_verdic
     if (v->strict_drops != 0 || v->loose_drops != 0)
         text_appendf(text, "    firewall %" PRIu64 " dropped if strict, %" PRIu64 " if loose\n",
                      v->strict_drops, v->loose_drops);
+    struct seed_log logs[SEED_LOGS_CAP];
+    size_t log_count = seed_logs_build(v, logs);
+    for (size_t i = 0; i < log_count; i++) {
+        const struct seed_log *s = &logs[i];
+        text_appendf(text, "    log      %s %s%s%s x%" PRIu64, s->info->system, s->info->code,
+                     s->info->name != NULL ? " " : "", s->info->name != NULL ? s->info->name : "",
+                     s->count);
+        if (s->network_error != TV_WINSOCK_NONE)
+            text_appendf(text, ", network error %d", (int)s->network_error);
+        text_appendf(text, "\n");
+    }
     if (v->attempt != 0)
         text_appendf(text, "    attempt  %" PRIu32 " refused before this one\n", v->attempt);
     if (v->hint != NULL)
