@@ -36,7 +36,7 @@ readonly SCENARIOS=(
 	fragmented-8530 fragmented-v6-8530 fragment-overlap-8530 gap-after-fin-8530
 	fin-to-silent-peer-8530 stall-after-reset-8530 fragments-reversed
 	two-point-orphans-8530 two-point-reject-8530 two-point-nat-8530 two-point-mss-8530
-	two-point-loss-8530 two-point-tso demo
+	two-point-loss-8530 two-point-tso http-408-8530 demo
 )
 # In recording order, so that demo.expect lists the flows in time order.
 readonly DEMO_PARTS=(graceful-8530 refused-6050 server-abort-6050

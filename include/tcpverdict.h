@@ -290,6 +290,7 @@ struct tv_verdict {
     uint64_t strict_drops; /* segments a SYN-only stateful firewall would drop */
     uint64_t loose_drops;  /* segments a firewall adopting bare ACKs would drop */
     uint32_t attempt;      /* refused attempts on this 5-tuple before this flow */
+    uint32_t http_408;     /* HTTP 408 (Request Timeout) replies seen in the clear */
     const char *hint;      /* one-line advice, or NULL */
     /* Captured by NFLOG: the prefix the firewall rule logged the flow's
      * first packet that had one with, and that rule's group; NULL and 0

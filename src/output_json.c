@@ -631,7 +631,8 @@ static void line_path(struct line *l, const struct tv_path *p)
 
 /* Added to the contract: the lines the systems in the path would most
  * likely have logged (seed_logs.c), [] when none. "name", "text" and
- * "network_error" are null where the system has none. */
+ * "network_error" are null where the system has none; "likely" marks a
+ * line inferred from the wire event rather than documented for it. */
 static void line_logs(struct line *l, const struct tv_verdict *v)
 {
     struct seed_log logs[SEED_LOGS_CAP];
@@ -655,6 +656,8 @@ static void line_logs(struct line *l, const struct tv_verdict *v)
         line_winsock(l, s->network_error);
         line_key(l, "text", false);
         line_string_or_null(l, s->info->text);
+        line_key(l, "likely", false);
+        line_str(l, s->info->is_likely ? "true" : "false");
         line_put(l, "}", 1);
     }
     line_put(l, "]", 1);

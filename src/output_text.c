@@ -270,7 +270,7 @@ static void text_append_details(struct output_text *text, const struct tv_verdic
                      s->count);
         if (s->network_error != TV_WINSOCK_NONE)
             text_appendf(text, ", network error %d", (int)s->network_error);
-        text_appendf(text, "\n");
+        text_appendf(text, "%s\n", s->info->is_likely ? " (likely)" : "");
     }
     if (v->attempt != 0)
         text_appendf(text, "    attempt  %" PRIu32 " refused before this one\n", v->attempt);

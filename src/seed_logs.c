@@ -35,37 +35,49 @@ enum seed_log_kind {
     WU_CANNOT_CONNECT,
     WU_TIMEOUT,
     WU_CONNECTION_ERROR,
+    WU_HTTP_REQUEST_TIMEOUT,
     SEED_LOG_KIND_COUNT
 };
 
 /* System, code, name and wording in one row, so they cannot drift. */
 static const struct seed_log_info seed_log_info[SEED_LOG_KIND_COUNT] = {
-    /* TMG firewall log, with the Closed Connection action. */
-    [TMG_GRACEFUL_SHUTDOWN] = {"tmg", "0x80074e20", "FWX_E_GRACEFUL_SHUTDOWN", NULL},
+    /* TMG firewall log, with the Closed Connection action; the name is
+     * documented, that a FIN close is what causes it is not. */
+    [TMG_GRACEFUL_SHUTDOWN] = {"tmg", "0x80074e20", "FWX_E_GRACEFUL_SHUTDOWN", NULL, true},
     /* Unverified in seed-logs.md; it is what TMG logged in the WSUS case
      * of winsock.md, and the TMG SDK calls a close by RST abortive. */
-    [TMG_ABORTIVE_SHUTDOWN] = {"tmg", "0x80074e21", "FWX_E_ABORTIVE_SHUTDOWN", NULL},
-    /* Wspfwerr.h packet-filter codes. */
+    [TMG_ABORTIVE_SHUTDOWN] = {"tmg", "0x80074e21", "FWX_E_ABORTIVE_SHUTDOWN", NULL, true},
+    /* Wspfwerr.h packet-filter codes, whose texts name the wire event. */
     [TMG_NO_SERVER_REPLY] = {"tmg", "0xC0040038", "FWX_E_TCP_NO_SERVER_REPLY",
                              "Connection was closed because no SYN/ACK reply was received from "
-                             "the server"},
-    [TMG_BAD_TCP_CHECKSUM] = {"tmg", "0xC0040031", "FWX_E_BAD_TCP_CHECKSUM_DROPPED", NULL},
-    [TMG_SEQ_ACK_MISMATCH] = {"tmg", "0xC0040034", "FWX_E_SEQ_ACK_MISMATCH", NULL},
+                             "the server",
+                             false},
+    [TMG_BAD_TCP_CHECKSUM] = {"tmg", "0xC0040031", "FWX_E_BAD_TCP_CHECKSUM_DROPPED", NULL, false},
+    [TMG_SEQ_ACK_MISMATCH] = {"tmg", "0xC0040034", "FWX_E_SEQ_ACK_MISMATCH", NULL, false},
     [TMG_NOT_SYN_DROPPED] = {"tmg", "0xC0040017", "FWX_E_TCP_NOT_SYN_PACKET_DROPPED",
                              "A non-SYN packet was dropped because it was sent by a source that "
                              "does not have an established connection with the Forefront TMG "
-                             "computer"},
+                             "computer",
+                             false},
     /* Arcserve messages have no symbolic names; their English wording is
-     * not verified (only NEC's Japanese), so none is given. */
-    [ARCSERVE_AGENT_NOT_LISTENING] = {"arcserve", "E8572", NULL, NULL},
-    [ARCSERVE_RECEIVE_FAILED] = {"arcserve", "E8535", NULL, NULL},
-    [ARCSERVE_RECONNECT_TIMEOUT] = {"arcserve", "E3392", NULL, NULL},
-    /* WinHTTP errors as WUA reports them (wua-networking-error-codes). */
+     * not verified (only NEC's Japanese), so none is given. E8572 itself
+     * is not found in any source: that it means a refused connect is the
+     * meaning given to it, not a documented one. */
+    [ARCSERVE_AGENT_NOT_LISTENING] = {"arcserve", "E8572", NULL, NULL, true},
+    [ARCSERVE_RECEIVE_FAILED] = {"arcserve", "E8535", NULL, NULL, false},
+    [ARCSERVE_RECONNECT_TIMEOUT] = {"arcserve", "E3392", NULL, NULL, false},
+    /* WinHTTP errors as WUA reports them (wua-networking-error-codes);
+     * that a refused SYN is what "cannot connect" means is inferred. */
     [WU_CANNOT_CONNECT] = {"windows_update", "0x80072EFD", "ERROR_WINHTTP_CANNOT_CONNECT",
-                           "Connection to the server failed"},
-    [WU_TIMEOUT] = {"windows_update", "0x80072EE2", "ERROR_WINHTTP_TIMEOUT", NULL},
+                           "Connection to the server failed", true},
+    [WU_TIMEOUT] = {"windows_update", "0x80072EE2", "ERROR_WINHTTP_TIMEOUT", NULL, false},
     [WU_CONNECTION_ERROR] = {"windows_update", "0x80072EFE", "ERROR_WINHTTP_CONNECTION_ERROR",
-                             NULL},
+                             NULL, false},
+    /* Documented as the server's 408, and only that: a time-out of the
+     * client's own is 0x80072EE2 above. */
+    [WU_HTTP_REQUEST_TIMEOUT] = {"windows_update", "0x8024401C",
+                                 "WU_E_PT_HTTP_STATUS_REQUEST_TIMEOUT", "Same as HTTP status 408",
+                                 false},
 };
 
 _Static_assert(SEED_LOG_KIND_COUNT <= SEED_LOGS_CAP, "SEED_LOGS_CAP too small");
@@ -174,6 +186,7 @@ struct app_line {
 struct app {
     uint16_t ports[4]; /* the servers it talks to; 0 ends the list */
     struct app_line lines[3];
+    bool reports_http_408; /* logs a server's HTTP 408 reply (WU_HTTP_REQUEST_TIMEOUT) */
 };
 
 /*
@@ -200,6 +213,7 @@ static const struct app arcserve = {
          {TV_WINSOCK_ETIMEDOUT, TV_WINSOCK_ECONNRESET, TV_WINSOCK_ECONNABORTED},
          true},
     },
+    false,
 };
 
 /*
@@ -216,6 +230,9 @@ static const struct app arcserve = {
  * 0x80072EFE, connection error: "reset or terminated", a RST the client
  * received (10054). No line for an early FIN: the verdict cannot tell
  * one from the end of a reply.
+ *
+ * 0x8024401C, "same as HTTP status 408": only where the server's 408
+ * reply is seen in the clear (HTTP, not HTTPS), whatever the TCP end.
  */
 static const struct app windows_update = {
     {80, 443, 8530, 8531},
@@ -224,6 +241,7 @@ static const struct app windows_update = {
         {WU_TIMEOUT, false, {TV_WINSOCK_ETIMEDOUT, TV_WINSOCK_ECONNABORTED}, false},
         {WU_CONNECTION_ERROR, false, {TV_WINSOCK_ECONNRESET}, false},
     },
+    true,
 };
 
 static bool app_serves(const struct app *app, uint16_t port)
@@ -252,6 +270,9 @@ static void app_logs(const struct app *app, const struct tv_verdict *v, struct s
         if (line_applies(&app->lines[i], v))
             add(out, app->lines[i].kind, 1,
                 app->lines[i].quotes_error ? v->orig.winsock : TV_WINSOCK_NONE);
+    /* Reported once, for the request the server gave up waiting for. */
+    if (app->reports_http_408 && v->http_408 > 0)
+        add(out, WU_HTTP_REQUEST_TIMEOUT, 1, TV_WINSOCK_NONE);
 }
 
 size_t seed_logs_build(const struct tv_verdict *v, struct seed_log *lines)

@@ -9,6 +9,7 @@
 #ifndef TV_SEED_LOGS_H
 #define TV_SEED_LOGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,8 @@ struct seed_log_info {
     const char *code;   /* exactly as the system prints it */
     const char *name;   /* symbolic name, or NULL where the system has none */
     const char *text;   /* documented English message wording, or NULL */
+    bool is_likely;     /* the wire event is inferred to cause the line, not
+                           documented to (seed-logs.md marks it P or U) */
 };
 
 /* A line a flow would have caused: count times, and for the Arcserve
@@ -31,7 +34,7 @@ struct seed_log {
 };
 
 /* No flow causes more lines than there are kinds, each at most once. */
-#define SEED_LOGS_CAP 12
+#define SEED_LOGS_CAP 13
 
 /* Fills out (room for SEED_LOGS_CAP) with the lines v would have caused,
  * TMG's first, then Arcserve's, then Windows Update's, each system's in a

@@ -117,6 +117,18 @@ def cmd_server(a):
             time.sleep(a.abort_after)
             abort(conn)
             print("result=ABORTED", flush=True)
+        elif a.mode == "timeout408":
+            # A request that does not end in time gets HTTP 408, as web
+            # servers answer a client too slow to send its headers.
+            conn.settimeout(a.request_timeout)
+            try:
+                read_head(conn)
+                conn.sendall(response(a.body))
+            except socket.timeout:
+                conn.sendall(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n"
+                             b"Connection: close\r\n\r\n")
+                print("result=SENT408", flush=True)
+            conn.close()
         else:  # serve: answer requests until EOF or an error
             try:
                 for _ in range(1000):
@@ -164,6 +176,14 @@ def cmd_client(a):
             print("result=CONNECTED", flush=True)
         except OSError as exc:
             print("result=%s" % err_name(exc), flush=True)
+    elif a.mode == "partial":
+        # The request's first lines, never its end: the server gives up.
+        s = connect(a, a.sport)
+        s.sendall(request(0).split(b"\r\n")[0] + b"\r\nHost: wsus\r\n")
+        head = read_head(s)
+        read_eof(s)
+        s.close()
+        print("result=%s" % (head.split(b" ")[1].decode() if head else "EOF"), flush=True)
     elif a.mode == "wait-reset":
         s = connect(a, a.sport)
         s.sendall(request(0))
@@ -571,16 +591,17 @@ def main():
     s = sub.add_parser("server")
     s.add_argument("--addr", required=True)
     s.add_argument("--port", type=int, required=True)
-    s.add_argument("--mode", choices=["close", "abort", "serve"], required=True)
+    s.add_argument("--mode", choices=["close", "abort", "serve", "timeout408"], required=True)
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--body", type=int, default=512)
     s.add_argument("--abort-after", type=float, default=0.2)
     s.add_argument("--close-after", type=float, default=0.0)
+    s.add_argument("--request-timeout", type=float, default=0.5)
     s.add_argument("--ready")
     c = sub.add_parser("client")
     c.add_argument("--mode", required=True, choices=[
         "fetch", "refused", "connect-only", "wait-reset", "abort", "shut-close",
-        "phased"])
+        "phased", "partial"])
     c.add_argument("--src", required=True)
     c.add_argument("--sport", type=int, required=True)
     c.add_argument("--dst", required=True)

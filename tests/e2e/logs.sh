@@ -22,7 +22,10 @@ cat >"$TMP/check_logs.py" <<'PY'
 import json, sys
 out, not_syn_text, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
 flows = [json.loads(l) for l in open(out) if '"type":"flow"' in l]
-KEYS = ["system", "code", "name", "count", "network_error", "text"]
+KEYS = ["system", "code", "name", "count", "network_error", "text", "likely"]
+# Lines whose cause seed-logs.md marks P or U (inferred, not documented):
+# the TMG close codes (cause P, abortive U), E8572 (U), 0x80072EFD (P).
+LIKELY = {"0x80074e20", "0x80074e21", "E8572", "0x80072EFD"}
 bad = []
 seen = set()
 for f in flows:
@@ -38,6 +41,8 @@ for f in flows:
             bad.append("%s: an Arcserve line with a name" % key)
         if line["code"] != "E3392" and line["network_error"] is not None:
             bad.append("%s: %s with a network error" % (key, line["code"]))
+        if line["likely"] is not (line["code"] in LIKELY):
+            bad.append("%s: %s likely %r" % (key, line["code"], line["likely"]))
 for w in wanted:
     key, _, spec = w.partition("=")
     want = [] if spec == "-" else spec.split(",")
@@ -163,6 +168,12 @@ expect_logs unsolicited-6050 --grace 2 -- \
     "40021/0=tmg:0xC0040017:1" \
     "40022/0=tmg:0xC0040017:1"
 
+# The client sent the start of a request and no more; the server answered
+# HTTP 408 in the clear (tshark: http.response.code == 408) and both sides
+# closed with FINs. Windows Update reports the 408 as 0x8024401C.
+expect_logs http-408-8530 -- \
+    "40033/0=tmg:0x80074e20:1,windows_update:0x8024401C:1"
+
 # A plain fetch, closed by both sides.
 expect_logs graceful-8530 -- \
     "40001/0=tmg:0x80074e20:1"
@@ -173,6 +184,9 @@ grep -q '^    log      tmg 0xC0040038 FWX_E_TCP_NO_SERVER_REPLY x1$' "$RUN_OUT" 
     fail "no TMG line: $(grep '^    log' "$RUN_OUT" | head -n 3)"
 grep -q '^    log      arcserve E3392 x1, network error 10060$' "$RUN_OUT" ||
     fail "no Arcserve line: $(grep '^    log' "$RUN_OUT" | head -n 3)"
+run -v -r "$SAMPLES_DIR/graceful-8530.pcap"
+grep -q '^    log      tmg 0x80074e20 FWX_E_GRACEFUL_SHUTDOWN x1 (likely)$' "$RUN_OUT" ||
+    fail "an inferred line not marked: $(grep '^    log' "$RUN_OUT" | head -n 3)"
 done_check
 
 check "--report lists the log lines of each flow it shows"

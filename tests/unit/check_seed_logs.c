@@ -406,6 +406,58 @@ START_TEST(test_wsus_client_lines_only_for_its_own_errors_and_ports)
 }
 END_TEST
 
+/* 0x8024401C is documented as the server's HTTP 408 and nothing else: a
+ * WSUS flow with a 408 seen gets it once, however many 408s; a time-out
+ * of the client's own (10060) is 0x80072EE2 and never 0x8024401C. */
+START_TEST(test_http_408_is_request_timeout_only_where_seen)
+{
+    struct flow_case f;
+    flow_init(&f, 8530, TV_END_FIN);
+    f.v.http_408 = 2;
+    build(&f);
+    const struct seed_log *l = line(&f, "windows_update", "0x8024401C");
+    ck_assert_ptr_nonnull(l);
+    ck_assert_uint_eq(l->count, 1);
+    ck_assert(!l->info->is_likely);
+    ck_assert_str_eq(l->info->text, "Same as HTTP status 408");
+
+    flow_failed(&f, 8531, UNANSWERED);
+    build(&f);
+    ck_assert_ptr_null(line(&f, "windows_update", "0x8024401C"));
+    ck_assert_ptr_nonnull(line(&f, "windows_update", "0x80072EE2"));
+
+    flow_init(&f, 6050, TV_END_FIN); /* not a WSUS port */
+    f.v.http_408 = 1;
+    build(&f);
+    ck_assert_uint_eq(lines_of(&f, "windows_update"), 0);
+}
+END_TEST
+
+/* "likely" marks the lines seed-logs.md gives no documented cause for:
+ * the TMG close codes, E8572 and 0x80072EFD; the rest quote their cause. */
+START_TEST(test_inferred_lines_are_marked_likely)
+{
+    struct flow_case f;
+    flow_init(&f, 8530, TV_END_FIN);
+    build(&f);
+    ck_assert(line(&f, "tmg", "0x80074e20")->info->is_likely);
+    flow_failed(&f, 8530, RESET_BY_RESP);
+    build(&f);
+    ck_assert(line(&f, "tmg", "0x80074e21")->info->is_likely);
+    ck_assert(!line(&f, "windows_update", "0x80072EFE")->info->is_likely);
+    flow_failed(&f, 6050, REFUSED);
+    build(&f);
+    ck_assert(line(&f, "arcserve", "E8572")->info->is_likely);
+    flow_failed(&f, 8530, REFUSED);
+    build(&f);
+    ck_assert(line(&f, "windows_update", "0x80072EFD")->info->is_likely);
+    flow_failed(&f, 6051, UNANSWERED);
+    build(&f);
+    ck_assert(!line(&f, "tmg", "0xC0040038")->info->is_likely);
+    ck_assert(!line(&f, "arcserve", "E3392")->info->is_likely);
+}
+END_TEST
+
 START_TEST(test_open_flow_with_nothing_wrong_has_no_lines)
 {
     struct flow_case f;
@@ -459,10 +511,12 @@ int main(void)
     TCase *wu = tcase_create("windows_update");
     tcase_add_test(wu, test_wsus_client_errors_follow_its_winsock_code);
     tcase_add_test(wu, test_wsus_client_lines_only_for_its_own_errors_and_ports);
+    tcase_add_test(wu, test_http_408_is_request_timeout_only_where_seen);
     suite_add_tcase(s, wu);
     TCase *all = tcase_create("all");
     tcase_add_test(all, test_open_flow_with_nothing_wrong_has_no_lines);
     tcase_add_test(all, test_codes_are_spelled_as_the_systems_print_them);
+    tcase_add_test(all, test_inferred_lines_are_marked_likely);
     suite_add_tcase(s, all);
     return check_main_run(s);
 }
