@@ -71,8 +71,8 @@ static const struct seed_log_info seed_log_info[SEED_LOG_KIND_COUNT] = {
     [WU_CANNOT_CONNECT] = {"windows_update", "0x80072EFD", "ERROR_WINHTTP_CANNOT_CONNECT",
                            "Connection to the server failed", true},
     [WU_TIMEOUT] = {"windows_update", "0x80072EE2", "ERROR_WINHTTP_TIMEOUT", NULL, false},
-    [WU_CONNECTION_ERROR] = {"windows_update", "0x80072EFE", "ERROR_WINHTTP_CONNECTION_ERROR",
-                             NULL, false},
+    [WU_CONNECTION_ERROR] = {"windows_update", "0x80072EFE", "ERROR_WINHTTP_CONNECTION_ERROR", NULL,
+                             false},
     /* Documented as the server's 408, and only that: a time-out of the
      * client's own is 0x80072EE2 above. */
     [WU_HTTP_REQUEST_TIMEOUT] = {"windows_update", "0x8024401C",
