@@ -897,6 +897,20 @@ static enum cli_status cli_check_compare(const struct cli_options *opt)
             return CLI_ERROR;
         }
     }
+    /* The second point is read after the first: a file that cannot be
+     * opened is said now, not after the first point's flows are held. */
+    for (size_t i = 0; i < opt->compare_input_count; i++) {
+        struct stat st;
+        const char *name = opt->compare_inputs[i];
+        if (stat(name, &st) != 0) {
+            log_error("--compare %s: %s", name, strerror(errno));
+            return CLI_ERROR;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            log_error("--compare %s: not a regular file (it is read twice) (try -h)", name);
+            return CLI_ERROR;
+        }
+    }
     if (opt->ladder || opt->graph_dir != NULL || opt->report_path != NULL ||
         opt->export_path != NULL) {
         log_error("--compare: not with --ladder, --graph, --report or --export (try -h)");

@@ -132,6 +132,8 @@ static size_t main_format(const struct tv_verdict *v, void *ctx, const char **by
     }
     /* --compare: written once both points are read, unless past the cap
      * of flows kept, when the flow is written as it is, with no path. */
+    if (out->compared != NULL && v->interim && out->is_second_point)
+        return 0; /* the first point's interim records stand for the flow */
     if (out->compared != NULL && !v->interim) {
         bool is_kept = false;
         if (!flow_packets_keep(out->compared, v, &is_kept))

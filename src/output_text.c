@@ -461,10 +461,11 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
         const struct summary_compare *c = findings->compare;
         text_appendf(text,
                      "  compared with    %" PRIu64 " input%s, %" PRIu64 " packets, %" PRIu64
-                     " flows: %" PRIu64 " seen at both points, %" PRIu64
+                     " flow%s: %" PRIu64 " seen at both points, %" PRIu64
                      " at the first only, %" PRIu64 " at the second only\n",
-                     c->inputs, c->inputs == 1 ? "" : "s", c->packets, c->flows, c->flows_both,
-                     c->flows_first_only, c->flows_second_only);
+                     c->inputs, c->inputs == 1 ? "" : "s", c->packets, c->flows,
+                     c->flows == 1 ? "" : "s", c->flows_both, c->flows_first_only,
+                     c->flows_second_only);
         text_appendf(text,
                      "  between points   dropped orig %" PRIu64 ", resp %" PRIu64
                      "; injected orig %" PRIu64 ", resp %" PRIu64 "\n",

@@ -847,21 +847,26 @@ static bool compare_in_span(const struct compare_dir *cd, int pt, int64_t ts_us,
            ts_us <= cd->run->span_last_us[pt] - off - after_us;
 }
 
-static void compare_note(struct tv_path_packet *first, uint64_t *count, int pt,
+/* Counts s and keeps the earliest in input order as the first: data and
+ * bare segments are judged in separate sweeps, so they come out of
+ * order. True when s is now the first. */
+static bool compare_note(struct tv_path_packet *first, uint64_t *count, int pt,
                          const struct compare_seg *s)
 {
-    if ((*count)++ != 0)
-        return;
+    if ((*count)++ != 0 && first->pkt[pt] <= s->p->number)
+        return false;
+    *first = (struct tv_path_packet){0};
     first->has[pt] = true;
     first->pkt[pt] = s->p->number;
     first->first_us = s->p->ts_us;
+    return true;
 }
 
-static void compare_drop(struct compare_dir *cd, const struct compare_seg *s)
+static bool compare_drop(struct compare_dir *cd, const struct compare_seg *s)
 {
     if (cd->pr->has_rst && s->ts_us >= cd->pr->rst_us)
         cd->path->dropped_after_rst[cd->d]++;
-    compare_note(&cd->path->dropped_first[cd->d], &cd->path->dropped[cd->d], cd->near, s);
+    return compare_note(&cd->path->dropped_first[cd->d], &cd->path->dropped[cd->d], cd->near, s);
 }
 
 static void compare_inject(struct compare_dir *cd, const struct compare_seg *s)
@@ -909,9 +914,7 @@ static bool compare_data(struct compare_dir *cd, struct compare_seg *ns, size_t 
             cd->path->unverified[d]++;
             continue;
         }
-        bool is_first = cd->path->dropped[d] == 0;
-        compare_drop(cd, &ns[k]);
-        if (!is_first)
+        if (!compare_drop(cd, &ns[k]))
             continue;
         /* What got through in its place: the first later segment at the
          * farther point with any of its bytes. */

@@ -32,4 +32,32 @@ set -e
 [ "$rc" -eq 2 ] || fail "exit $rc, not 2"
 grep -q -- '--compare' "$TMP/err" || fail "no word on --compare: $(cat "$TMP/err")"
 done_check
+
+# The second point is read after the first: a file it cannot read twice is
+# refused before anything is read, in one line.
+mkfifo "$TMP/second.fifo"
+for bad in "$TMP/missing.pcap" "$TMP/second.fifo" "$TMP"; do
+    check "--compare $(basename "$bad") is refused at once"
+    run -r "$pairs/two-point-tso.first.pcap" --compare "$bad"
+    [ "$RUN_STATUS" -eq 2 ] || fail "exit $RUN_STATUS, not 2"
+    [ "$(line_count "$RUN_ERR")" -eq 1 ] || fail "stderr: $(cat "$RUN_ERR")"
+    [ ! -s "$RUN_OUT" ] || fail "wrote records: $(head -c 200 "$RUN_OUT")"
+    done_check
+done
+
+# Interim records are the first point's: the second point's flows are
+# compared at the end, never written as they go. One capture at both points
+# gives the interim records of the capture alone.
+check "--interim: only the first point's flows are written as they go"
+stall=$SAMPLES_DIR/stall-8530.pcap
+run --json --interim 1 -r "$stall"
+alone=$(json_get "$RUN_OUT" "sum(1 for f in flows if f['interim'])")
+[ "$alone" -ge 1 ] || fail "no interim record without --compare"
+run --json --interim 1 -r "$stall" --compare "$stall"
+[ "$RUN_STATUS" -le 1 ] || fail "exit $RUN_STATUS"
+[ "$(json_get "$RUN_OUT" "sum(1 for f in flows if f['interim'])")" -eq "$alone" ] ||
+    fail "interim records: $(json_get "$RUN_OUT" "sum(1 for f in flows if f['interim'])"), $alone without --compare"
+[ "$(json_get "$RUN_OUT" "sum(1 for f in flows if f['interim'] and 'path' in f)")" -eq 0 ] ||
+    fail "an interim record with a path"
+done_check
 finish
