@@ -89,6 +89,7 @@ require_python() {
     command -v python3 >/dev/null 2>&1 || skip "python3 is needed"
 }
 
+# run ARGS...: never stops the test on a non-zero status.
 # TEST_MAX_FLOWS=N puts "--max-flows N" before the arguments (a later
 # --max-flows wins). The sanitizers' calloc clears the whole of the default
 # table, about 150 MB, on every run: 0.5 s under ASan, 3.7 s under TSan. No
@@ -99,7 +100,6 @@ if [ -n "${TEST_MAX_FLOWS:-}" ]; then
     TABLE_ARGS=(--max-flows "$TEST_MAX_FLOWS")
 fi
 
-# run ARGS...: never stops the test on a non-zero status.
 run() {
     RUN_STATUS=0
     "$TCPVERDICT" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} "$@" >"$RUN_OUT" 2>"$RUN_ERR" || RUN_STATUS=$?
