@@ -676,7 +676,7 @@ struct compare_dir {
     const struct compare_run *run;
     const struct compare_pair *pr;
     int d;
-    int near; /* 0: the first point, 1: the second */
+    int near_pt; /* 0: the first point, 1: the second */
     int64_t tolerance_us;
     int64_t late_us;   /* how late a bare segment's copy may come */
     int64_t margin_us; /* how late any copy may come, at the ends of a capture */
@@ -866,22 +866,22 @@ static bool compare_drop(struct compare_dir *cd, const struct compare_seg *s)
 {
     if (cd->pr->has_rst && s->ts_us >= cd->pr->rst_us)
         cd->path->dropped_after_rst[cd->d]++;
-    return compare_note(&cd->path->dropped_first[cd->d], &cd->path->dropped[cd->d], cd->near, s);
+    return compare_note(&cd->path->dropped_first[cd->d], &cd->path->dropped[cd->d], cd->near_pt, s);
 }
 
 static void compare_inject(struct compare_dir *cd, const struct compare_seg *s)
 {
-    int far = 1 - cd->near;
+    int far_pt = 1 - cd->near_pt;
     if (s->p->flags & TCP_FLAG_RST)
-        compare_note(&cd->path->injected_rst_first[cd->d], &cd->path->injected_rst[cd->d], far, s);
-    compare_note(&cd->path->injected_first[cd->d], &cd->path->injected[cd->d], far, s);
+        compare_note(&cd->path->injected_rst_first[cd->d], &cd->path->injected_rst[cd->d], far_pt, s);
+    compare_note(&cd->path->injected_first[cd->d], &cd->path->injected[cd->d], far_pt, s);
 }
 
 /* Segments with sequence space: drops, injections, delays. */
 static bool compare_data(struct compare_dir *cd, struct compare_seg *ns, size_t n_count,
                          struct compare_seg *fs, size_t f_count)
 {
-    int far = 1 - cd->near;
+    int far_pt = 1 - cd->near_pt;
     int d = cd->d;
     uint64_t *covered = calloc(n_count + 1, sizeof(*covered));
     size_t *prev = calloc(n_count + 1, sizeof(*prev));
@@ -903,14 +903,14 @@ static bool compare_data(struct compare_dir *cd, struct compare_seg *ns, size_t 
         }
         cr.copy = fs[j].p;
         bool has_gap = compare_owners_cover(&owners, fs[j].start, fs[j].end, &cr, covered);
-        if (has_gap && compare_in_span(cd, cd->near, fs[j].ts_us, cd->margin_us, 0))
+        if (has_gap && compare_in_span(cd, cd->near_pt, fs[j].ts_us, cd->margin_us, 0))
             compare_inject(cd, &fs[j]);
         j++;
     }
     for (size_t k = 0; is_ok && k < n_count; k++) {
         if (covered[k] >= (uint64_t)(ns[k].end - ns[k].start))
             continue;
-        if (!compare_in_span(cd, far, ns[k].ts_us, 0, cd->margin_us)) {
+        if (!compare_in_span(cd, far_pt, ns[k].ts_us, 0, cd->margin_us)) {
             cd->path->unverified[d]++;
             continue;
         }
@@ -920,8 +920,8 @@ static bool compare_data(struct compare_dir *cd, struct compare_seg *ns, size_t 
          * farther point with any of its bytes. */
         for (size_t m = 0; m < f_count; m++)
             if (fs[m].ts_us > ns[k].ts_us && fs[m].start < ns[k].end && fs[m].end > ns[k].start) {
-                cd->path->dropped_first[d].has[far] = true;
-                cd->path->dropped_first[d].pkt[far] = fs[m].p->number;
+                cd->path->dropped_first[d].has[far_pt] = true;
+                cd->path->dropped_first[d].pkt[far_pt] = fs[m].p->number;
                 break;
             }
     }
@@ -936,7 +936,7 @@ static bool compare_data(struct compare_dir *cd, struct compare_seg *ns, size_t 
 static void compare_bare(struct compare_dir *cd, struct compare_seg *ns, size_t n_count,
                          struct compare_seg *fs, size_t f_count)
 {
-    int far = 1 - cd->near;
+    int far_pt = 1 - cd->near_pt;
     int d = cd->d;
     qsort(ns, n_count, sizeof(*ns), compare_seg_by_key);
     qsort(fs, f_count, sizeof(*fs), compare_seg_by_key);
@@ -946,7 +946,7 @@ static void compare_bare(struct compare_dir *cd, struct compare_seg *ns, size_t 
             i < n_count && (j == f_count || ns[i].key <= fs[j].key) ? ns[i].key : fs[j].key;
         for (; j < f_count && fs[j].key == key; j++) {
             while (i < n_count && ns[i].key == key && ns[i].ts_us < fs[j].ts_us - cd->late_us) {
-                if (compare_in_span(cd, far, ns[i].ts_us, 0, cd->margin_us))
+                if (compare_in_span(cd, far_pt, ns[i].ts_us, 0, cd->margin_us))
                     compare_drop(cd, &ns[i]);
                 else
                     cd->path->unverified[d]++;
@@ -954,11 +954,11 @@ static void compare_bare(struct compare_dir *cd, struct compare_seg *ns, size_t 
             }
             if (i < n_count && ns[i].key == key && ns[i].ts_us <= fs[j].ts_us + cd->tolerance_us)
                 i++;
-            else if (compare_in_span(cd, cd->near, fs[j].ts_us, cd->margin_us, 0))
+            else if (compare_in_span(cd, cd->near_pt, fs[j].ts_us, cd->margin_us, 0))
                 compare_inject(cd, &fs[j]);
         }
         for (; i < n_count && ns[i].key == key; i++) {
-            if (compare_in_span(cd, far, ns[i].ts_us, 0, cd->margin_us))
+            if (compare_in_span(cd, far_pt, ns[i].ts_us, 0, cd->margin_us))
                 compare_drop(cd, &ns[i]);
             else
                 cd->path->unverified[d]++;
@@ -985,8 +985,8 @@ static bool compare_direction(const struct compare_run *run, const struct compar
 {
     struct compare_dir cd = {.run = run, .pr = pr, .d = d, .path = path};
     bool first_near_sender = (pr->near_orig == TV_POINT_FIRST) == (d == 0);
-    cd.near = first_near_sender ? 0 : 1;
-    int far = 1 - cd.near;
+    cd.near_pt = first_near_sender ? 0 : 1;
+    int far_pt = 1 - cd.near_pt;
     const struct compare_diffs *df = &pr->diffs[d];
     cd.tolerance_us = COMPARE_TOLERANCE_US + pr->half_rtt_us;
     int64_t max_delay = 0;
@@ -1003,13 +1003,13 @@ static bool compare_direction(const struct compare_run *run, const struct compar
     bool use_ip_id = run->fp[0]->flows[pr->a].verdict.orig.family == 4 && df->count > 0 &&
                      df->ip_id_same * 1000 >= df->count * COMPARE_IP_ID_KEPT_PERMILLE;
     cd.use_ip_id = use_ip_id;
-    const struct compare_view *nv = &pr->view[cd.near][d];
+    const struct compare_view *nv = &pr->view[cd.near_pt][d];
     uint32_t base = 0;
     if (nv->count > 0)
-        base = nv->pkts[0]->seq - (cd.near == 1 ? pr->seq_offset[d] : 0);
+        base = nv->pkts[0]->seq - (cd.near_pt == 1 ? pr->seq_offset[d] : 0);
     size_t n_count = 0, f_count = 0;
-    struct compare_seg *ns = compare_segs(&cd, cd.near, base, use_ip_id, &n_count);
-    struct compare_seg *fs = compare_segs(&cd, far, base, use_ip_id, &f_count);
+    struct compare_seg *ns = compare_segs(&cd, cd.near_pt, base, use_ip_id, &n_count);
+    struct compare_seg *fs = compare_segs(&cd, far_pt, base, use_ip_id, &f_count);
     struct compare_seg *nb = malloc((n_count + 1) * sizeof(*nb));
     struct compare_seg *fb = malloc((f_count + 1) * sizeof(*fb));
     bool is_ok = ns != NULL && fs != NULL && nb != NULL && fb != NULL;
@@ -1046,17 +1046,17 @@ static void compare_changed(const struct compare_run *run, const struct compare_
     const struct tv_verdict *vb = &run->fp[1]->flows[pr->b].verdict;
     for (int d = 0; d < 2; d++) {
         bool first_near_sender = (pr->near_orig == TV_POINT_FIRST) == (d == 0);
-        int near = first_near_sender ? 0 : 1;
+        int near_pt = first_near_sender ? 0 : 1;
         const struct compare_diffs *df = &pr->diffs[d];
         if (df->count > 0) {
             path->has_hops[d] = true;
-            path->hops[d] = near == 0 ? df->ttl_median : -df->ttl_median;
+            path->hops[d] = near_pt == 0 ? df->ttl_median : -df->ttl_median;
             path->has_delay[d] = true;
             double *delay = malloc(df->count * sizeof(*delay));
             if (delay != NULL) {
                 for (size_t i = 0; i < df->count; i++) {
                     int64_t x = df->diff_us[i] - pr->offset_us;
-                    delay[i] = (double)(near == 0 ? x : -x) / 1000.0;
+                    delay[i] = (double)(near_pt == 0 ? x : -x) / 1000.0;
                 }
                 qsort(delay, df->count, sizeof(*delay), compare_double);
                 path->delay_median_ms[d] = delay[df->count / 2];
@@ -1066,14 +1066,14 @@ static void compare_changed(const struct compare_run *run, const struct compare_
                 path->has_delay[d] = false;
             }
             path->dscp_changed[d] = df->dscp_changed;
-            path->dscp_from[d] = near == 0 ? df->dscp_first_at_a : df->dscp_first_at_b;
-            path->dscp_to[d] = near == 0 ? df->dscp_first_at_b : df->dscp_first_at_a;
+            path->dscp_from[d] = near_pt == 0 ? df->dscp_first_at_a : df->dscp_first_at_b;
+            path->dscp_to[d] = near_pt == 0 ? df->dscp_first_at_b : df->dscp_first_at_a;
             path->timestamp_rewritten[d] = df->ts_rewritten;
-            uint64_t stripped = near == 0 ? df->ts_stripped_a_to_b : df->ts_stripped_b_to_a;
+            uint64_t stripped = near_pt == 0 ? df->ts_stripped_a_to_b : df->ts_stripped_b_to_a;
             path->is_timestamp_stripped[d] = stripped * 2 > df->count;
         }
-        const struct flow_pkt *sn = compare_view_syn(&pr->view[near][d]);
-        const struct flow_pkt *sf = compare_view_syn(&pr->view[1 - near][d]);
+        const struct flow_pkt *sn = compare_view_syn(&pr->view[near_pt][d]);
+        const struct flow_pkt *sf = compare_view_syn(&pr->view[1 - near_pt][d]);
         if (sn != NULL && sf != NULL) {
             if (sn->mss != sf->mss) {
                 path->mss_from[d] = sn->mss;

@@ -39,11 +39,11 @@ static void path_hint(const struct tv_verdict *in, const struct tv_path *p, char
     for (int d = 0; d < 2; d++) {
         if (p->injected_rst[d] == 0)
             continue;
-        int near = (p->near_orig == TV_POINT_FIRST) == (d == 0) ? 0 : 1;
+        int near_pt = (p->near_orig == TV_POINT_FIRST) == (d == 0) ? 0 : 1;
         snprintf(hint, hint_len,
                  "the RST from %s was injected between the two capture points: the %s point saw "
                  "it, the %s point, nearer %s, never did; a middlebox forged it",
-                 path_side(d), near == 0 ? "second" : "first", near == 0 ? "first" : "second",
+                 path_side(d), near_pt == 0 ? "second" : "first", near_pt == 0 ? "first" : "second",
                  path_side(d));
         return;
     }

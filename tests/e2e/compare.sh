@@ -18,7 +18,7 @@ for expect in "$pairs"/*.expect; do
         fail "$name: path differs from the scenario"
     done_check
     check "$name: the JSON contract"
-    "$TCPVERDICT" --json -r "$pairs/$name.first.pcap" --compare "$pairs/$name.second.pcap" \
+    tv --json -r "$pairs/$name.first.pcap" --compare "$pairs/$name.second.pcap" \
         >"$TMP/$name.json" || [ $? -eq 1 ] || fail "$name: tcpverdict failed"
     python3 "$CONTRACT_CHECKER" <"$TMP/$name.json" >/dev/null || fail "$name: breaks the contract"
     done_check

@@ -26,7 +26,7 @@ KEY_B=000102030405060708090a0b0c0d0e0f
 # run_random ARGS...: run with no TCPVERDICT_HASH_KEY: a random key.
 run_random() {
     local status=0
-    env -u TCPVERDICT_HASH_KEY "$TCPVERDICT" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} "$@" >"$RUN_OUT" 2>"$RUN_ERR" || status=$?
+    (unset TCPVERDICT_HASH_KEY && tv "$@") >"$RUN_OUT" 2>"$RUN_ERR" || status=$?
     RUN_STATUS=$status
 }
 

@@ -89,20 +89,23 @@ require_python() {
     command -v python3 >/dev/null 2>&1 || skip "python3 is needed"
 }
 
-# TEST_MAX_FLOWS=N puts "--max-flows N" before the arguments (a later
-# --max-flows wins). The sanitizers' calloc clears the whole of the default
-# table, about 150 MB, on every run: 0.5 s under ASan, 3.7 s under TSan. No
-# capture the tests read holds 20000 flows at once, so a table of 65536
-# changes no output.
-TABLE_ARGS=()
-if [ -n "${TEST_MAX_FLOWS:-}" ]; then
-    TABLE_ARGS=(--max-flows "$TEST_MAX_FLOWS")
-fi
+# tv ARGS...: the binary under test. TEST_MAX_FLOWS=N puts "--max-flows N"
+# before the arguments (a later --max-flows wins). The sanitizers' calloc
+# clears the whole of the default table, about 150 MB, on every run: 0.5 s
+# under ASan, 3.7 s under TSan. No capture the tests read holds 20000 flows
+# at once, so a table of 65536 changes no output.
+tv() {
+    if [ -n "${TEST_MAX_FLOWS:-}" ]; then
+        "$TCPVERDICT" --max-flows "$TEST_MAX_FLOWS" "$@"
+    else
+        "$TCPVERDICT" "$@"
+    fi
+}
 
 # run ARGS...: never stops the test on a non-zero status.
 run() {
     RUN_STATUS=0
-    "$TCPVERDICT" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} "$@" >"$RUN_OUT" 2>"$RUN_ERR" || RUN_STATUS=$?
+    tv "$@" >"$RUN_OUT" 2>"$RUN_ERR" || RUN_STATUS=$?
 }
 
 # Prints stderr of the last run, indented, for failure messages.
@@ -252,7 +255,7 @@ golden_run() {
     local out=$1 sample=$2
     shift 2
     local status=0
-    (cd "$SAMPLES_DIR" && exec "$TCPVERDICT" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} --json -r "$sample" "$@") \
+    (cd "$SAMPLES_DIR" && tv --json -r "$sample" "$@") \
         >"$out" 2>"$out.err" || status=$?
     return "$status"
 }

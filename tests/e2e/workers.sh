@@ -43,10 +43,10 @@ same_output() {
     local label=$1
     shift
     local s1=0 sj
-    "$TCPVERDICT" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} "$@" >"$TMP/j1" 2>/dev/null || s1=$?
+    tv "$@" >"$TMP/j1" 2>/dev/null || s1=$?
     for j in 2 3 4; do
         sj=0
-        "$TCPVERDICT" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} -j "$j" "$@" >"$TMP/jn" 2>/dev/null || sj=$?
+        tv -j "$j" "$@" >"$TMP/jn" 2>/dev/null || sj=$?
         cmp -s "$TMP/j1" "$TMP/jn" || fail "$label: -j $j output differs from -j 1"
         [ "$s1" -eq "$sj" ] || fail "$label: exit status $s1 with -j 1, $sj with -j $j"
     done
@@ -67,9 +67,9 @@ done_check
 
 check "runs repeated with -j 3 write the same bytes"
 for f in "$SAMPLES_DIR"/many-short.pcap "$SAMPLES_DIR"/demo.pcap; do
-    "$TCPVERDICT" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} --json -j 3 -r "$f" >"$TMP/first" 2>/dev/null || true
+    tv --json -j 3 -r "$f" >"$TMP/first" 2>/dev/null || true
     for _ in 1 2 3 4 5; do
-        "$TCPVERDICT" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} --json -j 3 -r "$f" >"$TMP/again" 2>/dev/null || true
+        tv --json -j 3 -r "$f" >"$TMP/again" 2>/dev/null || true
         cmp -s "$TMP/first" "$TMP/again" || fail "$(basename "$f"): a -j 3 run differs"
     done
 done

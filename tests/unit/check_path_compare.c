@@ -55,24 +55,24 @@ static void send_seg(struct point *a, struct point *b, bool from_orig, int64_t t
                          .ttl = 64,
                          .window = 500,
                          .wscale = -1};
-    struct point *near = from_orig ? a : b, *far = from_orig ? b : a;
+    struct point *near_pt = from_orig ? a : b, *far_pt = from_orig ? b : a;
     struct flow_pkt at_far = p;
     at_far.ttl = 63;
     /* Times: the second point's clock is an hour ahead. */
     int64_t t_near = t_us, t_far = t_us + DELAY_US;
-    p.ts_us = near == b ? t_near + HOUR_US : t_near;
-    at_far.ts_us = far == b ? t_far + HOUR_US : t_far;
+    p.ts_us = near_pt == b ? t_near + HOUR_US : t_near;
+    at_far.ts_us = far_pt == b ? t_far + HOUR_US : t_far;
     /* The second point sees orig's numbers shifted. */
-    struct flow_pkt *at_b = near == b ? &p : &at_far;
+    struct flow_pkt *at_b = near_pt == b ? &p : &at_far;
     if (from_orig)
         at_b->seq += ISN_SHIFT;
     else
         at_b->ack += ISN_SHIFT;
-    p.number = near->flow.pkt_count + 1;
-    near->pkts[near->flow.pkt_count++] = p;
+    p.number = near_pt->flow.pkt_count + 1;
+    near_pt->pkts[near_pt->flow.pkt_count++] = p;
     if (reaches) {
-        at_far.number = far->flow.pkt_count + 1;
-        far->pkts[far->flow.pkt_count++] = at_far;
+        at_far.number = far_pt->flow.pkt_count + 1;
+        far_pt->pkts[far_pt->flow.pkt_count++] = at_far;
     }
 }
 
