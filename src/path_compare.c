@@ -873,7 +873,8 @@ static void compare_inject(struct compare_dir *cd, const struct compare_seg *s)
 {
     int far_pt = 1 - cd->near_pt;
     if (s->p->flags & TCP_FLAG_RST)
-        compare_note(&cd->path->injected_rst_first[cd->d], &cd->path->injected_rst[cd->d], far_pt, s);
+        compare_note(&cd->path->injected_rst_first[cd->d], &cd->path->injected_rst[cd->d], far_pt,
+                     s);
     compare_note(&cd->path->injected_first[cd->d], &cd->path->injected[cd->d], far_pt, s);
 }
 
