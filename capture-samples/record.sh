@@ -34,7 +34,9 @@ readonly SCENARIOS=(
 	rst-out-of-window-8530 rst-with-data-6050 stall-8530 checksum-bad-8530
 	gro-receiver reordering-8530 ack-unseen-8530 rst-after-fin-8530
 	fragmented-8530 fragmented-v6-8530 fragment-overlap-8530 gap-after-fin-8530
-	fin-to-silent-peer-8530 stall-after-reset-8530 fragments-reversed demo
+	fin-to-silent-peer-8530 stall-after-reset-8530 fragments-reversed
+	two-point-orphans-8530 two-point-reject-8530 two-point-nat-8530 two-point-mss-8530
+	two-point-loss-8530 two-point-tso http-408-8530 demo
 )
 # In recording order, so that demo.expect lists the flows in time order.
 readonly DEMO_PARTS=(graceful-8530 refused-6050 server-abort-6050

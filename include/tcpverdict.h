@@ -183,6 +183,68 @@ struct tv_location {
 const char *tv_tunnel_kind_name(enum tv_tunnel_kind kind);
 
 /*
+ * --compare: what the path between two capture points did to a flow. The
+ * first point is the -r input, the second the --compare input; [0] is the
+ * originator's direction (what it sent), [1] the responder's. Packet
+ * numbers are positions in that point's own input.
+ */
+enum tv_point { TV_POINT_NONE = 0, TV_POINT_FIRST, TV_POINT_SECOND };
+
+/* "first", "second"; NULL for TV_POINT_NONE. */
+const char *tv_point_name(enum tv_point point);
+
+struct tv_path_packet {
+    bool has[2];      /* [0] in the first point's input, [1] in the second's */
+    uint64_t pkt[2];  /* its number there */
+    int64_t first_us; /* when the point nearer its sender saw it */
+};
+
+struct tv_path {
+    enum tv_point seen_at;   /* NONE: seen at both points */
+    enum tv_point near_orig; /* the point nearer the originator; NONE if not known */
+    const char *placed_by;   /* the evidence for near_orig: "ttl", "timing",
+                                "one_side", "offload" or "assumed" */
+    const char *paired_by;   /* how the two points' records were paired: "tuple",
+                                "nat"; NULL when seen at one point only */
+    bool has_flow_id_at[2];  /* the flow's id in each point's own input */
+    uint64_t flow_id_at[2];
+    bool is_complete;                       /* every packet of the flow at both points was kept */
+    uint64_t dropped[2];                    /* transmissions that never reached the farther point */
+    struct tv_path_packet dropped_first[2]; /* pkt[far] is what got through later */
+    uint64_t injected[2]; /* segments at the farther point never sent past the nearer */
+    struct tv_path_packet injected_first[2];
+    uint64_t injected_rst[2]; /* of them, RSTs: forged on that side's behalf */
+    struct tv_path_packet injected_rst_first[2];
+    uint64_t dropped_after_rst[2]; /* of the drops, after the flow's first RST */
+    uint64_t unverified[2];        /* sent while the other point was not capturing */
+    /* Seen at one point only, though the other captured on one of its
+     * endpoints: that host's stack never saw it (TCP Chimney, TOE). */
+    bool is_offload_suspect;
+    uint8_t host_family;
+    uint8_t host_addr[16]; /* that endpoint */
+    /* changed: what the path rewrote, per direction */
+    bool has_hops[2];
+    int hops[2];                     /* TTL / hop limit lost between the points */
+    uint16_t mss_from[2], mss_to[2]; /* SYN's MSS when it changed, else 0 */
+    bool is_wscale_stripped[2];
+    bool is_sack_permitted_stripped[2];
+    bool is_timestamp_stripped[2];
+    uint64_t timestamp_rewritten[2]; /* packets whose TSval changed */
+    bool has_seq_offset[2];
+    uint32_t seq_offset[2]; /* second point's sequence numbers minus the first's */
+    uint64_t dscp_changed[2];
+    uint8_t dscp_from[2], dscp_to[2]; /* of the first such packet */
+    bool is_translated[2];            /* address or port of that endpoint rewritten */
+    uint8_t peer_family;
+    uint8_t peer_addr[2][16]; /* the endpoints as the second point saw them */
+    uint16_t peer_port[2];
+    bool has_delay[2];
+    double delay_median_ms[2], delay_max_ms[2]; /* one way, between the points */
+    bool has_clock_offset;
+    double clock_offset_ms; /* second point's clock minus the first's */
+};
+
+/*
  * Where a record stands in the order one analyzer emits them, so that the
  * records of analyzers that each saw a share of one input can be merged
  * into that order (tv_order_cmp()). A record is due at a packet (the
@@ -228,6 +290,7 @@ struct tv_verdict {
     uint64_t strict_drops; /* segments a SYN-only stateful firewall would drop */
     uint64_t loose_drops;  /* segments a firewall adopting bare ACKs would drop */
     uint32_t attempt;      /* refused attempts on this 5-tuple before this flow */
+    uint32_t http_408;     /* HTTP 408 (Request Timeout) replies seen in the clear */
     const char *hint;      /* one-line advice, or NULL */
     /* Captured by NFLOG: the prefix the firewall rule logged the flow's
      * first packet that had one with, and that rule's group; NULL and 0
@@ -238,9 +301,10 @@ struct tv_verdict {
     /* Where the flow was found: NULL in no VLAN and no tunnel. The tunnels'
      * src and dst are as the flow's first packet carried them. */
     const struct tv_location *location;
-    bool is_location_lost; /* too many locations to keep: where is not known */
-    struct tv_order order; /* where it stands among the input's records; the
-                              last packet (seq) only with tv_analyzer_split() */
+    bool is_location_lost;      /* too many locations to keep: where is not known */
+    struct tv_order order;      /* where it stands among the input's records; the
+                                   last packet (seq) only with tv_analyzer_split() */
+    const struct tv_path *path; /* --compare only, else NULL */
 };
 
 typedef void (*tv_verdict_fn)(const struct tv_verdict *verdict, void *ctx);

@@ -613,6 +613,35 @@ static void note_nflog(struct tv_analyzer *a, struct flow *f, const struct packe
         c->nflog_prefix = nflog_prefixes_ref(&a->nflog, p->log_group, p->log_prefix, a->pkt_no);
 }
 
+/*
+ * An HTTP reply with status 408 (Request Timeout) in the clear, at the
+ * start of a responder's segment: the one case where the Windows Update
+ * client reports 0x8024401C (seed_logs.c). Only the status line's first
+ * 12 bytes are looked at, and only when the segment starts with 'H'.
+ */
+static bool is_http_408(const struct packet *p)
+{
+    static const char status[] = "HTTP/1.x 408";
+    struct cursor c = p->tcp.payload;
+    uint8_t b[sizeof(status) - 1];
+    if (!cursor_has(&c, sizeof(b)) || cursor_ptr(&c)[0] != 'H')
+        return false;
+    cursor_copy(&c, b, sizeof(b));
+    for (size_t i = 0; i < sizeof(status) - 1; i++)
+        if (status[i] != 'x' && b[i] != (uint8_t)status[i])
+            return false;
+    return b[7] == '0' || b[7] == '1';
+}
+
+static void note_http_408(struct tv_analyzer *a, struct flow *f)
+{
+    struct flow_cold *c = flow_table_cold(a->flows, f);
+    if (c == NULL)
+        f->is_partial = 1;
+    else if (c->http_408 < UINT16_MAX)
+        c->http_408++;
+}
+
 static void track(struct tv_analyzer *a, const struct packet *p, bool is_reassembled)
 {
     struct flow_key key;
@@ -676,6 +705,8 @@ static void track(struct tv_analyzer *a, const struct packet *p, bool is_reassem
     }
     flow_table_set_last_us(a->flows, f, a->now_us);
     detect_segment(&d, f, is_orig, p, &ev, idle_us, conn_ms32);
+    if (!is_orig && is_http_408(p))
+        note_http_408(a, f);
     if (is_reassembled)
         detect_ip_fragmented(&d, f, is_orig);
     schedule(a, f);

@@ -37,6 +37,7 @@ const struct anomaly_info anomaly_info[ANOMALY_COUNT] = {
     [ANOMALY_TRUNCATED] = {"truncated", TV_LEVEL_NOTICE},
     [ANOMALY_IP_FRAGMENTED] = {"ip_fragmented", TV_LEVEL_NOTICE},
     [ANOMALY_IP_FRAGMENT_OVERLAP] = {"ip_fragment_overlap", TV_LEVEL_WARN},
+    [ANOMALY_RST_INJECTED] = {"rst_injected", TV_LEVEL_FAIL},
 };
 
 struct anomaly_pool *anomaly_pool_create(uint32_t cap)

@@ -48,6 +48,7 @@ enum anomaly_code {
     ANOMALY_TRUNCATED,
     ANOMALY_IP_FRAGMENTED,
     ANOMALY_IP_FRAGMENT_OVERLAP,
+    ANOMALY_RST_INJECTED, /* --compare only: path_verdict.c */
     ANOMALY_COUNT
 };
 

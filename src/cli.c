@@ -89,6 +89,7 @@ enum {
     OPT_REPORT,
     OPT_EXPORT,
     OPT_EXPORT_FLOW,
+    OPT_COMPARE,
 };
 
 static const struct option cli_long_options[] = {
@@ -119,6 +120,7 @@ static const struct option cli_long_options[] = {
     {"report", required_argument, NULL, OPT_REPORT},
     {"export", required_argument, NULL, OPT_EXPORT},
     {"export-flow", required_argument, NULL, OPT_EXPORT_FLOW},
+    {"compare", required_argument, NULL, OPT_COMPARE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -563,6 +565,24 @@ static enum cli_status cli_add_input(struct cli_options *opt, const char *name)
     return CLI_OK;
 }
 
+/* --compare FILE: the second capture point's files, in order. */
+static enum cli_status cli_add_compare_input(struct cli_options *opt, const char *name)
+{
+    if (name[0] == '\0' || strcmp(name, "-") == 0) {
+        log_error("--compare: name a file (it is read more than once) (try -h)");
+        return CLI_ERROR;
+    }
+    const char **inputs =
+        realloc(opt->compare_inputs, (opt->compare_input_count + 1) * sizeof(*inputs));
+    if (inputs == NULL) {
+        log_error("out of memory");
+        return CLI_ERROR;
+    }
+    inputs[opt->compare_input_count++] = name;
+    opt->compare_inputs = inputs;
+    return CLI_OK;
+}
+
 static enum cli_status cli_set_write_path(struct cli_options *opt, const char *path)
 {
     if (opt->write_path != NULL) {
@@ -730,6 +750,8 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         }
         opt->export_path = arg;
         return CLI_OK;
+    case OPT_COMPARE:
+        return cli_add_compare_input(opt, arg);
     case OPT_EXPORT_FLOW:
         opt->has_export_flow = true;
         return cli_parse_count("--export-flow", arg, 1, UINT64_MAX, &opt->export_flow_id);
@@ -856,6 +878,52 @@ static enum cli_status cli_check_pictures(const struct cli_options *opt)
     return CLI_OK;
 }
 
+/* --compare reads both points' files twice (the flows, then their
+ * packets) and holds the packets: files only, and one output of verdicts. */
+static enum cli_status cli_check_compare(const struct cli_options *opt)
+{
+    if (opt->compare_input_count == 0)
+        return CLI_OK;
+    if (opt->interface != NULL) {
+        log_error("--compare compares two captures already made: give -r FILE, not -i (try -h)");
+        return CLI_ERROR;
+    }
+    for (size_t i = 0; i < opt->input_count; i++) {
+        struct stat st;
+        if (strcmp(opt->inputs[i], "-") == 0 ||
+            (stat(opt->inputs[i], &st) == 0 && S_ISFIFO(st.st_mode))) {
+            log_error("--compare reads the input twice: give -r FILE, not standard input or a "
+                      "pipe (try -h)");
+            return CLI_ERROR;
+        }
+    }
+    /* The second point is read after the first: a file that cannot be
+     * opened is said now, not after the first point's flows are held. */
+    for (size_t i = 0; i < opt->compare_input_count; i++) {
+        struct stat st;
+        const char *name = opt->compare_inputs[i];
+        if (stat(name, &st) != 0) {
+            log_error("--compare %s: %s", name, strerror(errno));
+            return CLI_ERROR;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            log_error("--compare %s: not a regular file (it is read twice) (try -h)", name);
+            return CLI_ERROR;
+        }
+    }
+    if (opt->ladder || opt->graph_dir != NULL || opt->report_path != NULL ||
+        opt->export_path != NULL) {
+        log_error("--compare: not with --ladder, --graph, --report or --export (try -h)");
+        return CLI_ERROR;
+    }
+    if (opt->format == CLI_FORMAT_ZEEK || opt->format == CLI_FORMAT_ZEEK_JSON) {
+        log_error("--compare: Zeek's log has no place for the path; use --json or the table "
+                  "(try -h)");
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
 enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
 {
     memset(opt, 0, sizeof(*opt));
@@ -897,7 +965,7 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
         log_error("-i and -r: read files or capture live, not both (try -h)");
         return CLI_ERROR;
     }
-    if (cli_check_pictures(opt) != CLI_OK)
+    if (cli_check_pictures(opt) != CLI_OK || cli_check_compare(opt) != CLI_OK)
         return CLI_ERROR;
     if (cli_set_hash_key(opt) != CLI_OK)
         return CLI_ERROR;
@@ -917,6 +985,7 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
 void cli_options_free(struct cli_options *opt)
 {
     free(opt->inputs);
+    free(opt->compare_inputs);
     free(opt->filter);
     free(opt->services);
     free(opt->roles);
@@ -924,6 +993,7 @@ void cli_options_free(struct cli_options *opt)
         free(opt->strings[i]);
     free(opt->strings);
     opt->inputs = NULL;
+    opt->compare_inputs = NULL;
     opt->filter = NULL;
     opt->services = NULL;
     opt->roles = NULL;
@@ -1023,6 +1093,9 @@ void cli_usage(FILE *out)
             "  --export FILE       write FILE (pcap): every packet of each flow at or above\n"
             "                      --fail-on, as read; reads the files twice more\n"
             "  --export-flow ID    with --export: the packets of flow ID only\n"
+            "  --compare FILE      the same traffic captured at a second point (repeat for\n"
+            "                      several files): each flow gains what the path between\n"
+            "                      the points dropped, injected and changed\n"
             "  --fail-on LEVEL     exit %d if a flow is at LEVEL or above:\n"
             "                      ok, notice, warn or fail (default: fail)\n"
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"

@@ -52,6 +52,8 @@ struct cli_options {
     enum cli_action action;
     const char **inputs; /* owned array; the names point into argv */
     size_t input_count;
+    const char **compare_inputs; /* owned array: --compare files, into argv */
+    size_t compare_input_count;
     const char *write_path;  /* -w, or NULL; points into argv */
     uint64_t packet_cap;     /* -c; 0: no limit */
     bool quiet;              /* -q: the summary only */

@@ -318,7 +318,7 @@ enum tv_decode_status decode_ipv4(struct decoder *d, struct cursor *c, unsigned 
         return TV_DECODE_BAD_IP_VERSION;
 
     uint8_t version_ihl = cursor_u8(c);
-    cursor_skip(c, 1); /* DSCP, ECN */
+    uint8_t tos = cursor_u8(c); /* DSCP, ECN */
     uint16_t total_len = cursor_be16(c);
     uint16_t ip_id = cursor_be16(c);
     uint16_t frag = cursor_be16(c);
@@ -341,6 +341,7 @@ enum tv_decode_status decode_ipv4(struct decoder *d, struct cursor *c, unsigned 
     memcpy(p->src_addr, src, 4);
     memcpy(p->dst_addr, dst, 4);
     p->ttl = ttl;
+    p->tos = tos;
     p->ip_id = ip_id;
 
     /* Total length 0: a TSO / BIG TCP super-segment handed over before the
@@ -535,7 +536,7 @@ enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, unsigned 
     if (peek_ip_version(c) != 6)
         return TV_DECODE_BAD_IP_VERSION;
 
-    cursor_skip(c, 4); /* version, traffic class, flow label */
+    uint32_t first_word = cursor_be32(c); /* version, traffic class, flow label */
     uint16_t payload_len = cursor_be16(c);
     uint8_t proto = cursor_u8(c);
     uint8_t hop_limit = cursor_u8(c);
@@ -549,6 +550,7 @@ enum tv_decode_status decode_ipv6(struct decoder *d, struct cursor *c, unsigned 
     memcpy(p->src_addr, ps.src, 16);
     memcpy(p->dst_addr, ps.dst, 16);
     p->ttl = hop_limit;
+    p->tos = (uint8_t)(first_word >> 20);
     p->ip_id = 0;
 
     /* Payload length 0 with a jumbo option, or from GSO: the frame says. */

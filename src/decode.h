@@ -104,6 +104,7 @@ struct packet {
     uint8_t src_addr[16]; /* IPv4 in the first 4 bytes, rest zero */
     uint8_t dst_addr[16];
     uint8_t ttl;          /* hop limit for IPv6 */
+    uint8_t tos;          /* IPv4 type of service, IPv6 traffic class: DSCP and ECN */
     uint16_t ip_id;       /* IPv4 identification, 0 for IPv6 */
     bool ip_len_zero;     /* IPv4 total length 0 (TSO / BIG TCP): length taken from the capture */
     uint32_t ip_len;      /* IP datagram length in effect: header + payload, without link padding */

@@ -28,6 +28,19 @@ struct flow_packets *flow_packets_create(void)
         return NULL;
     }
     fp->flow_cap_limit = FLOW_PACKETS_FLOW_CAP;
+    fp->pkt_cap_limit = FLOW_PACKETS_PKT_CAP;
+    fp->total_cap_limit = FLOW_PACKETS_TOTAL_CAP;
+    return fp;
+}
+
+struct flow_packets *flow_packets_create_compare(void)
+{
+    struct flow_packets *fp = flow_packets_create();
+    if (fp != NULL) {
+        fp->flow_cap_limit = FLOW_PACKETS_COMPARE_FLOW_CAP;
+        fp->pkt_cap_limit = FLOW_PACKETS_COMPARE_PKT_CAP;
+        fp->total_cap_limit = FLOW_PACKETS_COMPARE_TOTAL_CAP;
+    }
     return fp;
 }
 
@@ -105,9 +118,10 @@ static bool packets_copy_verdict(struct flow_pics *f, const struct tv_verdict *v
     return true;
 }
 
-bool flow_packets_keep(struct flow_packets *fp, const struct tv_verdict *v)
+bool flow_packets_keep(struct flow_packets *fp, const struct tv_verdict *v, bool *is_kept)
 {
     bool is_ok = true;
+    bool kept = false;
     pthread_mutex_lock(&fp->lock);
     if (fp->flow_count >= fp->flow_cap_limit) {
         fp->flows_left_out++;
@@ -120,12 +134,13 @@ bool flow_packets_keep(struct flow_packets *fp, const struct tv_verdict *v)
                 fp->flow_cap = cap;
             }
         }
-        if (fp->flow_count < fp->flow_cap && packets_copy_verdict(&fp->flows[fp->flow_count], v))
-            fp->flow_count++;
-        else
-            is_ok = false;
+        kept = fp->flow_count < fp->flow_cap && packets_copy_verdict(&fp->flows[fp->flow_count], v);
+        fp->flow_count += kept;
+        is_ok = kept;
     }
     pthread_mutex_unlock(&fp->lock);
+    if (is_kept != NULL)
+        *is_kept = kept;
     return is_ok;
 }
 
@@ -290,7 +305,7 @@ static void packets_add(struct packets_pass *pass, struct flow_pics *f, int side
                         const struct packet *p)
 {
     struct flow_packets *fp = pass->fp;
-    bool is_over = f->pkt_count >= FLOW_PACKETS_PKT_CAP || fp->total_pkts >= FLOW_PACKETS_TOTAL_CAP;
+    bool is_over = f->pkt_count >= fp->pkt_cap_limit || fp->total_pkts >= fp->total_cap_limit;
     if (is_over && !packets_is_marked(f, p, pass->number)) {
         f->pkts_left_out++;
         return;
@@ -317,6 +332,13 @@ static void packets_add(struct packets_pass *pass, struct flow_pics *f, int side
     out->flags = p->tcp.flags;
     out->wscale = p->tcp.opt.wscale;
     out->from_orig = side == 0;
+    out->ip_id = p->ip_id;
+    out->mss = p->tcp.opt.mss;
+    out->ttl = p->ttl;
+    out->tos = p->tos;
+    out->has_sack_permitted = p->tcp.opt.sack_permitted;
+    out->has_timestamp = p->tcp.opt.has_timestamp;
+    out->ts_val = p->tcp.opt.ts_val;
     packets_read_sack(frame, caplen, p, out);
     fp->total_pkts++;
 }
@@ -428,7 +450,13 @@ static void packets_export_packet(struct packets_pass *pass, const struct tv_pac
 static void packets_on_packet(const struct tv_packet *tp, void *ctx)
 {
     struct packets_pass *pass = ctx;
+    struct flow_packets *fp = pass->fp;
     pass->number++;
+    if (!fp->has_span || tp->ts_us < fp->span_first_us)
+        fp->span_first_us = tp->ts_us;
+    if (!fp->has_span || tp->ts_us > fp->span_last_us)
+        fp->span_last_us = tp->ts_us;
+    fp->has_span = true;
     if (pass->fp->is_export) {
         packets_export_packet(pass, tp);
         return;

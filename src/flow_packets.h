@@ -47,6 +47,14 @@ struct flow_pkt {
     uint8_t sack_count;
     int8_t wscale; /* the SYN's window scale option, -1 if none */
     bool from_orig;
+    /* For --compare: what a path between two capture points may change. */
+    uint16_t ip_id; /* IPv4 identification, 0 for IPv6 */
+    uint16_t mss;   /* MSS option, 0 if none */
+    uint8_t ttl;    /* hop limit for IPv6 */
+    uint8_t tos;    /* DSCP and ECN */
+    bool has_sack_permitted;
+    bool has_timestamp;
+    uint32_t ts_val;
 };
 
 /* A chosen flow: its verdict, copied, and its packets once read. */
@@ -70,14 +78,28 @@ struct flow_packets {
     /* --export: the chosen flows' packet numbers are kept, not their
      * records, and flow_packets_export() copies those packets. */
     bool is_export;
-    size_t flow_cap_limit; /* FLOW_PACKETS_FLOW_CAP, or FLOW_PACKETS_EXPORT_FLOW_CAP */
-    uint64_t *numbers;     /* owned: packets to export, by position in the input */
+    size_t flow_cap_limit;  /* FLOW_PACKETS_FLOW_CAP, or FLOW_PACKETS_EXPORT_FLOW_CAP */
+    size_t pkt_cap_limit;   /* FLOW_PACKETS_PKT_CAP, or FLOW_PACKETS_COMPARE_PKT_CAP */
+    size_t total_cap_limit; /* FLOW_PACKETS_TOTAL_CAP, or FLOW_PACKETS_COMPARE_TOTAL_CAP */
+    uint64_t *numbers;      /* owned: packets to export, by position in the input */
     size_t number_count;
     size_t number_cap;
     uint64_t frags_left_out; /* fragments of exported flows forgotten before their datagram ended */
+    /* The times of the first and last packet read, of any kind: when the
+     * input's capture was certainly running. */
+    bool has_span;
+    int64_t span_first_us;
+    int64_t span_last_us;
 };
 
 struct flow_packets *flow_packets_create(void);
+
+/* --compare: every flow of one capture point, and more packets of each,
+ * for path_compare.h. About 90 bytes a packet kept. */
+#define FLOW_PACKETS_COMPARE_FLOW_CAP  200000
+#define FLOW_PACKETS_COMPARE_PKT_CAP   1000000
+#define FLOW_PACKETS_COMPARE_TOTAL_CAP 4000000
+struct flow_packets *flow_packets_create_compare(void);
 
 /* --export: every packet of a chosen flow, copied as read. Fragments are
  * held (their numbers only) until their datagram is whole and shows its
@@ -97,8 +119,10 @@ enum capture_status flow_packets_export(struct flow_packets *fp, const struct ca
                                         uint64_t *written);
 void flow_packets_destroy(struct flow_packets *fp);
 
-/* Keeps a copy of v (any thread). False if memory is short. */
-bool flow_packets_keep(struct flow_packets *fp, const struct tv_verdict *v);
+/* Keeps a copy of v (any thread), unless the flow cap is reached (counted
+ * in flows_left_out; *is_kept, if not NULL, says which). False if memory
+ * is short. */
+bool flow_packets_keep(struct flow_packets *fp, const struct tv_verdict *v, bool *is_kept);
 
 /* After the analysis: sorts the flows by flow id, reads the inputs again
  * with opt (its -w left out) and keeps the chosen flows' packets; IP

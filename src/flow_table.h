@@ -49,6 +49,7 @@ struct flow_cold {
     uint16_t nflog_prefix;   /* the analyzer's reference of the NFLOG prefix its
                                 packets first came with; 0: none */
     uint32_t last_after_hi;  /* bits 32..63 */
+    uint16_t http_408;       /* responder segments opening an HTTP 408 reply */
 };
 
 /*

@@ -43,6 +43,8 @@
 #include "output_svg.h"
 #include "output_text.h"
 #include "output_zeek.h"
+#include "path_compare.h"
+#include "path_verdict.h"
 #include "pipeline.h"
 #include "platform.h"
 #include "progress.h"
@@ -82,6 +84,8 @@ struct worker_out {
     struct flow_packets *exports;  /* borrowed: flows to export, or NULL */
     struct output_report *report;  /* borrowed: --report's tallies, or NULL */
     struct run_counts *counts;     /* borrowed: with the progress line, or NULL */
+    struct flow_packets *compared; /* borrowed: --compare, the point being read, or NULL */
+    bool is_second_point;          /* --compare: reading the second point */
     bool is_output_short;          /* a record was lost for lack of memory */
 };
 
@@ -99,6 +103,8 @@ struct run {
     bool has_progress;     /* the progress line is drawn */
     struct progress progress;
     struct run_counts counts;
+    struct flow_packets *compared[2];      /* owned: --compare, each point's flows */
+    const struct summary_compare *compare; /* --compare: for the summary, else NULL */
 };
 
 /* On the thread analysing the flow: touches only that worker's out. */
@@ -108,13 +114,13 @@ static size_t main_format(const struct tv_verdict *v, void *ctx, const char **by
     /* Drawn: the flows at or above --fail-on, or every flow a filter chose. */
     if (out->pics != NULL && !v->interim &&
         (out->opt->filter != NULL || v->level >= out->opt->fail_on) &&
-        !flow_packets_keep(out->pics, v))
+        !flow_packets_keep(out->pics, v, NULL))
         out->is_output_short = true;
     /* Exported: the flows at or above --fail-on, or the one --export-flow names. */
     if (out->exports != NULL && !v->interim &&
         (out->opt->has_export_flow ? v->flow_id == out->opt->export_flow_id
                                    : v->level >= out->opt->fail_on) &&
-        !flow_packets_keep(out->exports, v))
+        !flow_packets_keep(out->exports, v, NULL))
         out->is_output_short = true;
     if (out->report != NULL && !output_report_flow(out->report, v))
         out->is_output_short = true;
@@ -123,6 +129,19 @@ static size_t main_format(const struct tv_verdict *v, void *ctx, const char **by
         out->counts->flows++;
         out->counts->failing += v->level >= out->opt->fail_on;
         pthread_mutex_unlock(&out->counts->lock);
+    }
+    /* --compare: written once both points are read, unless past the cap
+     * of flows kept, when the flow is written as it is, with no path. */
+    if (out->compared != NULL && v->interim && out->is_second_point)
+        return 0; /* the first point's interim records stand for the flow */
+    if (out->compared != NULL && !v->interim) {
+        bool is_kept = false;
+        if (!flow_packets_keep(out->compared, v, &is_kept))
+            out->is_output_short = true;
+        /* The second point's flows past the cap are counted, not written:
+         * they may be the first's. */
+        if (is_kept || out->is_second_point)
+            return 0;
     }
     size_t len = 0;
     if (out->opt->quiet)
@@ -272,12 +291,17 @@ static bool main_create_outputs(struct run *run)
         return false;
     if (opt->export_path != NULL && (run->exports = flow_packets_create_export()) == NULL)
         return false;
+    if (opt->compare_input_count != 0 &&
+        ((run->compared[0] = flow_packets_create_compare()) == NULL ||
+         (run->compared[1] = flow_packets_create_compare()) == NULL))
+        return false;
     for (size_t i = 0; i < run->out_count; i++) {
         struct worker_out *out = &run->outs[i];
         out->opt = opt;
         out->pics = run->pics;
         out->exports = run->exports;
         out->report = run->report;
+        out->compared = run->compared[0];
         out->counts = run->has_progress ? &run->counts : NULL;
         if (opt->format == CLI_FORMAT_JSON)
             out->json =
@@ -312,6 +336,10 @@ static void main_destroy_outputs(struct run *run)
     run->exports = NULL;
     output_report_destroy(run->report);
     run->report = NULL;
+    for (int pt = 0; pt < 2; pt++) {
+        flow_packets_destroy(run->compared[pt]);
+        run->compared[pt] = NULL;
+    }
 }
 
 /* After the pipeline finished: the summary, and whether any record was lost. */
@@ -323,6 +351,7 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     if (!pipeline_findings(run->pipeline, &findings))
         return false;
     findings.stop_signal = main_stop_count > 0 ? main_stop_signal : 0;
+    findings.compare = run->compare;
     struct worker_out *out = &run->outs[0];
     bool is_ok;
     /* Zeek's log has no summary: it ends with #close. */
@@ -594,6 +623,147 @@ static bool main_start_pipeline(struct run *run)
     return true;
 }
 
+/* The summary's counts follow the records written: take a flow's away or
+ * put it in (sign -1 or 1). */
+static void main_count_flow(const struct tv_verdict *v, int sign, struct tv_stats *st,
+                            uint64_t *anomaly_flows)
+{
+    uint64_t delta = sign > 0 ? 1 : (uint64_t)-1; /* wraps back: counts never go below 0 */
+    st->flows += delta;
+    st->flows_by_level[v->level] += delta;
+    st->flows_by_end[v->end] += delta;
+    size_t code_count = tv_anomaly_code_count();
+    for (size_t i = 0; i < v->anomaly_count; i++) {
+        /* A flow carries each code once per direction: count it once. */
+        bool is_repeat = false;
+        for (size_t k = 0; k < i && !is_repeat; k++)
+            is_repeat = strcmp(v->anomalies[k].code, v->anomalies[i].code) == 0;
+        for (size_t c = 0; c < code_count && !is_repeat; c++)
+            if (strcmp(tv_anomaly_code_name(c), v->anomalies[i].code) == 0) {
+                anomaly_flows[c] += delta;
+                break;
+            }
+    }
+}
+
+/* --compare, after the first point was analysed: its flows' packets, the
+ * second point analysed and read the same way, the two compared, and the
+ * records written: the first point's flows in flow id order, then the
+ * flows only the second point saw. The summary counts what was written. */
+static bool main_compare(struct run *run, const struct capture_options *first_opt,
+                         struct tv_stats *st, uint64_t *anomaly_flows, struct summary_compare *sc)
+{
+    const struct cli_options *opt = run->opt;
+    enum capture_status status = flow_packets_read(run->compared[0], first_opt, &opt->config);
+    if (status != CAPTURE_OK) {
+        if (status == CAPTURE_ERR_NOMEM)
+            log_error("--compare: out of memory reading the first point's packets");
+        return false;
+    }
+    struct capture_options second_opt = *first_opt;
+    second_opt.inputs = opt->compare_inputs;
+    second_opt.input_count = opt->compare_input_count;
+    second_opt.write_path = NULL;
+    struct capture *first_cap = run->cap;
+    struct pipeline *first_pipeline = run->pipeline;
+    bool has_progress = run->has_progress;
+    run->has_progress = false;
+    run->pipeline = NULL;
+    run->cap = capture_create(&second_opt);
+    for (size_t i = 0; i < run->out_count; i++) {
+        run->outs[i].compared = run->compared[1];
+        run->outs[i].is_second_point = true;
+    }
+    main_signal_capture = run->cap;
+    bool is_ok = run->cap != NULL;
+    if (is_ok) {
+        status = capture_open(run->cap);
+        is_ok = status == CAPTURE_OK && main_start_pipeline(run);
+    }
+    if (is_ok) {
+        status = capture_run(run->cap, main_on_packet, main_on_pause, run);
+        pipeline_flush(run->pipeline);
+        pipeline_finish(run->pipeline);
+        struct tv_stats second;
+        uint64_t *second_anomalies = calloc(tv_anomaly_code_count() + 1, sizeof(uint64_t));
+        is_ok = status == CAPTURE_OK && second_anomalies != NULL;
+        if (is_ok) {
+            pipeline_totals(run->pipeline, &second, second_anomalies);
+            sc->inputs = capture_stats(run->cap)->inputs_read;
+            sc->packets = second.packets;
+            sc->tcp_packets = second.tcp_packets;
+            sc->flows = second.flows;
+            sc->flows_not_compared =
+                run->compared[0]->flows_left_out + run->compared[1]->flows_left_out;
+        }
+        free(second_anomalies);
+    }
+    pipeline_destroy(run->pipeline);
+    if (is_ok) {
+        status = flow_packets_read(run->compared[1], &second_opt, &opt->config);
+        if (status == CAPTURE_ERR_NOMEM)
+            log_error("--compare: out of memory reading the second point's packets");
+        is_ok = status == CAPTURE_OK;
+    }
+    capture_destroy(run->cap);
+    run->cap = first_cap;
+    run->pipeline = first_pipeline;
+    run->has_progress = has_progress;
+    main_signal_capture = first_cap;
+    if (!is_ok)
+        return false; /* the capture said why */
+
+    struct path_compare pc;
+    if (!path_compare_run(run->compared[0], run->compared[1], &pc)) {
+        log_error("--compare: out of memory comparing the two points");
+        return false;
+    }
+    sc->flows_both = pc.flows_both;
+    sc->flows_first_only = pc.flows_first_only;
+    sc->flows_second_only = pc.flows_second_only;
+    sc->has_clock_offset = pc.has_clock_offset;
+    sc->clock_offset_ms = pc.clock_offset_ms;
+    sc->clock_drift_ppm = pc.clock_drift_ppm;
+    uint64_t number_base = st->packets;
+    for (int pt = 0; pt < 2 && is_ok; pt++) {
+        const struct flow_packets *fp = run->compared[pt];
+        const struct tv_path *paths = pt == 0 ? pc.first : pc.second;
+        for (size_t i = 0; i < fp->flow_count && is_ok; i++) {
+            if (pt == 1 && paths[i].seen_at != TV_POINT_SECOND)
+                continue; /* written with the first point's record */
+            struct path_verdict pv;
+            if (!path_verdict_make(&fp->flows[i].verdict, &paths[i], number_base, &pv)) {
+                is_ok = false;
+                break;
+            }
+            for (int d = 0; d < 2; d++) {
+                sc->dropped[d] += paths[i].dropped[d];
+                sc->injected[d] += paths[i].injected[d];
+                sc->unverified[d] += paths[i].unverified[d];
+            }
+            if (pt == 0)
+                main_count_flow(&fp->flows[i].verdict, -1, st, anomaly_flows);
+            main_count_flow(&pv.v, 1, st, anomaly_flows);
+            const char *bytes = NULL;
+            size_t len =
+                main_format(&pv.v,
+                            &(struct worker_out){
+                                .opt = opt, .json = run->outs[0].json, .text = run->outs[0].text},
+                            &bytes);
+            if (len > 0)
+                main_write(run, bytes, len);
+            path_verdict_free(&pv);
+        }
+    }
+    path_compare_free(&pc);
+    if (!is_ok)
+        log_error("--compare: out of memory writing the records");
+    if (sc->flows_not_compared != 0)
+        log_warn("--compare: %" PRIu64 " flows past the first %u of a point were not compared",
+                 sc->flows_not_compared, (unsigned)FLOW_PACKETS_COMPARE_FLOW_CAP);
+    return is_ok;
+}
+
 /* Runs the analysis; returns the exit status. */
 static int main_run(const struct cli_options *opt)
 {
@@ -655,6 +825,13 @@ static int main_run(const struct cli_options *opt)
             bool is_output_whole = true;
             bool is_unreadable = false;
             bool is_drawn = true;
+            struct summary_compare sc = {0};
+            if (cap_status == CAPTURE_OK && run.compared[0] != NULL) {
+                if (main_compare(&run, &cap_opt, &st, anomaly_flows, &sc))
+                    run.compare = &sc;
+                else
+                    is_drawn = false;
+            }
             /* An input that failed before anything was read leaves nothing
              * to report; otherwise what was read gets its verdicts. */
             if (cap_status == CAPTURE_OK || capture_stats(run.cap)->packets != 0) {

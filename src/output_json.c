@@ -27,6 +27,7 @@
 
 #include "output_json.h"
 #include "platform.h"
+#include "seed_logs.h"
 #include "sink_file.h"
 
 #include "banned.h"
@@ -312,6 +313,15 @@ static void line_addr(struct line *l, uint8_t family, const uint8_t *addr)
     line_quoted(l, text);
 }
 
+/* A Winsock error code, null for none. */
+static void line_winsock(struct line *l, enum tv_winsock code)
+{
+    if (code == TV_WINSOCK_NONE)
+        line_put(l, "null", 4);
+    else
+        line_u64(l, (uint64_t)code);
+}
+
 static void line_endpoint(struct line *l, const char *key, const struct tv_endpoint_report *ep)
 {
     line_key(l, key, false);
@@ -325,10 +335,7 @@ static void line_endpoint(struct line *l, const char *key, const struct tv_endpo
     line_key(l, "bytes", false);
     line_u64(l, ep->bytes);
     line_key(l, "winsock", false);
-    if (ep->winsock == TV_WINSOCK_NONE)
-        line_put(l, "null", 4);
-    else
-        line_u64(l, (uint64_t)ep->winsock);
+    line_winsock(l, ep->winsock);
     line_key(l, "role", false);
     line_string_or_null(l, ep->role);
     line_put(l, "}", 1);
@@ -398,6 +405,264 @@ static void line_location(struct line *l, const struct tv_verdict *v)
     line_put(l, "]", 1);
 }
 
+/* --compare: milliseconds, to the microsecond. */
+static void line_ms(struct line *l, double ms)
+{
+    char text[48];
+    int n = snprintf(text, sizeof(text), "%.3f", ms);
+    if (n > 0 && (size_t)n < sizeof(text))
+        line_put(l, text, (size_t)n);
+    else
+        line_put(l, "null", 4);
+}
+
+static void line_point(struct line *l, enum tv_point point)
+{
+    const char *name = tv_point_name(point);
+    if (name == NULL)
+        line_put(l, "null", 4);
+    else
+        line_quoted(l, name);
+}
+
+/* {"orig": N, "resp": N} */
+static void line_both_u64(struct line *l, const char *key, const uint64_t n[2])
+{
+    line_key(l, key, false);
+    line_put(l, "{", 1);
+    line_key(l, "orig", true);
+    line_u64(l, n[0]);
+    line_key(l, "resp", false);
+    line_u64(l, n[1]);
+    line_put(l, "}", 1);
+}
+
+static void line_both_bool(struct line *l, const char *key, const bool b[2])
+{
+    line_key(l, key, false);
+    line_put(l, "{", 1);
+    line_key(l, "orig", true);
+    line_str(l, b[0] ? "true" : "false");
+    line_key(l, "resp", false);
+    line_str(l, b[1] ? "true" : "false");
+    line_put(l, "}", 1);
+}
+
+/* The first segment of a kind: its number at each point (null where it
+ * was not seen), and when the point nearer its sender saw it. */
+static void line_path_packets(struct line *l, const char *key, const uint64_t count[2],
+                              const struct tv_path_packet first[2])
+{
+    line_key(l, key, false);
+    line_put(l, "{", 1);
+    for (int d = 0; d < 2; d++) {
+        line_key(l, d == 0 ? "orig" : "resp", d == 0);
+        if (count[d] == 0) {
+            line_put(l, "null", 4);
+            continue;
+        }
+        const struct tv_path_packet *p = &first[d];
+        line_put(l, "{", 1);
+        line_key(l, "first_pkt", true);
+        if (p->has[0])
+            line_u64(l, p->pkt[0]);
+        else
+            line_put(l, "null", 4);
+        line_key(l, "second_pkt", false);
+        if (p->has[1])
+            line_u64(l, p->pkt[1]);
+        else
+            line_put(l, "null", 4);
+        line_key(l, "ts", false);
+        line_ts(l, p->first_us);
+        line_put(l, "}", 1);
+    }
+    line_put(l, "}", 1);
+}
+
+/* What the path rewrote, per direction; null where nothing was. */
+static void line_path_changed(struct line *l, const struct tv_path *p)
+{
+    line_key(l, "changed", false);
+    line_put(l, "{", 1);
+    line_key(l, "hops", true);
+    line_put(l, "{", 1);
+    for (int d = 0; d < 2; d++) {
+        line_key(l, d == 0 ? "orig" : "resp", d == 0);
+        if (!p->has_hops[d]) {
+            line_put(l, "null", 4);
+        } else if (p->hops[d] < 0) {
+            line_put(l, "-", 1);
+            line_u64(l, (uint64_t)(-(int64_t)p->hops[d]));
+        } else {
+            line_u64(l, (uint64_t)p->hops[d]);
+        }
+    }
+    line_put(l, "}", 1);
+    line_key(l, "mss", false);
+    line_put(l, "{", 1);
+    for (int d = 0; d < 2; d++) {
+        line_key(l, d == 0 ? "orig" : "resp", d == 0);
+        if (p->mss_from[d] == p->mss_to[d]) {
+            line_put(l, "null", 4);
+            continue;
+        }
+        line_put(l, "{", 1);
+        line_key(l, "from", true);
+        line_u64(l, p->mss_from[d]);
+        line_key(l, "to", false);
+        line_u64(l, p->mss_to[d]);
+        line_put(l, "}", 1);
+    }
+    line_put(l, "}", 1);
+    line_both_bool(l, "wscale_stripped", p->is_wscale_stripped);
+    line_both_bool(l, "sack_permitted_stripped", p->is_sack_permitted_stripped);
+    line_both_bool(l, "timestamps_stripped", p->is_timestamp_stripped);
+    line_both_u64(l, "timestamps_rewritten", p->timestamp_rewritten);
+    line_key(l, "seq_offset", false);
+    line_put(l, "{", 1);
+    for (int d = 0; d < 2; d++) {
+        line_key(l, d == 0 ? "orig" : "resp", d == 0);
+        if (p->has_seq_offset[d])
+            line_u64(l, p->seq_offset[d]);
+        else
+            line_put(l, "null", 4);
+    }
+    line_put(l, "}", 1);
+    line_key(l, "dscp", false);
+    line_put(l, "{", 1);
+    for (int d = 0; d < 2; d++) {
+        line_key(l, d == 0 ? "orig" : "resp", d == 0);
+        if (p->dscp_changed[d] == 0) {
+            line_put(l, "null", 4);
+            continue;
+        }
+        line_put(l, "{", 1);
+        line_key(l, "count", true);
+        line_u64(l, p->dscp_changed[d]);
+        line_key(l, "from", false);
+        line_u64(l, p->dscp_from[d]);
+        line_key(l, "to", false);
+        line_u64(l, p->dscp_to[d]);
+        line_put(l, "}", 1);
+    }
+    line_put(l, "}", 1);
+    line_key(l, "translated", false);
+    line_put(l, "{", 1);
+    for (int d = 0; d < 2; d++) {
+        line_key(l, d == 0 ? "orig" : "resp", d == 0);
+        if (!p->is_translated[d]) {
+            line_put(l, "null", 4);
+            continue;
+        }
+        line_put(l, "{", 1);
+        line_key(l, "addr", true);
+        line_addr(l, p->peer_family, p->peer_addr[d]);
+        line_key(l, "port", false);
+        line_u64(l, p->peer_port[d]);
+        line_put(l, "}", 1);
+    }
+    line_put(l, "}", 1);
+    line_put(l, "}", 1);
+}
+
+/* Added to the contract, with --compare: what the path between the two
+ * capture points did to the flow. */
+static void line_path(struct line *l, const struct tv_path *p)
+{
+    line_key(l, "path", false);
+    line_put(l, "{", 1);
+    line_key(l, "seen_at", true);
+    line_quoted(l, p->seen_at == TV_POINT_NONE ? "both" : tv_point_name(p->seen_at));
+    line_key(l, "near_orig", false);
+    line_point(l, p->near_orig);
+    line_key(l, "placed_by", false);
+    line_string_or_null(l, p->placed_by);
+    line_key(l, "paired_by", false);
+    line_string_or_null(l, p->paired_by);
+    line_key(l, "flow_id_at", false);
+    line_put(l, "{", 1);
+    for (int pt = 0; pt < 2; pt++) {
+        line_key(l, pt == 0 ? "first" : "second", pt == 0);
+        if (p->has_flow_id_at[pt])
+            line_u64(l, p->flow_id_at[pt]);
+        else
+            line_put(l, "null", 4);
+    }
+    line_put(l, "}", 1);
+    line_key(l, "complete", false);
+    line_str(l, p->is_complete ? "true" : "false");
+    line_both_u64(l, "dropped", p->dropped);
+    line_path_packets(l, "dropped_first", p->dropped, p->dropped_first);
+    line_both_u64(l, "dropped_after_rst", p->dropped_after_rst);
+    line_both_u64(l, "injected", p->injected);
+    line_path_packets(l, "injected_first", p->injected, p->injected_first);
+    line_both_u64(l, "injected_rst", p->injected_rst);
+    line_both_u64(l, "unverified", p->unverified);
+    line_path_changed(l, p);
+    line_key(l, "delay_ms", false);
+    line_put(l, "{", 1);
+    for (int d = 0; d < 2; d++) {
+        line_key(l, d == 0 ? "orig" : "resp", d == 0);
+        if (!p->has_delay[d]) {
+            line_put(l, "null", 4);
+            continue;
+        }
+        line_put(l, "{", 1);
+        line_key(l, "median", true);
+        line_ms(l, p->delay_median_ms[d]);
+        line_key(l, "max", false);
+        line_ms(l, p->delay_max_ms[d]);
+        line_put(l, "}", 1);
+    }
+    line_put(l, "}", 1);
+    line_key(l, "clock_offset_ms", false);
+    if (p->has_clock_offset)
+        line_ms(l, p->clock_offset_ms);
+    else
+        line_put(l, "null", 4);
+    line_key(l, "offload_suspect_host", false);
+    if (p->is_offload_suspect)
+        line_addr(l, p->host_family, p->host_addr);
+    else
+        line_put(l, "null", 4);
+    line_put(l, "}", 1);
+}
+
+/* Added to the contract: the lines the systems in the path would most
+ * likely have logged (seed_logs.c), [] when none. "name", "text" and
+ * "network_error" are null where the system has none; "likely" marks a
+ * line inferred from the wire event rather than documented for it. */
+static void line_logs(struct line *l, const struct tv_verdict *v)
+{
+    struct seed_log logs[SEED_LOGS_CAP];
+    size_t n = seed_logs_build(v, logs);
+    line_key(l, "logs", false);
+    line_put(l, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        const struct seed_log *s = &logs[i];
+        if (i != 0)
+            line_put(l, ",", 1);
+        line_put(l, "{", 1);
+        line_key(l, "system", true);
+        line_quoted(l, s->info->system);
+        line_key(l, "code", false);
+        line_quoted(l, s->info->code);
+        line_key(l, "name", false);
+        line_string_or_null(l, s->info->name);
+        line_key(l, "count", false);
+        line_u64(l, s->count);
+        line_key(l, "network_error", false);
+        line_winsock(l, s->network_error);
+        line_key(l, "text", false);
+        line_string_or_null(l, s->info->text);
+        line_key(l, "likely", false);
+        line_str(l, s->info->is_likely ? "true" : "false");
+        line_put(l, "}", 1);
+    }
+    line_put(l, "]", 1);
+}
+
 enum output_json_status output_json_flow(struct output_json *json, const struct tv_verdict *v,
                                          const char **bytes, size_t *len)
 {
@@ -449,6 +714,9 @@ enum output_json_status output_json_flow(struct output_json *json, const struct 
     line_key(&l, "interim", false);
     line_str(&l, v->interim ? "true" : "false");
     line_location(&l, v);
+    line_logs(&l, v);
+    if (v->path != NULL)
+        line_path(&l, v->path);
     line_put(&l, "}\n", 2);
     if (l.is_short)
         return OUTPUT_JSON_ERR_NOMEM;
@@ -460,6 +728,44 @@ enum output_json_status output_json_flow(struct output_json *json, const struct 
 /* Decode outcomes: "ok", then every other status under "skipped" (normal
  * traffic that is not ours) or "errors" (malformed), all keys present so
  * that consumers need no defaults. */
+static void json_add_both(struct json_record *rec, struct json_object *obj, const char *key,
+                          const uint64_t n[2])
+{
+    struct json_object *both = json_new_object(rec);
+    json_add_u64(rec, both, "orig", n[0]);
+    json_add_u64(rec, both, "resp", n[1]);
+    json_add(rec, obj, key, both);
+}
+
+/* Added to the contract, with --compare: the second point's input (the
+ * counts above are the first's) and what pairing the flows found. */
+static void json_add_compare(struct json_record *rec, struct json_object *root,
+                             const struct summary_compare *c)
+{
+    struct json_object *cmp = json_new_object(rec);
+    json_add_u64(rec, cmp, "inputs", c->inputs);
+    json_add_u64(rec, cmp, "packets", c->packets);
+    json_add_u64(rec, cmp, "tcp_packets", c->tcp_packets);
+    json_add_u64(rec, cmp, "flows", c->flows);
+    json_add_u64(rec, cmp, "flows_both", c->flows_both);
+    json_add_u64(rec, cmp, "flows_first_only", c->flows_first_only);
+    json_add_u64(rec, cmp, "flows_second_only", c->flows_second_only);
+    json_add_u64(rec, cmp, "flows_not_compared", c->flows_not_compared);
+    json_add_both(rec, cmp, "dropped", c->dropped);
+    json_add_both(rec, cmp, "injected", c->injected);
+    json_add_both(rec, cmp, "unverified", c->unverified);
+    if (c->has_clock_offset) {
+        struct json_object *off = json_object_new_double(c->clock_offset_ms);
+        struct json_object *drift = json_object_new_double(c->clock_drift_ppm);
+        json_add(rec, cmp, "clock_offset_ms", off);
+        json_add(rec, cmp, "clock_drift_ppm", drift);
+    } else {
+        json_add_null(rec, cmp, "clock_offset_ms");
+        json_add_null(rec, cmp, "clock_drift_ppm");
+    }
+    json_add(rec, root, "compare", cmp);
+}
+
 static void json_add_decode(struct json_record *rec, struct json_object *root,
                             const struct tv_stats *st)
 {
@@ -656,6 +962,8 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
         }
     }
     json_add(&rec, root, "clock_jump_pkts", jump_pkts);
+    if (findings->compare != NULL)
+        json_add_compare(&rec, root, findings->compare);
     if (capture->has_kernel_drops) {
         json_add_u64(&rec, root, "kernel_drops", capture->kernel_drops);
         json_add_u64(&rec, root, "if_drops", capture->if_drops);

@@ -15,6 +15,7 @@
 #include "output_ladder.h"
 #include "output_report.h"
 #include "output_svg.h"
+#include "seed_logs.h"
 #include "strbuf.h"
 #include "platform.h"
 #include "utc_time.h"
@@ -372,6 +373,34 @@ static void report_fact(struct strbuf *b, const char *name, const char *value)
     strbuf_puts(b, "</td></tr>\n");
 }
 
+/* The lines the systems on the path would have logged (seed_logs.c), to
+ * search their logs for. */
+static void report_logs(struct strbuf *b, const struct tv_verdict *v)
+{
+    struct seed_log logs[SEED_LOGS_CAP];
+    size_t n = seed_logs_build(v, logs);
+    if (n == 0)
+        return;
+    strbuf_puts(b, "<table class=\"logs\"><tr><th>system</th><th>code</th><th>name</th>"
+                   "<th>count</th><th>network error</th></tr>\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct seed_log *s = &logs[i];
+        strbuf_puts(b, "<tr><td>");
+        strbuf_put_xml(b, s->info->system);
+        strbuf_puts(b, "</td><td>");
+        strbuf_put_xml(b, s->info->code);
+        strbuf_puts(b, "</td><td>");
+        strbuf_put_xml(b, s->info->name != NULL ? s->info->name : "-");
+        strbuf_appendf(b, "</td><td class=\"n\">%" PRIu64 "</td><td>", s->count);
+        if (s->network_error != TV_WINSOCK_NONE)
+            strbuf_appendf(b, "%d", (int)s->network_error);
+        else
+            strbuf_puts(b, "-");
+        strbuf_puts(b, "</td></tr>\n");
+    }
+    strbuf_puts(b, "</table>\n");
+}
+
 static void report_one_flow(struct strbuf *b, const struct flow_pics *f)
 {
     const struct tv_verdict *v = &f->verdict;
@@ -434,6 +463,7 @@ static void report_one_flow(struct strbuf *b, const struct flow_pics *f)
         }
         strbuf_puts(b, "</table>\n");
     }
+    report_logs(b, v);
     struct strbuf ladder;
     strbuf_init(&ladder);
     output_ladder_flow(&ladder, f);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "output_text.h"
 #include "platform.h"
+#include "seed_logs.h"
 #include "sink_file.h"
 #include "utc_time.h"
 
@@ -260,6 +261,17 @@ static void text_append_details(struct output_text *text, const struct tv_verdic
     if (v->strict_drops != 0 || v->loose_drops != 0)
         text_appendf(text, "    firewall %" PRIu64 " dropped if strict, %" PRIu64 " if loose\n",
                      v->strict_drops, v->loose_drops);
+    struct seed_log logs[SEED_LOGS_CAP];
+    size_t log_count = seed_logs_build(v, logs);
+    for (size_t i = 0; i < log_count; i++) {
+        const struct seed_log *s = &logs[i];
+        text_appendf(text, "    log      %s %s%s%s x%" PRIu64, s->info->system, s->info->code,
+                     s->info->name != NULL ? " " : "", s->info->name != NULL ? s->info->name : "",
+                     s->count);
+        if (s->network_error != TV_WINSOCK_NONE)
+            text_appendf(text, ", network error %d", (int)s->network_error);
+        text_appendf(text, "%s\n", s->info->is_likely ? " (likely)" : "");
+    }
     if (v->attempt != 0)
         text_appendf(text, "    attempt  %" PRIu32 " refused before this one\n", v->attempt);
     if (v->hint != NULL)
@@ -268,6 +280,51 @@ static void text_append_details(struct output_text *text, const struct tv_verdic
         text_appendf(text, "    nflog    group %u, prefix \"%s\"\n", (unsigned)v->nflog_group,
                      v->nflog_prefix);
     text_append_location(text, v);
+}
+
+/* --compare: where the flow was seen, and what the path between the
+ * points did to each direction (what each side sent). */
+static void text_append_path(struct output_text *text, const struct tv_path *p)
+{
+    if (p->seen_at != TV_POINT_NONE) {
+        text_appendf(text, "    path     seen at the %s point only%s\n", tv_point_name(p->seen_at),
+                     p->is_offload_suspect ? ", though the other captured on one of its endpoints"
+                                           : "");
+        return;
+    }
+    text_appendf(text, "    path     seen at both; the %s point is nearer orig (by %s)%s\n",
+                 text_or_dash(tv_point_name(p->near_orig)), text_or_dash(p->placed_by),
+                 p->is_complete ? "" : "; too many packets to compare");
+    for (int d = 0; d < 2; d++) {
+        text_appendf(text, "    path     %s: dropped %" PRIu64 ", injected %" PRIu64,
+                     d == 0 ? "orig" : "resp", p->dropped[d], p->injected[d]);
+        if (p->injected_rst[d] != 0)
+            text_appendf(text, " (%" PRIu64 " RST)", p->injected_rst[d]);
+        if (p->has_hops[d])
+            text_appendf(text, ", %d hop%s", p->hops[d], p->hops[d] == 1 ? "" : "s");
+        if (p->has_delay[d])
+            text_appendf(text, ", delay %.3f ms (max %.3f)", p->delay_median_ms[d],
+                         p->delay_max_ms[d]);
+        if (p->mss_from[d] != p->mss_to[d])
+            text_appendf(text, ", MSS %u -> %u", (unsigned)p->mss_from[d], (unsigned)p->mss_to[d]);
+        if (p->is_wscale_stripped[d])
+            text_appendf(text, ", window scale stripped");
+        if (p->is_sack_permitted_stripped[d])
+            text_appendf(text, ", SACK-permitted stripped");
+        if (p->has_seq_offset[d])
+            text_appendf(text, ", sequence numbers shifted by %" PRIu32, p->seq_offset[d]);
+        if (p->is_translated[d]) {
+            struct tv_endpoint_report peer = {.family = p->peer_family, .port = p->peer_port[d]};
+            memcpy(peer.addr, p->peer_addr[d], sizeof(peer.addr));
+            char ep[TEXT_ENDPOINT_LEN];
+            text_format_endpoint(&peer, ep, sizeof(ep));
+            text_appendf(text, ", translated to %s", ep);
+        }
+        if (p->dscp_changed[d] != 0)
+            text_appendf(text, ", DSCP %u -> %u", (unsigned)p->dscp_from[d],
+                         (unsigned)p->dscp_to[d]);
+        text_appendf(text, "\n");
+    }
 }
 
 enum output_text_status output_text_flow(struct output_text *text, const struct tv_verdict *v,
@@ -294,6 +351,10 @@ enum output_text_status output_text_flow(struct output_text *text, const struct 
 
     if (text->verbose)
         text_append_details(text, v);
+    else if (v->path != NULL && v->hint != NULL)
+        text_appendf(text, "    hint     %s\n", v->hint);
+    if (v->path != NULL)
+        text_append_path(text, v->path);
     enum output_text_status status = text->is_short ? OUTPUT_TEXT_ERR_NOMEM : OUTPUT_TEXT_OK;
     *bytes = text->buf;
     *len = status == OUTPUT_TEXT_OK ? text->buf_len : 0;
@@ -395,6 +456,23 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
             text_appendf(text, "%s %" PRIu64, i == 0 ? "" : ",", findings->clock_jump_pkts[i]);
         text_appendf(text, "%s\n",
                      findings->clock_jumps > findings->clock_jump_pkt_count ? ", ..." : "");
+    }
+    if (findings->compare != NULL) {
+        const struct summary_compare *c = findings->compare;
+        text_appendf(text,
+                     "  compared with    %" PRIu64 " input%s, %" PRIu64 " packets, %" PRIu64
+                     " flow%s: %" PRIu64 " seen at both points, %" PRIu64
+                     " at the first only, %" PRIu64 " at the second only\n",
+                     c->inputs, c->inputs == 1 ? "" : "s", c->packets, c->flows,
+                     c->flows == 1 ? "" : "s", c->flows_both, c->flows_first_only,
+                     c->flows_second_only);
+        text_appendf(text,
+                     "  between points   dropped orig %" PRIu64 ", resp %" PRIu64
+                     "; injected orig %" PRIu64 ", resp %" PRIu64 "\n",
+                     c->dropped[0], c->dropped[1], c->injected[0], c->injected[1]);
+        if (c->has_clock_offset)
+            text_appendf(text, "  clock offset     %+.3f ms (second minus first), drift %.3f ppm\n",
+                         c->clock_offset_ms, c->clock_drift_ppm);
     }
     if (findings->stop_signal != 0)
         text_appendf(text, "  stopped by       %s: the flows seen so far end open\n",

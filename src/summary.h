@@ -30,6 +30,26 @@ struct summary_findings {
     uint64_t clock_jumps_followed;
     uint64_t clock_jump_pkts[SUMMARY_CLOCK_JUMP_PKTS];
     size_t clock_jump_pkt_count;
+    const struct summary_compare *compare; /* --compare, else NULL */
+};
+
+/* --compare: the second point's input and what pairing found; [0] the
+ * originators' segments, [1] the responders'. */
+struct summary_compare {
+    uint64_t inputs;
+    uint64_t packets;
+    uint64_t tcp_packets;
+    uint64_t flows;      /* the second point's flows */
+    uint64_t flows_both; /* paired */
+    uint64_t flows_first_only;
+    uint64_t flows_second_only;
+    uint64_t flows_not_compared; /* past the caps: no path */
+    uint64_t dropped[2];
+    uint64_t injected[2];
+    uint64_t unverified[2];
+    bool has_clock_offset;
+    double clock_offset_ms; /* second point's clock minus the first's */
+    double clock_drift_ppm;
 };
 
 /* Packets that could not be analysed at all, by cause. */

@@ -186,6 +186,7 @@ void verdict_build(const struct flow_table *t, const struct flow *f, enum tv_end
     out->strict_drops = c != NULL ? c->strict_drops : 0;
     out->loose_drops = c != NULL ? c->loose_drops : 0;
     out->attempt = c != NULL ? c->attempt : 0;
+    out->http_408 = c != NULL ? c->http_408 : 0;
     assign_winsock(f, set, pool, out);
     out->hint = pick_hint(out->service, set);
 }

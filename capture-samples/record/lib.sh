@@ -18,6 +18,8 @@ KERNEL=$(uname -r)
 BG_PIDS=()
 CAP_PID=""
 CAP_LOG=""
+CAP2_PID=""
+CAP2_LOG=""
 
 readonly HELPER=$SCRIPT_DIR/record/tvrec.py
 
@@ -31,7 +33,7 @@ note() { echo "record.sh: $*" >&2; }
 cleanup() {
 	local pid ns
 	set +e
-	for pid in "${BG_PIDS[@]}" ${CAP_PID:+"$CAP_PID"}; do
+	for pid in "${BG_PIDS[@]}" ${CAP_PID:+"$CAP_PID"} ${CAP2_PID:+"$CAP2_PID"}; do
 		kill "$pid" 2>/dev/null
 	done
 	for ns in "$NODE" "$RTR" "$SRV"; do
@@ -42,7 +44,7 @@ cleanup() {
 			ip netns del "$ns" 2>/dev/null
 		fi
 	done
-	for pid in "${BG_PIDS[@]}" ${CAP_PID:+"$CAP_PID"}; do
+	for pid in "${BG_PIDS[@]}" ${CAP_PID:+"$CAP_PID"} ${CAP2_PID:+"$CAP2_PID"}; do
 		wait "$pid" 2>/dev/null
 	done
 	[[ -n $WORK && -d $WORK && -z ${KEEP_WORK:-} ]] && rm -rf "$WORK"
@@ -224,6 +226,37 @@ cap_stop() {
 		die "the capture lost packets: $(tr '\n' ' ' <"$CAP_LOG")"
 }
 
+# Two capture points: cap_pair_start NS DEV FIRST NS DEV SECOND starts
+# both; cap_pair_stop stops both (each must have lost nothing).  Before
+# they stop, the node and the server each send a UDP datagram to the
+# router's side nearer them (port 9, discard): each point's last packet
+# shows that it was still capturing after the flows' last segments, which
+# it would otherwise not know.
+readonly PAIR_FILTER="tcp or arp or udp port 9"
+cap_pair_start() {
+	cap_start "$1" "$2" "$3" 262144 "$PAIR_FILTER"
+	CAP2_PID=$CAP_PID
+	CAP2_LOG=$CAP_LOG
+	cap_start "$4" "$5" "$6" 262144 "$PAIR_FILTER"
+}
+
+# mark_end NS ADDR: one datagram to ADDR's port 9.
+mark_end() {
+	in_ns "$1" "$PY" -c 'import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"end", (sys.argv[1], 9))' "$2"
+}
+
+cap_pair_stop() {
+	sleep 0.3
+	mark_end "$NODE" "$R4N"
+	mark_end "$SRV" "$R4S"
+	cap_stop
+	CAP_PID=$CAP2_PID
+	CAP_LOG=$CAP2_LOG
+	CAP2_PID=""
+	cap_stop
+}
+
 # count FILE PATTERN: packets whose tcpdump line matches an extended regex.
 count() {
 	tcpdump -nn -r "$1" 2>/dev/null | grep -cE "$2" || true
@@ -304,6 +337,58 @@ ep() {
 	else
 		echo "$1:$2"
 	fi
+}
+
+# Two-point samples go to OUTDIR/two-point/: NAME.first.pcap (the point
+# nearer the node), NAME.second.pcap and NAME.expect, whose "pair" line
+# names them.  expect_pair_begin NAME FLOWS
+expect_pair_begin() {
+	local name=$1 flows=$2
+	EXPECT="$WORK/$name.expect"
+	{
+		echo "# $name: ${ORIGIN:-recorded by capture-samples/record.sh on Linux $KERNEL}"
+		echo "pair name=$name first=$name.first.pcap second=$name.second.pcap flows=$flows"
+	} >"$EXPECT"
+}
+
+finish_pair() {
+	local name=$1 pt
+	mkdir -p "$OUTDIR/two-point"
+	for pt in first second; do
+		mv "$WORK/$name.$pt.pcap" "$OUTDIR/two-point/$name.$pt.pcap"
+	done
+	mv "$WORK/$name.expect" "$OUTDIR/two-point/$name.expect"
+	note "  wrote $OUTDIR/two-point/$name.{first,second}.pcap"
+}
+
+# The router forwards through a tun device served by the impairment helper
+# (record/tvrec.py impair: seeded loss and delay, every drop logged), since
+# the kernel here may lack netem.  Both directions go through it, so each
+# packet is forwarded twice: two hops between the router's two sides.
+# impair_up SEED LOSS DELAY_MIN_MS DELAY_MAX_MS
+impair_up() {
+	py_ns_bg "$RTR" "$WORK/impair.out" impair --dev tvimp0 --seed "$1" --loss "$2" \
+		--delay-min "$3" --delay-max "$4" --log "$WORK/impair.log" \
+		--ready "$WORK/impair.ready" --stop "$WORK/impair.stop"
+	wait_file "$WORK/impair.ready" 10
+	ip -n "$RTR" link set tvimp0 up
+	local c
+	for c in all default tvimp0 rtr-n rtr-s; do
+		in_ns "$RTR" sysctl -qw "net.ipv4.conf.$c.rp_filter=0"
+		in_ns "$RTR" sysctl -qw "net.ipv4.conf.$c.send_redirects=0"
+	done
+	ip -n "$RTR" route add default dev tvimp0 table 100
+	ip -n "$RTR" rule add iif rtr-n lookup 100
+	ip -n "$RTR" rule add iif rtr-s lookup 100
+}
+
+impair_down() {
+	touch "$WORK/impair.stop"
+}
+
+# impair_drops SRC SPORT DST DPORT: packets the helper dropped in that direction.
+impair_drops() {
+	grep -c "^drop src=$1 sport=$2 dst=$3 dport=$4 " "$WORK/impair.log" || true
 }
 
 finish() {

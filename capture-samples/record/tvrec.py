@@ -117,6 +117,18 @@ def cmd_server(a):
             time.sleep(a.abort_after)
             abort(conn)
             print("result=ABORTED", flush=True)
+        elif a.mode == "timeout408":
+            # A request that does not end in time gets HTTP 408, as web
+            # servers answer a client too slow to send its headers.
+            conn.settimeout(a.request_timeout)
+            try:
+                read_head(conn)
+                conn.sendall(response(a.body))
+            except socket.timeout:
+                conn.sendall(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n"
+                             b"Connection: close\r\n\r\n")
+                print("result=SENT408", flush=True)
+            conn.close()
         else:  # serve: answer requests until EOF or an error
             try:
                 for _ in range(1000):
@@ -164,6 +176,14 @@ def cmd_client(a):
             print("result=CONNECTED", flush=True)
         except OSError as exc:
             print("result=%s" % err_name(exc), flush=True)
+    elif a.mode == "partial":
+        # The request's first lines, never its end: the server gives up.
+        s = connect(a, a.sport)
+        s.sendall(request(0).split(b"\r\n")[0] + b"\r\nHost: wsus\r\n")
+        head = read_head(s)
+        read_eof(s)
+        s.close()
+        print("result=%s" % (head.split(b" ")[1].decode() if head else "EOF"), flush=True)
     elif a.mode == "wait-reset":
         s = connect(a, a.sport)
         s.sendall(request(0))
@@ -501,22 +521,87 @@ def cmd_merge(a):
             f.write(frame)
 
 
+# --- impairment ---------------------------------------------------------------
+
+TUNSETIFF = 0x400454CA
+IFF_TUN = 0x0001
+IFF_NO_PI = 0x1000
+
+
+def tcp_fields(pkt):
+    """(src, sport, dst, dport, flags, seq, payload length) of an IPv4 TCP
+    packet, or None."""
+    if len(pkt) < 20 or pkt[0] >> 4 != 4 or pkt[9] != 6:
+        return None
+    ihl = (pkt[0] & 15) * 4
+    total = struct.unpack("!H", pkt[2:4])[0]
+    if len(pkt) < ihl + 20:
+        return None
+    sport, dport, seq = struct.unpack("!HHI", pkt[ihl:ihl + 8])
+    off = (pkt[ihl + 12] >> 4) * 4
+    flags = pkt[ihl + 13]
+    src = socket.inet_ntoa(pkt[12:16])
+    dst = socket.inet_ntoa(pkt[16:20])
+    return src, sport, dst, dport, flags, seq, total - ihl - off
+
+
+def cmd_impair(a):
+    """Packets routed through the tun device come back out of it after a
+    seeded random delay, or not at all (a seeded loss).  Every packet it
+    dropped is logged: that log, not an analyzer, is the truth."""
+    import fcntl
+    import heapq
+    import random
+    import select
+    rng = random.Random(a.seed)
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", a.dev.encode(), IFF_TUN | IFF_NO_PI))
+    touch(a.ready)
+    held = []
+    order = 0
+    log = open(a.log, "w", encoding="ascii")
+    end = time.monotonic() + LIMIT
+    while time.monotonic() < end and not os.path.exists(a.stop):
+        now = time.monotonic()
+        while held and held[0][0] <= now:
+            os.write(fd, heapq.heappop(held)[2])
+        wait = 0.05 if not held else max(0.0, held[0][0] - now)
+        r, _, _ = select.select([fd], [], [], min(wait, 0.05))
+        if not r:
+            continue
+        pkt = os.read(fd, 65535)
+        f = tcp_fields(pkt)
+        if f is not None and rng.random() < a.loss:
+            src, sport, dst, dport, flags, seq, plen = f
+            log.write("drop src=%s sport=%d dst=%s dport=%d flags=0x%02x seq=%d len=%d\n"
+                      % (src, sport, dst, dport, flags, seq, plen))
+            log.flush()
+            continue
+        delay = rng.uniform(a.delay_min, a.delay_max) / 1000.0
+        order += 1
+        heapq.heappush(held, (time.monotonic() + delay, order, pkt))
+    for _, _, pkt in sorted(held):
+        os.write(fd, pkt)
+    log.close()
+
+
 def main():
     p = argparse.ArgumentParser(prog="tvrec")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("server")
     s.add_argument("--addr", required=True)
     s.add_argument("--port", type=int, required=True)
-    s.add_argument("--mode", choices=["close", "abort", "serve"], required=True)
+    s.add_argument("--mode", choices=["close", "abort", "serve", "timeout408"], required=True)
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--body", type=int, default=512)
     s.add_argument("--abort-after", type=float, default=0.2)
     s.add_argument("--close-after", type=float, default=0.0)
+    s.add_argument("--request-timeout", type=float, default=0.5)
     s.add_argument("--ready")
     c = sub.add_parser("client")
     c.add_argument("--mode", required=True, choices=[
         "fetch", "refused", "connect-only", "wait-reset", "abort", "shut-close",
-        "phased"])
+        "phased", "partial"])
     c.add_argument("--src", required=True)
     c.add_argument("--sport", type=int, required=True)
     c.add_argument("--dst", required=True)
@@ -555,13 +640,22 @@ def main():
     f.add_argument("--dport", type=int, required=True)
     st = sub.add_parser("pcapstat")
     st.add_argument("--pcap", required=True)
+    im = sub.add_parser("impair")
+    im.add_argument("--dev", required=True)
+    im.add_argument("--seed", type=int, required=True)
+    im.add_argument("--loss", type=float, default=0.0)
+    im.add_argument("--delay-min", type=float, default=0.0, help="ms")
+    im.add_argument("--delay-max", type=float, default=0.0, help="ms")
+    im.add_argument("--log", required=True)
+    im.add_argument("--ready", required=True)
+    im.add_argument("--stop", required=True)
     m = sub.add_parser("merge")
     m.add_argument("--out", required=True)
     m.add_argument("inputs", nargs="+")
     a = p.parse_args()
     {"server": cmd_server, "client": cmd_client, "craft": cmd_craft,
      "inject": cmd_inject, "flowstat": cmd_flowstat, "pcapstat": cmd_pcapstat,
-     "merge": cmd_merge}[a.cmd](a)
+     "merge": cmd_merge, "impair": cmd_impair}[a.cmd](a)
 
 
 if __name__ == "__main__":
