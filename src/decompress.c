@@ -26,6 +26,8 @@
 #define ZSTD_FRAME_MAGIC     0xfd2fb528u
 #define ZSTD_SKIPPABLE_MAGIC 0x184d2a50u
 #define ZSTD_SKIPPABLE_MASK  0xfffffff0u
+/* RFC 8878 3.1.1.2: a block is at most 128 KiB after its 3-byte header. */
+#define ZSTD_UNIT_MAX (128u * 1024 + 3)
 
 struct decompress {
     enum decompress_kind kind;
@@ -167,6 +169,16 @@ static enum decompress_status zstd_step(struct decompress *dz, const uint8_t *in
          * byte first also keeps zstd off its one-pass path for a frame
          * that lies whole in the input, which on damage gives nothing. */
         size_t want = dz->zstd_next_len > 0 ? dz->zstd_next_len : 1;
+        /* And never less than a whole unit: zstd decodes a raw block in
+         * whatever pieces arrive, and where its window buffer wraps
+         * depends on those pieces, so a block whose offsets reach past
+         * the window would decode from a pipe and be damage from memory.
+         * Fed whole units only, both see the same. Data cut inside a unit
+         * then ends without that unit's part: decompress_is_complete()
+         * says so. Only a skippable frame's content is longer than a
+         * block, and it makes no output: that is taken as it comes. */
+        if (zin.size - zin.pos < want && want <= ZSTD_UNIT_MAX)
+            break;
         size_t in_len_all = zin.size;
         if (zin.size - zin.pos > want)
             zin.size = zin.pos + want;
