@@ -26,8 +26,10 @@
 #include "capture.h"
 #include "cli.h"
 #include "log.h"
+#include "outlets.h"
 #include "pipeline.h"
 #include "platform.h"
+#include "sink_syslog.h"
 
 #include "banned.h"
 
@@ -90,6 +92,11 @@ enum {
     OPT_EXPORT,
     OPT_EXPORT_FLOW,
     OPT_COMPARE,
+    OPT_SYSLOG,
+    OPT_SYSLOG_FACILITY,
+    OPT_SENSOR,
+    OPT_SPOOL_SIZE,
+    OPT_SINK_WAIT,
 };
 
 static const struct option cli_long_options[] = {
@@ -121,6 +128,11 @@ static const struct option cli_long_options[] = {
     {"export", required_argument, NULL, OPT_EXPORT},
     {"export-flow", required_argument, NULL, OPT_EXPORT_FLOW},
     {"compare", required_argument, NULL, OPT_COMPARE},
+    {"syslog", required_argument, NULL, OPT_SYSLOG},
+    {"syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY},
+    {"sensor", required_argument, NULL, OPT_SENSOR},
+    {"spool-size", required_argument, NULL, OPT_SPOOL_SIZE},
+    {"sink-wait", required_argument, NULL, OPT_SINK_WAIT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -583,6 +595,37 @@ static enum cli_status cli_add_compare_input(struct cli_options *opt, const char
     return CLI_OK;
 }
 
+bool cli_sensor_is_valid(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > CLI_SENSOR_LEN_CAP)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+/* --syslog SPEC: checked when the destination is made (main.c). */
+static enum cli_status cli_add_syslog(struct cli_options *opt, const char *spec)
+{
+    if (opt->syslog_count >= CLI_DESTINATIONS_CAP) {
+        log_error("--syslog: %d destinations at most (try -h)", CLI_DESTINATIONS_CAP);
+        return CLI_ERROR;
+    }
+    const char **specs = realloc(opt->syslog_specs, (opt->syslog_count + 1) * sizeof(*specs));
+    if (specs == NULL) {
+        log_error("out of memory");
+        return CLI_ERROR;
+    }
+    specs[opt->syslog_count++] = spec;
+    opt->syslog_specs = specs;
+    return CLI_OK;
+}
+
 static enum cli_status cli_set_write_path(struct cli_options *opt, const char *path)
 {
     if (opt->write_path != NULL) {
@@ -665,6 +708,7 @@ static void cli_report_missing_argument(int bad_opt)
 static enum cli_status cli_handle_option(struct cli_options *opt, int c, const char *arg)
 {
     uint64_t n = 0;
+    int64_t us = 0;
     int level;
 
     switch (c) {
@@ -752,6 +796,37 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         return CLI_OK;
     case OPT_COMPARE:
         return cli_add_compare_input(opt, arg);
+    case OPT_SYSLOG:
+        return cli_add_syslog(opt, arg);
+    case OPT_SYSLOG_FACILITY:
+        opt->syslog_facility = sink_syslog_facility(arg);
+        if (opt->syslog_facility < 0) {
+            log_error("--syslog-facility: '%s' is not one of kern, user, mail, daemon, auth, "
+                      "syslog, lpr, news, uucp, cron, authpriv, ftp, local0 to local7 (try -h)",
+                      arg);
+            return CLI_ERROR;
+        }
+        return CLI_OK;
+    case OPT_SENSOR:
+        if (!cli_sensor_is_valid(arg)) {
+            log_error("--sensor: '%s' is not 1 to %d letters, digits, '-', '_' or '.' (try -h)",
+                      arg, CLI_SENSOR_LEN_CAP);
+            return CLI_ERROR;
+        }
+        opt->sensor = arg;
+        return CLI_OK;
+    case OPT_SPOOL_SIZE:
+        return cli_parse_count("--spool-size", arg, OUTLETS_SPOOL_MIN_BYTES,
+                               OUTLETS_SPOOL_MAX_BYTES, &opt->spool_cap_bytes);
+    case OPT_SINK_WAIT:
+        if (cli_parse_seconds_value("--sink-wait", arg, true, &us) != CLI_OK)
+            return CLI_ERROR;
+        if (us > CLI_SINK_WAIT_CAP_S * 1000000LL) {
+            log_error("--sink-wait: %s is out of range 0-%d (try -h)", arg, CLI_SINK_WAIT_CAP_S);
+            return CLI_ERROR;
+        }
+        opt->sink_wait_ms = us / 1000;
+        return CLI_OK;
     case OPT_EXPORT_FLOW:
         opt->has_export_flow = true;
         return cli_parse_count("--export-flow", arg, 1, UINT64_MAX, &opt->export_flow_id);
@@ -932,6 +1007,9 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
     opt->snaplen = CAPTURE_LIVE_SNAPLEN;
     opt->promiscuous = true;
     opt->worker_count = 1;
+    opt->syslog_facility = SINK_SYSLOG_FACILITY_DAEMON;
+    opt->spool_cap_bytes = OUTLETS_SPOOL_DEFAULT_BYTES;
+    opt->sink_wait_ms = OUTLETS_WAIT_DEFAULT_MS;
     tv_config_default(&opt->config);
 
     opterr = 0;
@@ -986,6 +1064,7 @@ void cli_options_free(struct cli_options *opt)
 {
     free(opt->inputs);
     free(opt->compare_inputs);
+    free(opt->syslog_specs);
     free(opt->filter);
     free(opt->services);
     free(opt->roles);
@@ -994,6 +1073,7 @@ void cli_options_free(struct cli_options *opt)
     free(opt->strings);
     opt->inputs = NULL;
     opt->compare_inputs = NULL;
+    opt->syslog_specs = NULL;
     opt->filter = NULL;
     opt->services = NULL;
     opt->roles = NULL;
@@ -1096,6 +1176,16 @@ void cli_usage(FILE *out)
             "  --compare FILE      the same traffic captured at a second point (repeat for\n"
             "                      several files): each flow gains what the path between\n"
             "                      the points dropped, injected and changed\n"
+            "  --syslog SPEC       also send each record to syslog as RFC 5424, SPEC being\n"
+            "                      udp:HOST[:PORT] (default port 514), tcp:HOST[:PORT]\n"
+            "                      (601, octet-counted) or unix:PATH; repeatable\n"
+            "  --syslog-facility NAME  daemon (default), local0 to local7, user, ...\n"
+            "  --sensor NAME       this sensor's name in records sent (default: host name)\n"
+            "  --spool-size BYTES  records waiting for a destination hold at most this much\n"
+            "                      each; past it they are dropped and counted (%llu to\n"
+            "                      %llu; default: %llu)\n"
+            "  --sink-wait SEC     at the end, wait this long for records to be delivered\n"
+            "                      (0 to %d; default: %d)\n"
             "  --fail-on LEVEL     exit %d if a flow is at LEVEL or above:\n"
             "                      ok, notice, warn or fail (default: fail)\n"
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"
@@ -1103,7 +1193,10 @@ void cli_usage(FILE *out)
             "                      oldest idle one (default: %s)\n",
             (unsigned)CAPTURE_FILE_SNAPLEN, (unsigned)CAPTURE_LIVE_SNAPLEN, CLI_BUFFER_KIB_CAP,
             (unsigned)CAPTURE_LIVE_BUFFER_KIB, PIPELINE_WORKER_CAP, (uint64_t)UINT64_MAX,
-            EXIT_FLOWS_AT_LEVEL, CLI_MAX_FLOWS_CAP, cfg.max_flows,
+            (unsigned long long)OUTLETS_SPOOL_MIN_BYTES,
+            (unsigned long long)OUTLETS_SPOOL_MAX_BYTES,
+            (unsigned long long)OUTLETS_SPOOL_DEFAULT_BYTES, CLI_SINK_WAIT_CAP_S,
+            OUTLETS_WAIT_DEFAULT_MS / 1000, EXIT_FLOWS_AT_LEVEL, CLI_MAX_FLOWS_CAP, cfg.max_flows,
             cfg.evict_when_full ? "evict" : "refuse");
 
     for (size_t i = 0; i < CLI_SECONDS_OPTION_COUNT; i++) {

@@ -48,6 +48,11 @@ enum cli_format {
     CLI_FORMAT_ZEEK_JSON, /* Zeek's conn.log, JSON lines */
 };
 
+/* --sensor: a name that fits a syslog HOSTNAME and a record id. */
+#define CLI_SENSOR_LEN_CAP   64
+#define CLI_DESTINATIONS_CAP 8 /* --syslog */
+#define CLI_SINK_WAIT_CAP_S  3600
+
 struct cli_options {
     enum cli_action action;
     const char **inputs; /* owned array; the names point into argv */
@@ -77,6 +82,12 @@ struct cli_options {
     uint32_t ring_slots;       /* --ring-slots, per worker */
     int64_t stats_interval_us; /* --stats-interval; 0: only on SIGUSR1 */
     bool is_interim_set;       /* --interim given: no live default */
+    const char **syslog_specs; /* owned array: --syslog, into argv */
+    size_t syslog_count;
+    int syslog_facility;      /* --syslog-facility, RFC 5424's number */
+    const char *sensor;       /* --sensor, or NULL for the host name; into argv */
+    uint64_t spool_cap_bytes; /* --spool-size, per destination */
+    int64_t sink_wait_ms;     /* --sink-wait */
     /* tv_config's services and roles point into these, and their names
      * into argv or strings. */
     struct tv_service *services; /* owned */
@@ -91,6 +102,9 @@ struct cli_options {
 /* Fills opt (which cli_options_free() must release, whatever the result). */
 enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt);
 void cli_options_free(struct cli_options *opt);
+
+/* Letters, digits, '-', '_' and '.', 1 to CLI_SENSOR_LEN_CAP of them. */
+bool cli_sensor_is_valid(const char *name);
 
 /* -h: every option with its default and limits. */
 void cli_usage(FILE *out);

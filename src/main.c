@@ -43,12 +43,14 @@
 #include "output_svg.h"
 #include "output_text.h"
 #include "output_zeek.h"
+#include "outlets.h"
 #include "path_compare.h"
 #include "path_verdict.h"
 #include "pipeline.h"
 #include "platform.h"
 #include "progress.h"
 #include "sink_file.h"
+#include "strbuf.h"
 #include "tcpverdict.h"
 #include "banned.h"
 
@@ -62,8 +64,9 @@ static char main_stdio_buf[1 << 16];
 /* Set by signal handlers, read on the capture thread (this one). */
 static struct capture *main_signal_capture;
 static volatile sig_atomic_t main_stats_requested;
-static volatile sig_atomic_t main_stop_count;  /* SIGINT and SIGTERM so far */
-static volatile sig_atomic_t main_stop_signal; /* the first of them */
+static volatile sig_atomic_t main_stop_count;       /* SIGINT and SIGTERM so far */
+static volatile sig_atomic_t main_stop_signal;      /* the first of them */
+static volatile sig_atomic_t main_reopen_requested; /* SIGHUP, with destinations */
 
 /* Flows so far, for the progress line: counted on the workers, read on
  * the capture thread. */
@@ -87,6 +90,22 @@ struct worker_out {
     struct flow_packets *compared; /* borrowed: --compare, the point being read, or NULL */
     bool is_second_point;          /* --compare: reading the second point */
     bool is_output_short;          /* a record was lost for lack of memory */
+    /* With remote destinations: each record, as JSON, rides behind what
+     * stdout gets, in one piece through the pipeline's ordering. */
+    struct output_json *outlet_json; /* owned, unless stdout is JSON too */
+    struct strbuf *blob;             /* owned: the piece being made */
+};
+
+/* The front of a piece (main_format() with destinations), copied in and
+ * out byte-wise: the pipeline keeps no alignment. Then stdout_len bytes
+ * for stdout, then json_len bytes of JSON (0: stdout's bytes are it). */
+struct main_piece_head {
+    uint64_t flow_id;
+    uint32_t stdout_len;
+    uint32_t json_len;
+    int32_t level;
+    uint8_t is_interim;
+    uint8_t has_json;
 };
 
 struct run {
@@ -105,7 +124,44 @@ struct run {
     struct run_counts counts;
     struct flow_packets *compared[2];      /* owned: --compare, each point's flows */
     const struct summary_compare *compare; /* --compare: for the summary, else NULL */
+    struct outlets *outlets;               /* owned: --syslog, or NULL */
+    struct output_json *summary_json;      /* owned: the summary for them */
+    int summary_level;                     /* the highest flow's: syslog's severity */
 };
+
+/* With destinations: the stdout record (len bytes, maybe none) and the
+ * flow's JSON in one piece. */
+static size_t main_piece(struct worker_out *out, const struct tv_verdict *v, const char **bytes,
+                         size_t len)
+{
+    const char *json = NULL;
+    size_t json_len = 0;
+    bool has_json = out->json != NULL && len > 0;
+    if (!has_json && output_json_flow(out->outlet_json, v, &json, &json_len) != OUTPUT_JSON_OK) {
+        out->is_output_short = true;
+        return len; /* stdout still gets its record */
+    }
+    struct main_piece_head head = {
+        .flow_id = v->flow_id,
+        .stdout_len = (uint32_t)len,
+        .json_len = has_json ? 0 : (uint32_t)json_len,
+        .level = (int32_t)v->level,
+        .is_interim = v->interim,
+        .has_json = 1,
+    };
+    strbuf_reset(out->blob);
+    strbuf_append(out->blob, (const char *)&head, sizeof(head));
+    if (len > 0)
+        strbuf_append(out->blob, *bytes, len);
+    if (!has_json)
+        strbuf_append(out->blob, json, json_len);
+    if (strbuf_is_short(out->blob)) {
+        out->is_output_short = true;
+        return 0;
+    }
+    *bytes = out->blob->data;
+    return out->blob->len;
+}
 
 /* On the thread analysing the flow: touches only that worker's out. */
 static size_t main_format(const struct tv_verdict *v, void *ctx, const char **bytes)
@@ -145,7 +201,7 @@ static size_t main_format(const struct tv_verdict *v, void *ctx, const char **by
     }
     size_t len = 0;
     if (out->opt->quiet)
-        return 0;
+        return out->blob != NULL ? main_piece(out, v, bytes, 0) : 0;
     bool is_ok;
     if (out->json != NULL)
         is_ok = output_json_flow(out->json, v, bytes, &len) == OUTPUT_JSON_OK;
@@ -155,19 +211,45 @@ static size_t main_format(const struct tv_verdict *v, void *ctx, const char **by
         is_ok = output_text_flow(out->text, v, bytes, &len) == OUTPUT_TEXT_OK;
     if (!is_ok)
         out->is_output_short = true;
-    return is_ok ? len : 0;
+    if (!is_ok)
+        len = 0;
+    return out->blob != NULL ? main_piece(out, v, bytes, len) : len;
 }
 
-/* A formatted flow record whose turn has come; from any thread. */
-static void main_write(void *ctx, const char *bytes, size_t len)
+/* A stdout record whose turn has come. */
+static void main_write_stdout(struct run *run, const char *bytes, size_t len)
 {
-    struct run *run = ctx;
     if (run->outs[0].text != NULL)
         output_text_write_flow(run->outs[0].text, bytes, len);
     else if (run->outs[0].zeek != NULL)
         output_zeek_write_flow(run->outs[0].zeek, bytes, len);
     else
         sink_file_write(run->sink, bytes, len);
+}
+
+/* A formatted flow record whose turn has come; from any thread. */
+static void main_write(void *ctx, const char *bytes, size_t len)
+{
+    struct run *run = ctx;
+    struct main_piece_head head;
+    if (run->outlets == NULL || len < sizeof(head)) {
+        main_write_stdout(run, bytes, len);
+        return;
+    }
+    memcpy(&head, bytes, sizeof(head));
+    const char *body = bytes + sizeof(head);
+    if (head.stdout_len > 0)
+        main_write_stdout(run, body, head.stdout_len);
+    const char *json = head.json_len > 0 ? body + head.stdout_len : body;
+    size_t json_len = head.json_len > 0 ? head.json_len : head.stdout_len;
+    outlets_flow(run->outlets, json, json_len, head.flow_id, head.is_interim != 0, head.level);
+}
+
+/* The summary as JSON, for the destinations. */
+static void main_summary_tap(void *ctx, const char *line, size_t len)
+{
+    struct run *run = ctx;
+    outlets_summary(run->outlets, line, len, run->summary_level);
 }
 
 static void main_on_packet(const struct tv_packet *packet, void *ctx)
@@ -212,6 +294,11 @@ static void main_on_pause(void *ctx)
     }
     if (is_due)
         main_print_stats(run);
+    if (main_reopen_requested) {
+        main_reopen_requested = 0;
+        log_info("SIGHUP: reconnecting to every destination");
+        outlets_reopen(run->outlets);
+    }
     if (run->has_progress) {
         pthread_mutex_lock(&run->counts.lock);
         uint64_t flows = run->counts.flows;
@@ -246,14 +333,23 @@ static void main_on_stats_request(void)
     main_stats_requested = 1;
 }
 
+static void main_on_reopen_request(void)
+{
+    main_reopen_requested = 1;
+}
+
 /* SIGINT and SIGTERM (on Windows Ctrl-C, Ctrl-Break and the console
  * closing) end a capture or the reading of files cleanly; SIGUSR1 asks
  * for statistics. Pcap files are read through a mapping: if one is cut
  * short while being read, nothing can be read from there on; the
  * platform says why, rather than die with a bus error. */
-static void main_install_signals(struct capture *cap, bool is_live)
+static void main_install_signals(struct capture *cap, bool is_live, bool has_outlets)
 {
     platform_on_stats(main_on_stats_request);
+    /* Only with destinations to reconnect: else a hangup ends us, as it
+     * ends tcpdump. */
+    if (has_outlets)
+        platform_on_reopen(main_on_reopen_request);
     if (!is_live)
         platform_on_input_lost(EXIT_ERROR);
     main_signal_capture = cap;
@@ -318,6 +414,20 @@ static bool main_create_outputs(struct run *run)
                                : output_text_fork(run->outs[0].text);
         if (out->json == NULL && out->text == NULL && out->zeek == NULL)
             return false;
+        if (run->outlets != NULL) {
+            out->blob = malloc(sizeof(*out->blob));
+            if (out->blob == NULL)
+                return false;
+            strbuf_init(out->blob);
+            if (out->json == NULL && (out->outlet_json = output_json_create(NULL)) == NULL)
+                return false;
+        }
+    }
+    if (run->outlets != NULL) {
+        run->summary_json = output_json_create(NULL);
+        if (run->summary_json == NULL)
+            return false;
+        output_json_set_tap(run->summary_json, main_summary_tap, run);
     }
     return true;
 }
@@ -329,7 +439,13 @@ static void main_destroy_outputs(struct run *run)
         output_text_destroy(run->outs[i].text);
         output_json_destroy(run->outs[i].json);
         output_zeek_destroy(run->outs[i].zeek);
+        output_json_destroy(run->outs[i].outlet_json);
+        if (run->outs[i].blob != NULL)
+            strbuf_free(run->outs[i].blob);
+        free(run->outs[i].blob);
     }
+    output_json_destroy(run->summary_json);
+    run->summary_json = NULL;
     flow_packets_destroy(run->pics);
     run->pics = NULL;
     flow_packets_destroy(run->exports);
@@ -352,6 +468,13 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
         return false;
     findings.stop_signal = main_stop_count > 0 ? main_stop_signal : 0;
     findings.compare = run->compare;
+    /* The destinations' counts once the flows' records are delivered, or
+     * --sink-wait has passed. */
+    struct summary_outlet outlets[OUTLETS_CAP];
+    if (run->outlets != NULL) {
+        findings.outlets = outlets;
+        findings.outlet_count = outlets_drain(run->outlets, outlets, OUTLETS_CAP);
+    }
     struct worker_out *out = &run->outs[0];
     bool is_ok;
     /* Zeek's log has no summary: it ends with #close. */
@@ -363,6 +486,14 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     else
         is_ok = output_text_summary(out->text, st, anomaly_flows, capture_stats(run->cap),
                                     ps.ring_drops, &findings) == OUTPUT_TEXT_OK;
+    run->summary_level = TV_LEVEL_OK;
+    for (int l = 0; l < TV_LEVEL_COUNT; l++)
+        if (st->flows_by_level[l] != 0)
+            run->summary_level = l;
+    if (run->summary_json != NULL &&
+        output_json_summary(run->summary_json, st, anomaly_flows, capture_stats(run->cap),
+                            ps.ring_drops, &findings) != OUTPUT_JSON_OK)
+        is_ok = false;
     pipeline_findings_free(&findings);
     for (size_t i = 0; i < run->out_count; i++)
         if (run->outs[i].is_output_short)
@@ -745,11 +876,13 @@ static bool main_compare(struct run *run, const struct capture_options *first_op
                 main_count_flow(&fp->flows[i].verdict, -1, st, anomaly_flows);
             main_count_flow(&pv.v, 1, st, anomaly_flows);
             const char *bytes = NULL;
-            size_t len =
-                main_format(&pv.v,
-                            &(struct worker_out){
-                                .opt = opt, .json = run->outs[0].json, .text = run->outs[0].text},
-                            &bytes);
+            size_t len = main_format(&pv.v,
+                                     &(struct worker_out){.opt = opt,
+                                                          .json = run->outs[0].json,
+                                                          .text = run->outs[0].text,
+                                                          .outlet_json = run->outs[0].outlet_json,
+                                                          .blob = run->outs[0].blob},
+                                     &bytes);
             if (len > 0)
                 main_write(run, bytes, len);
             path_verdict_free(&pv);
@@ -784,6 +917,10 @@ static int main_run(const struct cli_options *opt)
         .buffer_kib = opt->buffer_kib,
         .promiscuous = opt->promiscuous,
     };
+    bool is_outlet_error = false;
+    run.outlets = outlets_create(opt, &is_outlet_error);
+    if (is_outlet_error)
+        return EXIT_ERROR;
     run.cap = capture_create(&cap_opt);
     /* A live capture's verdicts are wanted as flows end, not when a
      * buffer fills. */
@@ -793,13 +930,14 @@ static int main_run(const struct cli_options *opt)
         main_destroy_outputs(&run);
         sink_file_destroy(run.sink);
         capture_destroy(run.cap);
+        outlets_destroy(run.outlets);
         return EXIT_ERROR;
     }
 
     int status = EXIT_ERROR;
     /* Before the capture opens: it says "listening on" once it is open,
      * and a script may answer that line with a signal at once. */
-    main_install_signals(run.cap, opt->interface != NULL);
+    main_install_signals(run.cap, opt->interface != NULL, run.outlets != NULL);
     enum capture_status cap_status = capture_open(run.cap);
     if (cap_status == CAPTURE_OK && (opt->user == NULL || main_drop_privileges(opt->user)) &&
         main_start_pipeline(&run)) {
@@ -858,6 +996,11 @@ static int main_run(const struct cli_options *opt)
 
     pipeline_destroy(run.pipeline);
     main_destroy_outputs(&run);
+    /* A record that did not reach a destination is an error, said on
+     * stderr: exit 2 like a failed write. */
+    if (run.outlets != NULL && !outlets_finish(run.outlets))
+        status = EXIT_ERROR;
+    outlets_destroy(run.outlets);
     /* Everything written must have reached its destination; a full disk
      * must not pass for a clean run. */
     if (!sink_file_flush(run.sink)) {

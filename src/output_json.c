@@ -33,8 +33,10 @@
 #include "banned.h"
 
 struct output_json {
-    struct sink_file *out; /* borrowed */
-    char *line;            /* owned: one serialized record and its newline */
+    struct sink_file *out; /* borrowed, or NULL: the tap only */
+    output_json_tap_fn tap;
+    void *tap_ctx;
+    char *line; /* owned: one serialized record and its newline */
     size_t line_cap;
 };
 
@@ -51,6 +53,12 @@ struct output_json *output_json_create(struct sink_file *out)
         return NULL;
     json->out = out;
     return json;
+}
+
+void output_json_set_tap(struct output_json *json, output_json_tap_fn tap, void *ctx)
+{
+    json->tap = tap;
+    json->tap_ctx = ctx;
 }
 
 struct output_json *output_json_fork(struct output_json *json)
@@ -142,7 +150,10 @@ static enum output_json_status json_emit(struct output_json *json, struct json_r
     if (text != NULL) {
         memcpy(json->line, text, len);
         json->line[len] = '\n';
-        sink_file_write(json->out, json->line, len + 1);
+        if (json->out != NULL)
+            sink_file_write(json->out, json->line, len + 1);
+        if (json->tap != NULL)
+            json->tap(json->tap_ctx, json->line, len);
     }
     json_object_put(rec->root);
     rec->root = NULL;
@@ -891,6 +902,36 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
         }
     }
     json_add(&rec, root, "flows_by_nflog_prefix", by_prefix);
+
+    /* Added to the contract: the remote destinations (--syslog) and what
+     * each took when the summary was made, the summary itself not counted. */
+    struct json_object *outputs = json_object_new_array();
+    if (outputs == NULL)
+        rec.is_short = true;
+    for (size_t i = 0; outputs != NULL && i < findings->outlet_count; i++) {
+        const struct summary_outlet *so = &findings->outlets[i];
+        struct json_object *item = json_new_object(&rec);
+        json_add_string(&rec, item, "destination", so->label);
+        json_add_u64(&rec, item, "records", so->counts.queued);
+        json_add_u64(&rec, item, "sent", so->counts.sent);
+        json_add_u64(&rec, item, "retried", so->counts.retried);
+        json_add_u64(&rec, item, "spooled", so->counts.spooled);
+        json_add_u64(&rec, item, "dropped_spool_full", so->counts.dropped_full);
+        json_add_u64(&rec, item, "unsendable", so->counts.unsendable);
+        json_add_u64(&rec, item, "refused", so->counts.dropped_fatal);
+        json_add_u64(&rec, item, "waiting",
+                     so->counts.queued - so->counts.sent - so->counts.dropped_full -
+                         so->counts.unsendable - so->counts.dropped_fatal);
+        json_add_u64(&rec, item, "connects", so->counts.connects);
+        json_add_u64(&rec, item, "spool_peak_bytes", so->counts.spool_peak_bytes);
+        json_add_string(&rec, item, "last_error",
+                        so->counts.last_error[0] != '\0' ? so->counts.last_error : NULL);
+        if (item != NULL && json_object_array_add(outputs, item) != 0) {
+            json_object_put(item);
+            rec.is_short = true;
+        }
+    }
+    json_add(&rec, root, "outputs", outputs);
 
     /* Added to the contract: where the capture was taken, and how we know. */
     if (findings->has_capture_host) {

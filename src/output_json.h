@@ -33,6 +33,12 @@ struct output_json *output_json_create(struct sink_file *out);
 /* Another formatter for json's sink, for another thread. NULL if memory
  * is short. */
 struct output_json *output_json_fork(struct output_json *json);
+
+/* Records built through json_emit (the summary) are also handed to tap,
+ * whole and without their newline; out given to output_json_create() may
+ * then be NULL, for the tap only. */
+typedef void (*output_json_tap_fn)(void *ctx, const char *line, size_t len);
+void output_json_set_tap(struct output_json *json, output_json_tap_fn tap, void *ctx);
 void output_json_destroy(struct output_json *json);
 
 /* Formats v as one line: *bytes, *len bytes with the newline, valid until

@@ -474,6 +474,16 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
             text_appendf(text, "  clock offset     %+.3f ms (second minus first), drift %.3f ppm\n",
                          c->clock_offset_ms, c->clock_drift_ppm);
     }
+    for (size_t i = 0; i < findings->outlet_count; i++) {
+        const struct summary_outlet *so = &findings->outlets[i];
+        const struct outlet_counts *c = &so->counts;
+        text_appendf(text,
+                     "  sent to          %s: %" PRIu64 " of %" PRIu64 " records (%" PRIu64
+                     " retried, %" PRIu64 " spooled, %" PRIu64 " dropped: spool full, %" PRIu64
+                     " too long)\n",
+                     so->label, c->sent, c->queued, c->retried, c->spooled, c->dropped_full,
+                     c->unsendable);
+    }
     if (findings->stop_signal != 0)
         text_appendf(text, "  stopped by       %s: the flows seen so far end open\n",
                      findings->stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");

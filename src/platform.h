@@ -90,6 +90,8 @@ typedef void (*platform_stop_fn)(int sig);
 void platform_on_stop(platform_stop_fn fn);
 /* fn runs on a request for statistics (SIGUSR1; none on Windows). */
 void platform_on_stats(platform_event_fn fn);
+/* fn runs on a request to reopen the outputs (SIGHUP; none on Windows). */
+void platform_on_reopen(platform_event_fn fn);
 /* A mapped input shrank under the reader (SIGBUS): says so and exits
  * with status exit_status, since nothing more can be read. */
 void platform_on_input_lost(int exit_status);

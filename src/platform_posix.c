@@ -148,6 +148,7 @@ void platform_aligned_free(void *p)
 
 static platform_stop_fn platform_stop_request_fn;
 static platform_event_fn platform_stats_fn;
+static platform_event_fn platform_reopen_fn;
 static int platform_lost_status;
 
 static void platform_on_stop_signal(int sig)
@@ -161,6 +162,13 @@ static void platform_on_stats_signal(int sig)
     (void)sig;
     if (platform_stats_fn != NULL)
         platform_stats_fn();
+}
+
+static void platform_on_reopen_signal(int sig)
+{
+    (void)sig;
+    if (platform_reopen_fn != NULL)
+        platform_reopen_fn();
 }
 
 /* Only write() and _exit() here: both are async-signal-safe. */
@@ -196,6 +204,12 @@ void platform_on_stats(platform_event_fn fn)
 {
     platform_stats_fn = fn;
     platform_set_handler(SIGUSR1, platform_on_stats_signal);
+}
+
+void platform_on_reopen(platform_event_fn fn)
+{
+    platform_reopen_fn = fn;
+    platform_set_handler(SIGHUP, platform_on_reopen_signal);
 }
 
 void platform_on_input_lost(int exit_status)

@@ -185,6 +185,11 @@ void platform_on_stats(platform_event_fn fn)
     (void)fn; /* no SIGUSR1: --stats-interval does the same */
 }
 
+void platform_on_reopen(platform_event_fn fn)
+{
+    (void)fn; /* no SIGHUP, and no destination to reopen */
+}
+
 void platform_on_input_lost(int exit_status)
 {
     (void)exit_status; /* a mapped file cannot shrink while it is open here */

@@ -34,6 +34,7 @@ struct outlet_record {
     int level;          /* enum tv_level of the record: syslog's severity */
     int64_t made_us;    /* wall clock when the record was made */
     size_t spool_bytes; /* what this record costs in the spool */
+    unsigned attempts;  /* times handed to the transport so far */
 };
 
 enum outlet_result {
@@ -91,6 +92,9 @@ void record_outlet_put(struct record_outlet *o, const char *type, const char *id
 
 /* Makes the sender drop its connection and connect afresh (SIGHUP). */
 void record_outlet_reopen(struct record_outlet *o);
+
+/* Waits up to wait_ms for the spool to empty; the sender goes on. */
+void record_outlet_drain(struct record_outlet *o, int wait_ms);
 
 /* Waits up to wait_ms for the spool to empty, then stops the sender;
  * what is left is counted as unsent. */

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record_outlet.h"
 #include "tcpverdict.h"
 
 /* Clock jumps whose first packet the summary names. */
@@ -31,6 +32,15 @@ struct summary_findings {
     uint64_t clock_jump_pkts[SUMMARY_CLOCK_JUMP_PKTS];
     size_t clock_jump_pkt_count;
     const struct summary_compare *compare; /* --compare, else NULL */
+    const struct summary_outlet *outlets;  /* --syslog destinations */
+    size_t outlet_count;
+};
+
+/* A remote destination and what it took, when the summary was made (the
+ * summary itself not counted). */
+struct summary_outlet {
+    const char *label; /* borrowed: the destination, without a password */
+    struct outlet_counts counts;
 };
 
 /* --compare: the second point's input and what pairing found; [0] the

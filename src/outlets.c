@@ -1,0 +1,200 @@
+/*
+ * The run's remote destinations. See outlets.h.
+ */
+#include "outlets.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifndef _WIN32
+#include <unistd.h>
+#endif
+
+#include "log.h"
+#include "platform.h"
+#include "record_outlet.h"
+#include "sink_syslog.h"
+
+#include "banned.h"
+
+/* SENSOR:RUN:FLOW_ID:iSEQ, with room to spare. */
+#define OUTLETS_ID_LEN (CLI_SENSOR_LEN_CAP + 64)
+
+struct outlets {
+    struct record_outlet *dest[OUTLETS_CAP];
+    size_t count;
+    char sensor[CLI_SENSOR_LEN_CAP + 1];
+    char run_id[17];
+    uint64_t record_seq; /* records put so far: interim ids */
+    int64_t wait_ms;     /* --sink-wait, for drain and finish together */
+    int64_t deadline_ns; /* set by the first drain */
+};
+
+static int64_t outlets_wall_us(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The host's name, or "unknown" if it has none we can use as a sensor's. */
+static void outlets_default_sensor(char *out, size_t len)
+{
+    snprintf(out, len, "unknown");
+#ifndef _WIN32
+    char host[256];
+    if (gethostname(host, sizeof(host)) != 0)
+        return;
+    host[sizeof(host) - 1] = '\0';
+    size_t host_len = strlen(host);
+    if (cli_sensor_is_valid(host) && host_len < len)
+        memcpy(out, host, host_len + 1);
+#endif
+}
+
+static bool outlets_add_syslog(struct outlets *o, const struct cli_options *opt, const char *spec)
+{
+    char err[256] = "";
+    void *ctx = sink_syslog_create(spec, err, sizeof(err));
+    if (ctx == NULL) {
+        log_error("%s", err[0] != '\0' ? err : "--syslog: out of memory");
+        return false;
+    }
+    sink_syslog_set_facility(ctx, opt->syslog_facility);
+    char label[320];
+    snprintf(label, sizeof(label), "syslog %s", spec);
+    o->dest[o->count] =
+        record_outlet_create(sink_syslog_transport(), ctx, label, opt->spool_cap_bytes);
+    if (o->dest[o->count] == NULL) {
+        log_error("--syslog %s: cannot start its sender: out of memory", spec);
+        return false;
+    }
+    o->count++;
+    return true;
+}
+
+struct outlets *outlets_create(const struct cli_options *opt, bool *is_error)
+{
+    *is_error = false;
+    if (opt->syslog_count == 0)
+        return NULL;
+    *is_error = true;
+    struct outlets *o = calloc(1, sizeof(*o));
+    if (o == NULL) {
+        log_error("out of memory");
+        return NULL;
+    }
+    if (opt->sensor != NULL)
+        snprintf(o->sensor, sizeof(o->sensor), "%s", opt->sensor);
+    else
+        outlets_default_sensor(o->sensor, sizeof(o->sensor));
+    uint8_t run[8];
+    if (!platform_random_bytes(run, sizeof(run))) {
+        log_error("cannot draw a run id from the system's random source");
+        free(o);
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof(run); i++)
+        snprintf(o->run_id + 2 * i, 3, "%02x", run[i]);
+    o->wait_ms = opt->sink_wait_ms;
+    for (size_t i = 0; i < opt->syslog_count; i++)
+        if (!outlets_add_syslog(o, opt, opt->syslog_specs[i])) {
+            outlets_destroy(o);
+            return NULL;
+        }
+    *is_error = false;
+    return o;
+}
+
+void outlets_destroy(struct outlets *o)
+{
+    if (o == NULL)
+        return;
+    for (size_t i = 0; i < o->count; i++)
+        record_outlet_destroy(o->dest[i]);
+    free(o);
+}
+
+static void outlets_put(struct outlets *o, const char *type, const char *id, const char *json,
+                        size_t len, int level)
+{
+    if (len > 0 && json[len - 1] == '\n')
+        len--;
+    int64_t made_us = outlets_wall_us();
+    for (size_t i = 0; i < o->count; i++)
+        record_outlet_put(o->dest[i], type, id, o->sensor, json, len, level, made_us);
+    o->record_seq++;
+}
+
+void outlets_flow(struct outlets *o, const char *json, size_t len, uint64_t flow_id,
+                  bool is_interim, int level)
+{
+    char id[OUTLETS_ID_LEN];
+    if (is_interim)
+        snprintf(id, sizeof(id), "%s:%s:%" PRIu64 ":i%" PRIu64, o->sensor, o->run_id, flow_id,
+                 o->record_seq);
+    else
+        snprintf(id, sizeof(id), "%s:%s:%" PRIu64, o->sensor, o->run_id, flow_id);
+    outlets_put(o, "flow", id, json, len, level);
+}
+
+void outlets_summary(struct outlets *o, const char *json, size_t len, int level)
+{
+    char id[OUTLETS_ID_LEN];
+    snprintf(id, sizeof(id), "%s:%s:summary", o->sensor, o->run_id);
+    outlets_put(o, "summary", id, json, len, level);
+}
+
+void outlets_reopen(struct outlets *o)
+{
+    for (size_t i = 0; i < o->count; i++)
+        record_outlet_reopen(o->dest[i]);
+}
+
+/* What is left of --sink-wait, counted from the first call. */
+static int outlets_wait_left_ms(struct outlets *o)
+{
+    int64_t now_ns = platform_monotonic_ns();
+    if (o->deadline_ns == 0)
+        o->deadline_ns = now_ns + o->wait_ms * 1000000;
+    int64_t left_ms = (o->deadline_ns - now_ns) / 1000000;
+    return left_ms > 0 ? (int)left_ms : 0;
+}
+
+size_t outlets_drain(struct outlets *o, struct summary_outlet *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < o->count; i++) {
+        record_outlet_drain(o->dest[i], outlets_wait_left_ms(o));
+        if (n < cap) {
+            out[n].label = record_outlet_label(o->dest[i]);
+            record_outlet_counts(o->dest[i], &out[n].counts);
+            n++;
+        }
+    }
+    return n;
+}
+
+bool outlets_finish(struct outlets *o)
+{
+    bool is_whole = true;
+    for (size_t i = 0; i < o->count; i++) {
+        record_outlet_finish(o->dest[i], outlets_wait_left_ms(o));
+        struct outlet_counts c;
+        record_outlet_counts(o->dest[i], &c);
+        const char *label = record_outlet_label(o->dest[i]);
+        uint64_t lost = c.dropped_full + c.unsendable + c.dropped_fatal + c.unsent;
+        if (lost == 0)
+            continue;
+        is_whole = false;
+        log_error("%s: %" PRIu64 " of %" PRIu64 " records not delivered (%" PRIu64
+                  " dropped: spool full, %" PRIu64 " too long to send, %" PRIu64
+                  " refused, %" PRIu64 " still waiting after --sink-wait)%s%s",
+                  label, lost, c.queued, c.dropped_full, c.unsendable, c.dropped_fatal, c.unsent,
+                  c.last_error[0] != '\0' ? ": " : "", c.last_error);
+    }
+    return is_whole;
+}
