@@ -97,6 +97,9 @@ enum {
     OPT_SENSOR,
     OPT_SPOOL_SIZE,
     OPT_SINK_WAIT,
+    OPT_REDIS,
+    OPT_REDIS_MAXLEN,
+    OPT_REDIS_PASSWORD_FILE,
 };
 
 static const struct option cli_long_options[] = {
@@ -133,6 +136,9 @@ static const struct option cli_long_options[] = {
     {"sensor", required_argument, NULL, OPT_SENSOR},
     {"spool-size", required_argument, NULL, OPT_SPOOL_SIZE},
     {"sink-wait", required_argument, NULL, OPT_SINK_WAIT},
+    {"redis", required_argument, NULL, OPT_REDIS},
+    {"redis-maxlen", required_argument, NULL, OPT_REDIS_MAXLEN},
+    {"redis-password-file", required_argument, NULL, OPT_REDIS_PASSWORD_FILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -609,20 +615,24 @@ bool cli_sensor_is_valid(const char *name)
     return true;
 }
 
-/* --syslog SPEC: checked when the destination is made (main.c). */
-static enum cli_status cli_add_syslog(struct cli_options *opt, const char *spec)
+/* --syslog SPEC, --redis URL: checked when the destination is made
+ * (outlets.c), before anything is read. */
+static enum cli_status cli_add_destination(struct cli_options *opt, enum cli_destination_kind kind,
+                                           const char *spec)
 {
-    if (opt->syslog_count >= CLI_DESTINATIONS_CAP) {
-        log_error("--syslog: %d destinations at most (try -h)", CLI_DESTINATIONS_CAP);
+    if (opt->destination_count >= CLI_DESTINATIONS_CAP) {
+        log_error("%s: %d destinations at most, --syslog and --redis together (try -h)",
+                  kind == CLI_DESTINATION_REDIS ? "--redis" : "--syslog", CLI_DESTINATIONS_CAP);
         return CLI_ERROR;
     }
-    const char **specs = realloc(opt->syslog_specs, (opt->syslog_count + 1) * sizeof(*specs));
-    if (specs == NULL) {
+    struct cli_destination *d =
+        realloc(opt->destinations, (opt->destination_count + 1) * sizeof(*d));
+    if (d == NULL) {
         log_error("out of memory");
         return CLI_ERROR;
     }
-    specs[opt->syslog_count++] = spec;
-    opt->syslog_specs = specs;
+    d[opt->destination_count++] = (struct cli_destination){.kind = kind, .spec = spec};
+    opt->destinations = d;
     return CLI_OK;
 }
 
@@ -797,7 +807,18 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
     case OPT_COMPARE:
         return cli_add_compare_input(opt, arg);
     case OPT_SYSLOG:
-        return cli_add_syslog(opt, arg);
+        return cli_add_destination(opt, CLI_DESTINATION_SYSLOG, arg);
+    case OPT_REDIS:
+        return cli_add_destination(opt, CLI_DESTINATION_REDIS, arg);
+    case OPT_REDIS_MAXLEN:
+        return cli_parse_count("--redis-maxlen", arg, 1, UINT64_MAX, &opt->redis_maxlen);
+    case OPT_REDIS_PASSWORD_FILE:
+        if (arg[0] == '\0') {
+            log_error("--redis-password-file: name a file (try -h)");
+            return CLI_ERROR;
+        }
+        opt->redis_password_file = arg;
+        return CLI_OK;
     case OPT_SYSLOG_FACILITY:
         opt->syslog_facility = sink_syslog_facility(arg);
         if (opt->syslog_facility < 0) {
@@ -1064,7 +1085,7 @@ void cli_options_free(struct cli_options *opt)
 {
     free(opt->inputs);
     free(opt->compare_inputs);
-    free(opt->syslog_specs);
+    free(opt->destinations);
     free(opt->filter);
     free(opt->services);
     free(opt->roles);
@@ -1073,7 +1094,7 @@ void cli_options_free(struct cli_options *opt)
     free(opt->strings);
     opt->inputs = NULL;
     opt->compare_inputs = NULL;
-    opt->syslog_specs = NULL;
+    opt->destinations = NULL;
     opt->filter = NULL;
     opt->services = NULL;
     opt->roles = NULL;
@@ -1180,6 +1201,11 @@ void cli_usage(FILE *out)
             "                      udp:HOST[:PORT] (default port 514), tcp:HOST[:PORT]\n"
             "                      (601, octet-counted) or unix:PATH; repeatable\n"
             "  --syslog-facility NAME  daemon (default), local0 to local7, user, ...\n"
+            "  --redis URL         also add each record to a Redis stream:\n"
+            "                      redis://[USER@]HOST[:PORT]/STREAM (port 6379); the\n"
+            "                      password from TCPVERDICT_REDIS_PASSWORD or the file\n"
+            "                      --redis-password-file names; repeatable\n"
+            "  --redis-maxlen N    trim each stream to about N entries (MAXLEN ~)\n"
             "  --sensor NAME       this sensor's name in records sent (default: host name)\n"
             "  --spool-size BYTES  records waiting for a destination hold at most this much\n"
             "                      each; past it they are dropped and counted (%llu to\n"

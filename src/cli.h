@@ -50,8 +50,19 @@ enum cli_format {
 
 /* --sensor: a name that fits a syslog HOSTNAME and a record id. */
 #define CLI_SENSOR_LEN_CAP   64
-#define CLI_DESTINATIONS_CAP 8 /* --syslog */
+#define CLI_DESTINATIONS_CAP 8 /* --syslog and --redis together */
 #define CLI_SINK_WAIT_CAP_S  3600
+
+enum cli_destination_kind {
+    CLI_DESTINATION_SYSLOG = 0,
+    CLI_DESTINATION_REDIS,
+};
+
+/* A remote destination as given: checked when it is made (outlets.c). */
+struct cli_destination {
+    enum cli_destination_kind kind;
+    const char *spec; /* into argv */
+};
 
 struct cli_options {
     enum cli_action action;
@@ -71,23 +82,25 @@ struct cli_options {
     const char *export_path; /* --export FILE: the chosen flows' packets, or NULL; into argv */
     bool has_export_flow;    /* --export-flow ID: that flow only */
     uint64_t export_flow_id;
-    enum tv_level fail_on;     /* exit 1 if a flow is at this level or above */
-    char *filter;              /* owned: trailing arguments joined, or NULL */
-    const char *interface;     /* -i, or NULL for files; points into argv */
-    uint32_t snaplen;          /* -s, live */
-    uint32_t buffer_kib;       /* -B, live; 0: libpcap's default */
-    bool promiscuous;          /* not -p */
-    const char *user;          /* -Z, or NULL; points into argv */
-    uint32_t worker_count;     /* -j */
-    uint32_t ring_slots;       /* --ring-slots, per worker */
-    int64_t stats_interval_us; /* --stats-interval; 0: only on SIGUSR1 */
-    bool is_interim_set;       /* --interim given: no live default */
-    const char **syslog_specs; /* owned array: --syslog, into argv */
-    size_t syslog_count;
-    int syslog_facility;      /* --syslog-facility, RFC 5424's number */
-    const char *sensor;       /* --sensor, or NULL for the host name; into argv */
-    uint64_t spool_cap_bytes; /* --spool-size, per destination */
-    int64_t sink_wait_ms;     /* --sink-wait */
+    enum tv_level fail_on;                /* exit 1 if a flow is at this level or above */
+    char *filter;                         /* owned: trailing arguments joined, or NULL */
+    const char *interface;                /* -i, or NULL for files; points into argv */
+    uint32_t snaplen;                     /* -s, live */
+    uint32_t buffer_kib;                  /* -B, live; 0: libpcap's default */
+    bool promiscuous;                     /* not -p */
+    const char *user;                     /* -Z, or NULL; points into argv */
+    uint32_t worker_count;                /* -j */
+    uint32_t ring_slots;                  /* --ring-slots, per worker */
+    int64_t stats_interval_us;            /* --stats-interval; 0: only on SIGUSR1 */
+    bool is_interim_set;                  /* --interim given: no live default */
+    struct cli_destination *destinations; /* owned array: --syslog, --redis in order */
+    size_t destination_count;
+    uint64_t redis_maxlen;           /* --redis-maxlen; 0: no trimming */
+    const char *redis_password_file; /* --redis-password-file, or NULL; into argv */
+    int syslog_facility;             /* --syslog-facility, RFC 5424's number */
+    const char *sensor;              /* --sensor, or NULL for the host name; into argv */
+    uint64_t spool_cap_bytes;        /* --spool-size, per destination */
+    int64_t sink_wait_ms;            /* --sink-wait */
     /* tv_config's services and roles point into these, and their names
      * into argv or strings. */
     struct tv_service *services; /* owned */

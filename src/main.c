@@ -294,6 +294,8 @@ static void main_on_pause(void *ctx)
     }
     if (is_due)
         main_print_stats(run);
+    if (run->outlets != NULL)
+        outlets_poll(run->outlets);
     if (main_reopen_requested) {
         main_reopen_requested = 0;
         log_info("SIGHUP: reconnecting to every destination");

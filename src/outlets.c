@@ -3,6 +3,7 @@
  */
 #include "outlets.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,13 @@
 #include "log.h"
 #include "platform.h"
 #include "record_outlet.h"
+#include "sink_redis.h"
 #include "sink_syslog.h"
 
 #include "banned.h"
+
+/* A password file holds one line, the password, of this much at most. */
+#define OUTLETS_PASSWORD_CAP 1024
 
 /* SENSOR:RUN:FLOW_ID:iSEQ, with room to spare. */
 #define OUTLETS_ID_LEN (CLI_SENSOR_LEN_CAP + 64)
@@ -27,9 +32,10 @@ struct outlets {
     size_t count;
     char sensor[CLI_SENSOR_LEN_CAP + 1];
     char run_id[17];
-    uint64_t record_seq; /* records put so far: interim ids */
-    int64_t wait_ms;     /* --sink-wait, for drain and finish together */
-    int64_t deadline_ns; /* set by the first drain */
+    uint64_t record_seq;    /* records put so far: interim ids */
+    int64_t wait_ms;        /* --sink-wait, for drain and finish together */
+    int64_t deadline_ns;    /* set by the first drain */
+    int state[OUTLETS_CAP]; /* as outlets_poll() last said: 0 down, 1 up, 2 refused */
 };
 
 static int64_t outlets_wall_us(void)
@@ -55,21 +61,66 @@ static void outlets_default_sensor(char *out, size_t len)
 #endif
 }
 
-static bool outlets_add_syslog(struct outlets *o, const struct cli_options *opt, const char *spec)
+/* The Redis password: --redis-password-file's first line, else
+ * TCPVERDICT_REDIS_PASSWORD, else none. False after an error said. */
+static bool outlets_redis_password(const struct cli_options *opt, char *out, size_t cap,
+                                   bool *has_password)
 {
-    char err[256] = "";
-    void *ctx = sink_syslog_create(spec, err, sizeof(err));
-    if (ctx == NULL) {
-        log_error("%s", err[0] != '\0' ? err : "--syslog: out of memory");
+    *has_password = false;
+    if (opt->redis_password_file == NULL) {
+        const char *env = getenv("TCPVERDICT_REDIS_PASSWORD");
+        if (env == NULL || env[0] == '\0')
+            return true;
+        if (strlen(env) >= cap) {
+            log_error("TCPVERDICT_REDIS_PASSWORD: longer than %zu bytes", cap - 1);
+            return false;
+        }
+        snprintf(out, cap, "%s", env);
+        *has_password = true;
+        return true;
+    }
+    FILE *f = fopen(opt->redis_password_file, "r");
+    if (f == NULL) {
+        log_error("--redis-password-file %s: %s", opt->redis_password_file, strerror(errno));
         return false;
     }
-    sink_syslog_set_facility(ctx, opt->syslog_facility);
+    bool is_read = fgets(out, (int)cap, f) != NULL;
+    fclose(f);
+    size_t len = is_read ? strcspn(out, "\r\n") : 0;
+    if (len == 0 || len >= cap - 1) {
+        log_error("--redis-password-file %s: the first line should be the password, of 1 to "
+                  "%zu bytes",
+                  opt->redis_password_file, cap - 2);
+        return false;
+    }
+    out[len] = '\0';
+    *has_password = true;
+    return true;
+}
+
+static bool outlets_add(struct outlets *o, const struct cli_options *opt,
+                        const struct cli_destination *d, const char *password)
+{
+    char err[256] = "";
+    bool is_redis = d->kind == CLI_DESTINATION_REDIS;
+    void *ctx = is_redis ? sink_redis_create(d->spec, password, opt->redis_maxlen, err, sizeof(err))
+                         : sink_syslog_create(d->spec, err, sizeof(err));
+    if (ctx == NULL) {
+        log_error("%s", err[0] != '\0' ? err : "out of memory");
+        return false;
+    }
+    if (!is_redis)
+        sink_syslog_set_facility(ctx, opt->syslog_facility);
     char label[320];
-    snprintf(label, sizeof(label), "syslog %s", spec);
+    if (is_redis)
+        snprintf(label, sizeof(label), "%s", sink_redis_label(ctx));
+    else
+        snprintf(label, sizeof(label), "syslog %s", sink_syslog_label(ctx));
     o->dest[o->count] =
-        record_outlet_create(sink_syslog_transport(), ctx, label, opt->spool_cap_bytes);
+        record_outlet_create(is_redis ? sink_redis_transport() : sink_syslog_transport(), ctx,
+                             label, opt->spool_cap_bytes);
     if (o->dest[o->count] == NULL) {
-        log_error("--syslog %s: cannot start its sender: out of memory", spec);
+        log_error("%s: cannot start its sender: out of memory", label);
         return false;
     }
     o->count++;
@@ -79,7 +130,7 @@ static bool outlets_add_syslog(struct outlets *o, const struct cli_options *opt,
 struct outlets *outlets_create(const struct cli_options *opt, bool *is_error)
 {
     *is_error = false;
-    if (opt->syslog_count == 0)
+    if (opt->destination_count == 0)
         return NULL;
     *is_error = true;
     struct outlets *o = calloc(1, sizeof(*o));
@@ -100,11 +151,25 @@ struct outlets *outlets_create(const struct cli_options *opt, bool *is_error)
     for (size_t i = 0; i < sizeof(run); i++)
         snprintf(o->run_id + 2 * i, 3, "%02x", run[i]);
     o->wait_ms = opt->sink_wait_ms;
-    for (size_t i = 0; i < opt->syslog_count; i++)
-        if (!outlets_add_syslog(o, opt, opt->syslog_specs[i])) {
-            outlets_destroy(o);
-            return NULL;
-        }
+    char password[OUTLETS_PASSWORD_CAP];
+    bool has_password = false;
+    bool is_made = true;
+    for (size_t i = 0; is_made && i < opt->destination_count; i++) {
+        const struct cli_destination *d = &opt->destinations[i];
+        if (d->kind == CLI_DESTINATION_REDIS && !has_password &&
+            !outlets_redis_password(opt, password, sizeof(password), &has_password))
+            is_made = false;
+        else
+            is_made = outlets_add(o, opt, d, has_password ? password : NULL);
+    }
+    /* The transports keep their copies: none is left here. */
+    volatile char *p = password;
+    for (size_t i = 0; i < sizeof(password); i++)
+        p[i] = '\0';
+    if (!is_made) {
+        outlets_destroy(o);
+        return NULL;
+    }
     *is_error = false;
     return o;
 }
@@ -178,6 +243,38 @@ size_t outlets_drain(struct outlets *o, struct summary_outlet *out, size_t cap)
     return n;
 }
 
+/* A transport's error names its destination first: not twice. */
+static const char *outlets_reason(const char *label, const char *error)
+{
+    size_t len = strlen(label);
+    if (strncmp(error, label, len) == 0 && error[len] == ':' && error[len + 1] == ' ')
+        return error + len + 2;
+    return error;
+}
+
+void outlets_poll(struct outlets *o)
+{
+    for (size_t i = 0; i < o->count; i++) {
+        struct outlet_counts c;
+        record_outlet_counts(o->dest[i], &c);
+        const char *label = record_outlet_label(o->dest[i]);
+        const char *reason = outlets_reason(label, c.last_error);
+        int state = c.is_fatal ? 2 : c.is_connected ? 1 : 0;
+        if (state == o->state[i])
+            continue;
+        if (state == 2)
+            log_error("%s refused us: %s; its records are dropped", label, reason);
+        else if (state == 0 && c.connects > 0)
+            log_warn("%s: connection lost (%s): records wait, up to --spool-size", label, reason);
+        else if (state == 0 && c.last_error[0] != '\0')
+            log_warn("%s: cannot connect (%s): records wait, up to --spool-size", label, reason);
+        else if (state == 1 && o->state[i] == 0 && c.connects > 1)
+            log_info("%s: connected again", label);
+        if (state != 0 || c.last_error[0] != '\0')
+            o->state[i] = state;
+    }
+}
+
 bool outlets_finish(struct outlets *o)
 {
     bool is_whole = true;
@@ -194,7 +291,8 @@ bool outlets_finish(struct outlets *o)
                   " dropped: spool full, %" PRIu64 " too long to send, %" PRIu64
                   " refused, %" PRIu64 " still waiting after --sink-wait)%s%s",
                   label, lost, c.queued, c.dropped_full, c.unsendable, c.dropped_fatal, c.unsent,
-                  c.last_error[0] != '\0' ? ": " : "", c.last_error);
+                  c.last_error[0] != '\0' ? "; last error: " : "",
+                  outlets_reason(label, c.last_error));
     }
     return is_whole;
 }

@@ -903,10 +903,11 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     }
     json_add(&rec, root, "flows_by_nflog_prefix", by_prefix);
 
-    /* Added to the contract: the remote destinations (--syslog) and what
-     * each took when the summary was made, the summary itself not counted. */
-    struct json_object *outputs = json_object_new_array();
-    if (outputs == NULL)
+    /* Added to the contract, with --syslog only: the remote destinations
+     * and what each took when the summary was made, the summary itself
+     * not counted. */
+    struct json_object *outputs = NULL;
+    if (findings->outlet_count > 0 && (outputs = json_object_new_array()) == NULL)
         rec.is_short = true;
     for (size_t i = 0; outputs != NULL && i < findings->outlet_count; i++) {
         const struct summary_outlet *so = &findings->outlets[i];
@@ -931,7 +932,8 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
             rec.is_short = true;
         }
     }
-    json_add(&rec, root, "outputs", outputs);
+    if (outputs != NULL)
+        json_add(&rec, root, "outputs", outputs);
 
     /* Added to the contract: where the capture was taken, and how we know. */
     if (findings->has_capture_host) {

@@ -92,6 +92,12 @@ void sink_syslog_set_app(void *ctx, const char *hostname)
     (void)hostname;
 }
 
+const char *sink_syslog_label(const void *ctx)
+{
+    (void)ctx;
+    return "";
+}
+
 size_t sink_syslog_format(void *ctx, const struct outlet_record *r, char *out, size_t cap)
 {
     (void)ctx;
@@ -151,7 +157,7 @@ static const enum syslog_severity syslog_severity_of_level[TV_LEVEL_COUNT] = {
 #define SYSLOG_SD_ID        "tcpverdict@32473"
 
 #define SYSLOG_UDP_PORT         "514" /* RFC 5426 3.3 */
-#define SYSLOG_TCP_PORT         "601" /* RFC 3195's port, which RFC 6587 servers listen on */
+#define SYSLOG_TCP_PORT         "601" /* IANA's syslog-conn; many servers also take 514 */
 /* A DNS name is at most 253 bytes; a little room for a zone (%eth0). */
 #define SYSLOG_HOST_CAP         256
 
@@ -161,7 +167,9 @@ static const enum syslog_severity syslog_severity_of_level[TV_LEVEL_COUNT] = {
 #define SYSLOG_UDP6_CAP_LEN     65527
 
 /* Connecting and each send give up after this long without progress. */
-#define SYSLOG_TIMEOUT_MS       5000
+#define SYSLOG_TIMEOUT_S        5
+#define SYSLOG_STRINGIFY(x)     #x
+#define SYSLOG_STRING(x)        SYSLOG_STRINGIFY(x)
 
 /* A stream write gathers at most this many records or, past one record,
  * this many bytes. */
@@ -250,7 +258,7 @@ static bool syslog_parse_inet(struct sink_syslog *s, const char *addr, const cha
         const char *colon = strchr(addr, ':');
         if (colon != NULL && strchr(colon + 1, ':') != NULL) {
             syslog_fail(err, err_len,
-                        "--syslog: an IPv6 address goes in brackets, as in [%s] or [::1]:514",
+                        "--syslog: an IPv6 address goes in brackets: [%s] or [%s]:PORT", addr,
                         addr);
             return false;
         }
@@ -387,6 +395,12 @@ void sink_syslog_set_app(void *ctx, const char *hostname)
     snprintf(s->hostname, sizeof(s->hostname), "%s", hostname != NULL ? hostname : "");
 }
 
+const char *sink_syslog_label(const void *ctx)
+{
+    const struct sink_syslog *s = ctx;
+    return s->label;
+}
+
 /* ---- Formatting ---------------------------------------------------- */
 
 /* Bytes into out[0..cap), counting all of them, as snprintf does. */
@@ -424,7 +438,7 @@ static void syslog_put_name(struct syslog_out *o, const char *s, size_t cap_len)
         syslog_putc(o, '-');
         return;
     }
-    for (size_t i = 0; s[i] != '\0' && i < cap_len; i++) {
+    for (size_t i = 0; i < cap_len && s[i] != '\0'; i++) {
         unsigned char c = (unsigned char)s[i];
         syslog_putc(o, c >= 33 && c <= 126 ? (char)c : '_');
     }
@@ -512,11 +526,11 @@ static int64_t syslog_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits for a non-blocking connect() to end, SYSLOG_TIMEOUT_MS at most;
+/* Waits for a non-blocking connect() to end, SYSLOG_TIMEOUT_S at most;
  * false with errno set if it failed. */
 static bool syslog_wait_connected(int fd)
 {
-    int64_t deadline_ms = syslog_now_ms() + SYSLOG_TIMEOUT_MS;
+    int64_t deadline_ms = syslog_now_ms() + SYSLOG_TIMEOUT_S * 1000;
     for (;;) {
         int64_t left_ms = deadline_ms - syslog_now_ms();
         if (left_ms <= 0) {
@@ -567,8 +581,7 @@ static int syslog_open(int family, int type, int protocol, const struct sockaddr
     if (connect(fd, addr, addr_len) != 0 &&
         ((errno != EINPROGRESS && errno != EINTR) || !syslog_wait_connected(fd)))
         return syslog_close_failed(fd);
-    struct timeval timeout = {.tv_sec = SYSLOG_TIMEOUT_MS / 1000,
-                              .tv_usec = SYSLOG_TIMEOUT_MS % 1000 * 1000};
+    struct timeval timeout = {.tv_sec = SYSLOG_TIMEOUT_S};
     if (fcntl(fd, F_SETFL, flags) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout)) != 0)
         return syslog_close_failed(fd);
@@ -584,7 +597,7 @@ static int syslog_open(int family, int type, int protocol, const struct sockaddr
 static const char *syslog_strerror(int e)
 {
     if (e == EAGAIN || e == EWOULDBLOCK)
-        return "no progress in 5 s";
+        return "no progress in " SYSLOG_STRING(SYSLOG_TIMEOUT_S) " s";
     return strerror(e);
 }
 
@@ -734,16 +747,15 @@ static bool syslog_stream_is_open(struct sink_syslog *s, char *err, size_t err_l
         if (rc <= 0)
             return true; /* quiet; a failed poll is left for send to find */
         ssize_t got = recv(s->fd, discard, sizeof(discard), MSG_DONTWAIT);
-        if (got == 0) {
-            syslog_fail(err, err_len, "syslog %s: the server closed the connection", s->label);
-            return false;
-        }
-        if (got < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-            syslog_fail(err, err_len, "syslog %s: %s", s->label, strerror(errno));
-            return false;
-        }
-        if (got < 0 && errno != EINTR)
+        if (got > 0 || (got < 0 && errno == EINTR))
+            continue; /* whatever the server said, dropped */
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return true;
+        if (got == 0)
+            syslog_fail(err, err_len, "syslog %s: the server closed the connection", s->label);
+        else
+            syslog_fail(err, err_len, "syslog %s: %s", s->label, strerror(errno));
+        return false;
     }
     return true; /* a talkative server, but an open one */
 }

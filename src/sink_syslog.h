@@ -48,6 +48,10 @@ void sink_syslog_set_facility(void *ctx, int facility);
  * record's sensor. Copied. */
 void sink_syslog_set_app(void *ctx, const char *hostname);
 
+/* The destination as "udp:HOST:PORT", "tcp:[ADDR]:PORT" or "unix:PATH",
+ * the default port filled in: for messages, and the outlet's label. */
+const char *sink_syslog_label(const void *ctx);
+
 /* The transport whose context sink_syslog_create() makes. */
 const struct outlet_transport *sink_syslog_transport(void);
 
