@@ -9,10 +9,12 @@ cd "$(dirname "$0")"
 
 PACKAGES=(
     build-essential autoconf automake libtool pkg-config
-    libpcap-dev libjson-c-dev zlib1g-dev libzstd-dev check python3
+    libpcap-dev libjson-c-dev zlib1g-dev libzstd-dev libhiredis-dev check python3
     # for make check: the live test's network namespaces (ip), and the
     # readers that tests compare tcpverdict against
     iproute2 tcpdump tshark python3-jsonschema
+    # and the servers that --redis and --syslog send to
+    redis-server rsyslog
 )
 
 say() {

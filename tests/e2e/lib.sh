@@ -7,6 +7,7 @@
 #   fatal MSG      stop the test now (exit 1)
 #   skip MSG       stop the test as skipped (exit 77, the automake convention)
 #   run ARGS...    run $TCPVERDICT ARGS; fills $RUN_OUT, $RUN_ERR (file names), $RUN_STATUS
+#   wait_for SECONDS CMD...   poll CMD every 0.1 s until it succeeds (status 1 if never)
 #   check_contract FILE   run the JSON contract checker on FILE (skipped with a note if absent)
 #   check NAME ... done_check   one ok/FAIL line per named check
 #   finish         summary line; exit 1 if any check failed
@@ -106,6 +107,18 @@ tv() {
 run() {
     RUN_STATUS=0
     tv "$@" >"$RUN_OUT" 2>"$RUN_ERR" || RUN_STATUS=$?
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s; 0 once it succeeds.
+wait_for() {
+    local tries=$(($1 * 10))
+    shift
+    while [ "$tries" -gt 0 ]; do
+        "$@" && return 0
+        sleep 0.1
+        tries=$((tries - 1))
+    done
+    return 1
 }
 
 # Prints stderr of the last run, indented, for failure messages.

@@ -55,18 +55,6 @@ in_peer() { ip netns exec "$NS_PEER" "$@"; }
 OUT=$TMP/live.out
 ERR=$TMP/live.err
 
-# wait_for SECONDS CMD...: polls CMD every 0.1 s; 0 once it succeeds.
-wait_for() {
-    local tries=$(($1 * 10))
-    shift
-    while [ "$tries" -gt 0 ]; do
-        "$@" && return 0
-        sleep 0.1
-        tries=$((tries - 1))
-    done
-    return 1
-}
-
 has_flow_to_port() {
     [ "$(json_get "$OUT" "sum(1 for f in flows if f['resp']['port'] == $1 and not f['interim'])" \
         2>/dev/null || echo 0)" -ge 1 ]

@@ -47,7 +47,8 @@ done_check
 
 check "ExecStart names the binary under test and options it takes"
 exec_line=$(sed -n 's/^ExecStart=//p' "$unit")
-set -- $exec_line # split as systemd splits an unquoted line
+# shellcheck disable=SC2086 # split as systemd splits an unquoted line
+set -- $exec_line
 [ "$1" = "$bindir/tcpverdict" ] || fail "ExecStart runs $1"
 [ "$2 $3" = "-i %I" ] || fail "ExecStart does not capture on the instance: $exec_line"
 if ! "$1" -h >/dev/null; then
