@@ -473,6 +473,8 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     /* The destinations' counts once the flows' records are delivered, or
      * --sink-wait has passed. */
     struct summary_outlet outlets[OUTLETS_CAP];
+    findings.outlets = NULL;
+    findings.outlet_count = 0;
     if (run->outlets != NULL) {
         findings.outlets = outlets;
         findings.outlet_count = outlets_drain(run->outlets, outlets, OUTLETS_CAP);

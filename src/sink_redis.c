@@ -49,6 +49,7 @@ static void *sink_redis_fail(struct sink_redis *r, char *err, size_t err_len, co
     return NULL;
 }
 
+#ifdef HAVE_HIREDIS
 static char *sink_redis_strndup(const char *s, size_t len)
 {
     char *copy = malloc(len + 1);
@@ -129,6 +130,8 @@ static bool sink_redis_parse_authority(struct sink_redis *r, const char *at, siz
     }
     return true;
 }
+
+#endif
 
 void *sink_redis_create(const char *url, const char *password, uint64_t maxlen, char *err,
                         size_t err_len)
