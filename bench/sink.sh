@@ -57,34 +57,65 @@ cap=$dir/bench.pcap
 "$gen" -n "$packets" -w "$cap" >/dev/null
 flows=$("$tv" -q --json -r "$cap" | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["flows"])' || true)
 
-# seconds COMMAND...: wall time of one run, to the millisecond.
+# seconds COMMAND...: "WALL_MS CPU_MS" of one run: wall time, and the
+# user and system time of the process, which the machine's other load
+# disturbs less.
 seconds() {
-    local t0 t1
+    local t0 t1 cpu
     t0=$(date +%s%N)
-    "$@" >/dev/null 2>"$dir/err" || [ $? -eq 1 ]
+    cpu=$( { TIMEFORMAT='%U %S'; time "$@" >/dev/null 2>"$dir/err" || [ $? -eq 1 ]; } 2>&1)
     t1=$(date +%s%N)
-    echo $(((t1 - t0) / 1000000))
+    awk -v w=$(((t1 - t0) / 1000000)) -v c="$cpu" 'BEGIN { split(c, t, " "); printf "%d %d\n", w, (t[1] + t[2]) * 1000 }'
+}
+# redis_cpu_ms: the broker's user and system time so far.
+redis_cpu_ms() {
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1000 / hz }' "/proc/$redis_pid/stat"
+}
+
+# The stream's own clock: entry ids are the milliseconds Redis added them
+# at, so the first and last entries' give the rate the sender kept up.
+entry_ms() {
+    redis-cli -p "$port" "$1" bench "$2" "$3" COUNT 1 | head -n 1 | cut -d- -f1
 }
 
 plain=()
 sink=()
+plain_cpu=()
+sink_cpu=()
+broker_cpu=()
+rates=()
 for i in $(seq "$runs"); do
-    plain+=("$(seconds "$tv" --json -r "$cap")")
+    read -r wall cpu < <(seconds "$tv" --json -r "$cap")
+    plain+=("$wall")
+    plain_cpu+=("$cpu")
     redis-cli -p "$port" DEL bench >/dev/null
-    sink+=("$(seconds "$tv" --json -r "$cap" --redis "redis://127.0.0.1:$port/bench")")
+    before=$(redis_cpu_ms)
+    read -r wall cpu < <(seconds "$tv" --json -r "$cap" --redis "redis://127.0.0.1:$port/bench")
+    sink+=("$wall")
+    sink_cpu+=("$cpu")
+    broker_cpu+=($(($(redis_cpu_ms) - before)))
     got=$(redis-cli -p "$port" XLEN bench)
     [ "$got" -eq $((flows + 1)) ] || echo "run $i: $got entries, not $((flows + 1))" >&2
+    first=$(entry_ms XRANGE - +)
+    last=$(entry_ms XREVRANGE + -)
+    rates+=("$(awk -v n="$got" -v ms=$((last - first)) 'BEGIN { printf "%.0f", (ms > 0 ? n / (ms / 1000) : 0) }')")
 done
 median() {
     printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 p=$(median "${plain[@]}")
 s=$(median "${sink[@]}")
-echo "| capture | flows | --json, ms | --json --redis, ms | with / without | records/s into Redis |"
-echo "|---|---|---|---|---|---|"
-awk -v n="$packets" -v f="$flows" -v p="$p" -v s="$s" 'BEGIN {
-    printf "| bench/gen -n %d | %d | %d | %d | %.3f | %.0f |\n", n, f, p, s, p / s, (f + 1) / (s / 1000)
+r=$(median "${rates[@]}")
+pc=$(median "${plain_cpu[@]}")
+sc=$(median "${sink_cpu[@]}")
+bc=$(median "${broker_cpu[@]}")
+echo "| capture | flows | --json: wall, CPU ms | --json --redis: wall, CPU ms | wall without / with | CPU without / with | redis-server CPU ms | records/s into Redis |"
+echo "|---|---|---|---|---|---|---|---|"
+awk -v n="$packets" -v f="$flows" -v p="$p" -v s="$s" -v r="$r" -v pc="$pc" -v sc="$sc" -v bc="$bc" 'BEGIN {
+    printf "| bench/gen -n %d | %d | %d, %d | %d, %d | %.3f | %.3f | %d | %d |\n", n, f, p, pc, s, sc, p / s, pc / sc, bc, r
 }'
 echo
-echo "Medians of $runs alternated runs; each run with --redis ends once every record is in the stream."
-echo "plain runs (ms): ${plain[*]}; with --redis: ${sink[*]}"
+echo "Medians of $runs alternated runs; a run with --redis ends once every record is in the"
+echo "stream. Records/s: entries over the span between the first and the last entry's time."
+echo "--json runs (wall ms): ${plain[*]}; with --redis: ${sink[*]}; records/s: ${rates[*]}"
+echo "CPU ms: --json ${plain_cpu[*]}; with --redis ${sink_cpu[*]}; redis-server ${broker_cpu[*]}"

@@ -23,6 +23,10 @@
 #define OUTLET_BATCH_CAP        256
 #define OUTLET_BACKOFF_FIRST_MS 100
 #define OUTLET_BACKOFF_MAX_MS   5000
+/* A sender that finds less than a batch waits this long for more: records
+ * come one by one, and a round trip each would cost the broker and this
+ * process far more than the wait costs a reader. */
+#define OUTLET_GATHER_MS 5
 
 struct record_outlet {
     const struct outlet_transport *t;
@@ -37,7 +41,10 @@ struct record_outlet {
     struct outlet_record *head;
     struct outlet_record *tail;
     size_t spool_bytes;
+    size_t spool_count;
     bool is_connected;
+    bool is_sender_idle; /* waiting for a record: the writer wakes it */
+    bool has_gathered;   /* the records at the head have had their wait */
     bool is_reopen;
     bool is_stopping;
     bool is_finished;
@@ -71,6 +78,7 @@ static void outlet_pop(struct record_outlet *o, size_t count)
         if (o->head == NULL)
             o->tail = NULL;
         o->spool_bytes -= r->spool_bytes;
+        o->spool_count--;
         free(r);
     }
 }
@@ -192,9 +200,18 @@ static void *outlet_sender(void *arg)
         }
         if (o->head == NULL) {
             pthread_cond_broadcast(&o->idle);
+            o->is_sender_idle = true;
             pthread_cond_wait(&o->wake, &o->lock);
+            o->is_sender_idle = false;
+            o->has_gathered = false;
             continue;
         }
+        if (!o->has_gathered && o->spool_count < OUTLET_BATCH_CAP) {
+            o->has_gathered = true;
+            outlet_wait_ms(o, OUTLET_GATHER_MS);
+            continue;
+        }
+        o->has_gathered = false;
         outlet_send_batch(o, &backoff_ms);
     }
     if (o->counts.is_fatal)
@@ -317,9 +334,11 @@ void record_outlet_put(struct record_outlet *o, const char *type, const char *id
         o->head = r;
     o->tail = r;
     o->spool_bytes += bytes;
+    o->spool_count++;
     if (o->spool_bytes > o->counts.spool_peak_bytes)
         o->counts.spool_peak_bytes = o->spool_bytes;
-    pthread_cond_signal(&o->wake);
+    if (o->is_sender_idle)
+        pthread_cond_signal(&o->wake);
     pthread_mutex_unlock(&o->lock);
 }
 
