@@ -25,6 +25,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,9 +65,12 @@ static char main_stdio_buf[1 << 16];
 /* Set by signal handlers, read on the capture thread (this one). */
 static struct capture *main_signal_capture;
 static volatile sig_atomic_t main_stats_requested;
-static volatile sig_atomic_t main_stop_count;       /* SIGINT and SIGTERM so far */
-static volatile sig_atomic_t main_stop_signal;      /* the first of them */
-static volatile sig_atomic_t main_reopen_requested; /* SIGHUP, with destinations */
+static volatile sig_atomic_t main_stop_count;  /* SIGINT and SIGTERM so far */
+static volatile sig_atomic_t main_stop_signal; /* the first of them */
+/* SIGHUPs so far, with destinations: their senders watch it. A lock-free
+ * atomic, as a signal handler may change it and other threads read it. */
+static atomic_uint main_reopen_count;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the SIGHUP count is changed in a signal handler");
 
 /* Flows so far, for the progress line: counted on the workers, read on
  * the capture thread. */
@@ -296,11 +300,7 @@ static void main_on_pause(void *ctx)
         main_print_stats(run);
     if (run->outlets != NULL)
         outlets_poll(run->outlets);
-    if (main_reopen_requested) {
-        main_reopen_requested = 0;
-        log_info("SIGHUP: reconnecting to every destination");
-        outlets_reopen(run->outlets);
-    }
+
     if (run->has_progress) {
         pthread_mutex_lock(&run->counts.lock);
         uint64_t flows = run->counts.flows;
@@ -337,7 +337,7 @@ static void main_on_stats_request(void)
 
 static void main_on_reopen_request(void)
 {
-    main_reopen_requested = 1;
+    atomic_fetch_add(&main_reopen_count, 1);
 }
 
 /* SIGINT and SIGTERM (on Windows Ctrl-C, Ctrl-Break and the console
@@ -925,6 +925,8 @@ static int main_run(const struct cli_options *opt)
     run.outlets = outlets_create(opt, &is_outlet_error);
     if (is_outlet_error)
         return EXIT_ERROR;
+    if (run.outlets != NULL)
+        outlets_watch(run.outlets, &main_reopen_count);
     run.cap = capture_create(&cap_opt);
     /* A live capture's verdicts are wanted as flows end, not when a
      * buffer fills. */

@@ -213,10 +213,10 @@ void outlets_summary(struct outlets *o, const char *json, size_t len, int level)
     outlets_put(o, "summary", id, json, len, level);
 }
 
-void outlets_reopen(struct outlets *o)
+void outlets_watch(struct outlets *o, const atomic_uint *reopen_count)
 {
     for (size_t i = 0; i < o->count; i++)
-        record_outlet_reopen(o->dest[i]);
+        record_outlet_watch(o->dest[i], reopen_count);
 }
 
 /* What is left of --sink-wait, counted from the first call. */

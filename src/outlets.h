@@ -47,8 +47,10 @@ void outlets_summary(struct outlets *o, const char *json, size_t len, int level)
  * back or refuses us. */
 void outlets_poll(struct outlets *o);
 
-/* SIGHUP: every destination reconnects. */
-void outlets_reopen(struct outlets *o);
+/* Every destination reconnects each time *reopen_count changes (a
+ * SIGHUP handler's count), within half a second, whatever the reading
+ * waits for. */
+void outlets_watch(struct outlets *o, const atomic_uint *reopen_count);
 
 /* Waits, up to the time left of --sink-wait, for what is spooled to be
  * delivered; then fills the summary's view of each destination. */

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
+
 #include "banned.h"
 
 /* Records handed to the transport at once: one pipelined round trip. */
@@ -27,6 +29,8 @@
  * come one by one, and a round trip each would cost the broker and this
  * process far more than the wait costs a reader. */
 #define OUTLET_GATHER_MS 5
+/* How often an idle sender looks at the reopen count. */
+#define OUTLET_WATCH_MS 500
 
 struct record_outlet {
     const struct outlet_transport *t;
@@ -46,6 +50,8 @@ struct record_outlet {
     bool is_sender_idle; /* waiting for a record: the writer wakes it */
     bool has_gathered;   /* the records at the head have had their wait */
     bool is_reopen;
+    const atomic_uint *reopen_count; /* record_outlet_watch(), or NULL */
+    unsigned reopen_seen;
     bool is_stopping;
     bool is_finished;
     struct outlet_counts counts;
@@ -93,13 +99,38 @@ static uint64_t outlet_pop_all(struct record_outlet *o)
     return count;
 }
 
-/* Under the lock, which it drops while it waits. */
+/* Under the lock: a change of the watched count asks for a reopen. */
+static bool outlet_is_reopen(struct record_outlet *o)
+{
+    if (o->reopen_count != NULL) {
+        unsigned n = atomic_load(o->reopen_count);
+        if (n != o->reopen_seen) {
+            o->reopen_seen = n;
+            o->is_reopen = true;
+        }
+    }
+    return o->is_reopen;
+}
+
+static int64_t outlet_now_ms(clockid_t clock)
+{
+    struct timespec now;
+    clock_gettime(clock, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Under the lock, which it drops while it waits: wait_ms, or less if the
+ * outlet stops or is to reopen. */
 static void outlet_wait_ms(struct record_outlet *o, int wait_ms)
 {
-    struct timespec at;
-    outlet_deadline(o->clock, wait_ms, &at);
-    while (!o->is_stopping && !o->is_reopen &&
-           pthread_cond_timedwait(&o->wake, &o->lock, &at) != ETIMEDOUT) {
+    int64_t end_ms = outlet_now_ms(o->clock) + wait_ms;
+    while (!o->is_stopping && !outlet_is_reopen(o)) {
+        int64_t left_ms = end_ms - outlet_now_ms(o->clock);
+        if (left_ms <= 0)
+            break;
+        struct timespec at;
+        outlet_deadline(o->clock, left_ms < OUTLET_WATCH_MS ? (int)left_ms : OUTLET_WATCH_MS, &at);
+        pthread_cond_timedwait(&o->wake, &o->lock, &at);
     }
 }
 
@@ -180,8 +211,9 @@ static void *outlet_sender(void *arg)
     int backoff_ms = OUTLET_BACKOFF_FIRST_MS;
     pthread_mutex_lock(&o->lock);
     while (!o->is_stopping && !o->counts.is_fatal) {
-        if (o->is_reopen) {
+        if (outlet_is_reopen(o)) {
             o->is_reopen = false;
+            log_info("%s: reconnecting, as asked", o->label);
             if (o->is_connected) {
                 pthread_mutex_unlock(&o->lock);
                 o->t->disconnect(o->ctx);
@@ -201,7 +233,9 @@ static void *outlet_sender(void *arg)
         if (o->head == NULL) {
             pthread_cond_broadcast(&o->idle);
             o->is_sender_idle = true;
-            pthread_cond_wait(&o->wake, &o->lock);
+            struct timespec at;
+            outlet_deadline(o->clock, OUTLET_WATCH_MS, &at);
+            pthread_cond_timedwait(&o->wake, &o->lock, &at);
             o->is_sender_idle = false;
             o->has_gathered = false;
             continue;
@@ -339,6 +373,14 @@ void record_outlet_put(struct record_outlet *o, const char *type, const char *id
         o->counts.spool_peak_bytes = o->spool_bytes;
     if (o->is_sender_idle)
         pthread_cond_signal(&o->wake);
+    pthread_mutex_unlock(&o->lock);
+}
+
+void record_outlet_watch(struct record_outlet *o, const atomic_uint *reopen_count)
+{
+    pthread_mutex_lock(&o->lock);
+    o->reopen_count = reopen_count;
+    o->reopen_seen = atomic_load(reopen_count);
     pthread_mutex_unlock(&o->lock);
 }
 

@@ -18,6 +18,7 @@
 #ifndef TV_RECORD_OUTLET_H
 #define TV_RECORD_OUTLET_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,8 +92,13 @@ void record_outlet_put(struct record_outlet *o, const char *type, const char *id
                        const char *sensor, const char *json, size_t json_len, int level,
                        int64_t made_us);
 
-/* Makes the sender drop its connection and connect afresh (SIGHUP). */
+/* Makes the sender drop its connection and connect afresh. */
 void record_outlet_reopen(struct record_outlet *o);
+
+/* The same each time *reopen_count changes, which a signal handler may
+ * do (SIGHUP): the sender looks at it at least twice a second, whatever
+ * the rest of the program is waiting for. */
+void record_outlet_watch(struct record_outlet *o, const atomic_uint *reopen_count);
 
 /* Waits up to wait_ms for the spool to empty; the sender goes on. */
 void record_outlet_drain(struct record_outlet *o, int wait_ms);

@@ -5,7 +5,8 @@
 #     record exactly as --json prints it, and a summary per run; standard
 #     output is the same with and without --redis
 #   - the broker killed (kill -9) and restarted in the middle of a slow feed:
-#     nothing is lost, and the summary counts the reconnection
+#     nothing is lost, and the summary counts the reconnection; SIGHUP makes
+#     the sensor reconnect, and loses nothing either
 #   - a wrong password, a user without the right and a key of another type
 #     are a clear error and exit 2; a password in the URL is refused
 #   - with the broker down, the spool cap is honoured and what it dropped is
@@ -157,6 +158,29 @@ problem=$(compare_stream tv-b "$TMP/b.json")
 [ -z "$problem" ] || fail "$problem"
 v=$(json_get "$TMP/b.json" 'summary["outputs"][0]["connects"] >= 2')
 [ "$v" = 1 ] || fail "the summary does not count the reconnection: $(json_get "$TMP/b.json" 'summary["outputs"]')"
+done_check
+
+check "SIGHUP during a slow feed: the sensor reconnects, and nothing is lost"
+# The binary itself in the background, not tv's subshell, so that $! is it.
+mkfifo "$TMP/hup.fifo"
+python3 "$HERE/slow_feed.py" 60 4 >"$TMP/hup.fifo" &
+TCPVERDICT_REDIS_PASSWORD=$PASSWORD "$TCPVERDICT" ${TEST_MAX_FLOWS:+--max-flows "$TEST_MAX_FLOWS"} \
+    --json --linger 0 -r "$TMP/hup.fifo" --redis "$URL/tv-hup" --sensor hup \
+    >"$TMP/hup.json" 2>"$TMP/hup.err" &
+hup_pid=$!
+hup_started() {
+    [ "$(rcmd XLEN tv-hup 2>/dev/null || echo 0)" -gt 0 ]
+}
+wait_for 10 hup_started || fail "no record arrived before SIGHUP"
+kill -HUP "$hup_pid"
+hup_status=0
+wait "$hup_pid" || hup_status=$?
+[ "$hup_status" -le 1 ] || fail "exit $hup_status after SIGHUP: $(cat "$TMP/hup.err")"
+grep -q "reconnecting, as asked" "$TMP/hup.err" || fail "stderr: $(cat "$TMP/hup.err")"
+v=$(json_get "$TMP/hup.json" 'summary["outputs"][0]["connects"] >= 2')
+[ "$v" = 1 ] || fail "one connection only: $(json_get "$TMP/hup.json" 'summary["outputs"]')"
+problem=$(compare_stream tv-hup "$TMP/hup.json")
+[ -z "$problem" ] || fail "$problem"
 done_check
 
 check "a wrong password is one clear line on stderr and exit 2"

@@ -5,10 +5,12 @@
  * a destination down at first gets the records once it is up; a full
  * spool drops and counts; a refusal stops the sender and counts what was
  * left; an unsendable record is dropped alone; the wait at the end is
- * bounded; a reopen reconnects.
+ * bounded; a reopen reconnects, and so does a change of the count it
+ * watches (a SIGHUP handler's).
  */
 #include <check.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +312,29 @@ START_TEST(test_a_reopen_reconnects)
 }
 END_TEST
 
+START_TEST(test_a_change_of_the_watched_count_reconnects)
+{
+    struct fake *f = fake_new();
+    static atomic_uint count;
+    struct record_outlet *o = record_outlet_create(&fake_transport, f, "fake", 1 << 20);
+    record_outlet_watch(o, &count);
+    put_records(o, 0, 2);
+    record_outlet_drain(o, 5000);
+    atomic_fetch_add(&count, 1); /* as a SIGHUP handler does: no signal to the sender */
+    bool is_back = false;
+    for (int i = 0; i < 300 && !is_back; i++) { /* up to 3 s; the sender looks twice a second */
+        pthread_mutex_lock(&f->lock);
+        is_back = f->connects == 2;
+        pthread_mutex_unlock(&f->lock);
+        if (!is_back)
+            sleep_ms(10);
+    }
+    ck_assert(is_back);
+    record_outlet_destroy(o);
+    free(f);
+}
+END_TEST
+
 static Suite *record_outlet_suite(void)
 {
     Suite *s = suite_create("record_outlet");
@@ -323,6 +348,7 @@ static Suite *record_outlet_suite(void)
     tcase_add_test(tc, test_an_unsendable_record_is_dropped_alone);
     tcase_add_test(tc, test_the_wait_at_the_end_is_bounded);
     tcase_add_test(tc, test_a_reopen_reconnects);
+    tcase_add_test(tc, test_a_change_of_the_watched_count_reconnects);
     suite_add_tcase(s, tc);
     return s;
 }
