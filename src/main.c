@@ -298,8 +298,6 @@ static void main_on_pause(void *ctx)
     }
     if (is_due)
         main_print_stats(run);
-    if (run->outlets != NULL)
-        outlets_poll(run->outlets);
 
     if (run->has_progress) {
         pthread_mutex_lock(&run->counts.lock);

@@ -32,10 +32,9 @@ struct outlets {
     size_t count;
     char sensor[CLI_SENSOR_LEN_CAP + 1];
     char run_id[17];
-    uint64_t record_seq;    /* records put so far: interim ids */
-    int64_t wait_ms;        /* --sink-wait, for drain and finish together */
-    int64_t deadline_ns;    /* set by the first drain */
-    int state[OUTLETS_CAP]; /* as outlets_poll() last said: 0 down, 1 up, 2 refused */
+    uint64_t record_seq; /* records put so far: interim ids */
+    int64_t wait_ms;     /* --sink-wait, for drain and finish together */
+    int64_t deadline_ns; /* set by the first drain */
 };
 
 static int64_t outlets_wall_us(void)
@@ -243,38 +242,6 @@ size_t outlets_drain(struct outlets *o, struct summary_outlet *out, size_t cap)
     return n;
 }
 
-/* A transport's error names its destination first: not twice. */
-static const char *outlets_reason(const char *label, const char *error)
-{
-    size_t len = strlen(label);
-    if (strncmp(error, label, len) == 0 && error[len] == ':' && error[len + 1] == ' ')
-        return error + len + 2;
-    return error;
-}
-
-void outlets_poll(struct outlets *o)
-{
-    for (size_t i = 0; i < o->count; i++) {
-        struct outlet_counts c;
-        record_outlet_counts(o->dest[i], &c);
-        const char *label = record_outlet_label(o->dest[i]);
-        const char *reason = outlets_reason(label, c.last_error);
-        int state = c.is_fatal ? 2 : c.is_connected ? 1 : 0;
-        if (state == o->state[i])
-            continue;
-        if (state == 2)
-            log_error("%s refused us: %s; its records are dropped", label, reason);
-        else if (state == 0 && c.connects > 0)
-            log_warn("%s: connection lost (%s): records wait, up to --spool-size", label, reason);
-        else if (state == 0 && c.last_error[0] != '\0')
-            log_warn("%s: cannot connect (%s): records wait, up to --spool-size", label, reason);
-        else if (state == 1 && o->state[i] == 0 && c.connects > 1)
-            log_info("%s: connected again", label);
-        if (state != 0 || c.last_error[0] != '\0')
-            o->state[i] = state;
-    }
-}
-
 bool outlets_finish(struct outlets *o)
 {
     bool is_whole = true;
@@ -291,8 +258,7 @@ bool outlets_finish(struct outlets *o)
                   " dropped: spool full, %" PRIu64 " too long to send, %" PRIu64
                   " refused, %" PRIu64 " still waiting after --sink-wait)%s%s",
                   label, lost, c.queued, c.dropped_full, c.unsendable, c.dropped_fatal, c.unsent,
-                  c.last_error[0] != '\0' ? "; last error: " : "",
-                  outlets_reason(label, c.last_error));
+                  c.last_error[0] != '\0' ? "; last error: " : "", c.last_error);
     }
     return is_whole;
 }

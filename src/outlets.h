@@ -43,10 +43,6 @@ void outlets_flow(struct outlets *o, const char *json, size_t len, uint64_t flow
                   bool is_interim, int level);
 void outlets_summary(struct outlets *o, const char *json, size_t len, int level);
 
-/* Between bursts: a line on stderr when a destination goes down, comes
- * back or refuses us. */
-void outlets_poll(struct outlets *o);
-
 /* Every destination reconnects each time *reopen_count changes (a
  * SIGHUP handler's count), within half a second, whatever the reading
  * waits for. */

@@ -50,6 +50,7 @@ struct record_outlet {
     bool is_sender_idle; /* waiting for a record: the writer wakes it */
     bool has_gathered;   /* the records at the head have had their wait */
     bool is_reopen;
+    bool is_said_down;               /* stderr was told the destination is down */
     const atomic_uint *reopen_count; /* record_outlet_watch(), or NULL */
     unsigned reopen_seen;
     bool is_stopping;
@@ -69,8 +70,13 @@ static void outlet_deadline(clockid_t clock, int wait_ms, struct timespec *at)
     }
 }
 
+/* Kept without the destination's name that transports' errors begin with:
+ * the counts belong to the destination already. */
 static void outlet_set_error(struct record_outlet *o, const char *err)
 {
+    size_t len = strlen(o->label);
+    if (strncmp(err, o->label, len) == 0 && err[len] == ':' && err[len + 1] == ' ')
+        err += len + 2;
     snprintf(o->counts.last_error, sizeof(o->counts.last_error), "%s",
              err[0] != '\0' ? err : "no reason given");
 }
@@ -134,6 +140,15 @@ static void outlet_wait_ms(struct record_outlet *o, int wait_ms)
     }
 }
 
+/* One line on stderr as a destination goes down (once, until it is back),
+ * comes back, or refuses us: a sensor run unattended says so in its log. */
+static void outlet_say_down(struct record_outlet *o, const char *what)
+{
+    if (!o->is_said_down)
+        log_warn("%s: %s (%s): records wait in its spool", o->label, what, o->counts.last_error);
+    o->is_said_down = true;
+}
+
 /* Under the lock, which it drops while the transport works: true if the
  * outlet is connected afterwards. */
 static bool outlet_connect(struct record_outlet *o, int *backoff_ms)
@@ -146,13 +161,18 @@ static bool outlet_connect(struct record_outlet *o, int *backoff_ms)
         o->is_connected = true;
         o->counts.connects++;
         *backoff_ms = OUTLET_BACKOFF_FIRST_MS;
+        if (o->is_said_down)
+            log_info("%s: connected again", o->label);
+        o->is_said_down = false;
         return true;
     }
     outlet_set_error(o, err);
     if (result == OUTLET_FATAL) {
         o->counts.is_fatal = true;
+        log_error("%s refused us (%s): its records are dropped", o->label, o->counts.last_error);
         return false;
     }
+    outlet_say_down(o, "cannot connect");
     outlet_wait_ms(o, *backoff_ms);
     *backoff_ms = *backoff_ms * 2 > OUTLET_BACKOFF_MAX_MS ? OUTLET_BACKOFF_MAX_MS : *backoff_ms * 2;
     return false;
@@ -192,6 +212,7 @@ static void outlet_send_batch(struct record_outlet *o, int *backoff_ms)
         break;
     case OUTLET_RETRY:
         outlet_set_error(o, err);
+        outlet_say_down(o, "connection lost");
         pthread_mutex_unlock(&o->lock);
         o->t->disconnect(o->ctx);
         pthread_mutex_lock(&o->lock);
@@ -201,6 +222,7 @@ static void outlet_send_batch(struct record_outlet *o, int *backoff_ms)
     case OUTLET_FATAL:
         outlet_set_error(o, err);
         o->counts.is_fatal = true;
+        log_error("%s refused us (%s): its records are dropped", o->label, o->counts.last_error);
         break;
     }
 }

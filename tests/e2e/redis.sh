@@ -156,6 +156,9 @@ wait "$sensor_pid" || b_status=$?
 [ "$b_status" -le 1 ] || fail "the sensor exited $b_status: $(cat "$TMP/b.err")"
 problem=$(compare_stream tv-b "$TMP/b.json")
 [ -z "$problem" ] || fail "$problem"
+if ! grep -q "connection lost" "$TMP/b.err" || ! grep -q "connected again" "$TMP/b.err"; then
+    fail "stderr did not say the connection was lost, then back: $(cat "$TMP/b.err")"
+fi
 v=$(json_get "$TMP/b.json" 'summary["outputs"][0]["connects"] >= 2')
 [ "$v" = 1 ] || fail "the summary does not count the reconnection: $(json_get "$TMP/b.json" 'summary["outputs"]')"
 done_check
