@@ -20,7 +20,7 @@ for expect in "$pairs"/*.expect; do
     check "$name: the JSON contract"
     tv --json -r "$pairs/$name.first.pcap" --compare "$pairs/$name.second.pcap" \
         >"$TMP/$name.json" || [ $? -eq 1 ] || fail "$name: tcpverdict failed"
-    python3 "$CONTRACT_CHECKER" <"$TMP/$name.json" >/dev/null || fail "$name: breaks the contract"
+    check_contract "$TMP/$name.json" "$name" # skipped with a note without the checker
     done_check
 done
 
