@@ -140,8 +140,10 @@ static size_t main_piece(struct worker_out *out, const struct tv_verdict *v, con
 {
     const char *json = NULL;
     size_t json_len = 0;
+    /* stdout's record is the JSON, unless there is none (-q) */
     bool has_json = out->json != NULL && len > 0;
-    if (!has_json && output_json_flow(out->outlet_json, v, &json, &json_len) != OUTPUT_JSON_OK) {
+    struct output_json *formatter = out->json != NULL ? out->json : out->outlet_json;
+    if (!has_json && output_json_flow(formatter, v, &json, &json_len) != OUTPUT_JSON_OK) {
         out->is_output_short = true;
         return len; /* stdout still gets its record */
     }

@@ -136,6 +136,37 @@ v=$(json_get "$TMP/a3.json" 'summary["outputs"][0]["sent"] == len(flows) and sum
 check_contract "$TMP/a3.json" "a run with --redis"
 done_check
 
+check "with -q, the records go to the stream alone, in the table's format and in JSON's"
+for fmt in text json; do
+    run_status=0
+    TCPVERDICT_REDIS_PASSWORD=$PASSWORD tv -q --format "$fmt" -r "$SAMPLES_DIR/many-short.pcap" \
+        --redis "$URL/tv-q-$fmt" >"$TMP/q-$fmt.out" 2>"$TMP/q-$fmt.err" || run_status=$?
+    [ "$run_status" -le 1 ] || fail "-q --format $fmt: exit $run_status: $(cat "$TMP/q-$fmt.err")"
+    # The flows as --json printed them without -q; a summary of the run's own.
+    dump "tv-q-$fmt" >"$TMP/q-$fmt.dump"
+    problem=$(python3 - "$TMP/q-$fmt.dump" "$TMP/plain.json" <<'PY'
+import json, sys
+entries = [json.loads(l) for l in open(sys.argv[1])]
+want = sorted(l.rstrip("\n") for l in open(sys.argv[2]) if l.startswith('{"type":"flow"'))
+got = sorted(e["json"] for e in entries if e["type"] == "flow")
+summaries = [e for e in entries if e["type"] == "summary"]
+ids = [e["id"] for e in entries]
+bad = []
+if got != want:
+    bad.append("%d flows in the stream, %d printed without -q" % (len(got), len(want)))
+if len(summaries) != 1 or len(set(ids)) != len(ids):
+    bad.append("%d summaries, %d ids for %d entries" % (len(summaries), len(set(ids)), len(ids)))
+print("; ".join(bad))
+PY
+)
+    [ -z "$problem" ] || fail "-q --format $fmt: $problem"
+    [ "$(grep -c . "$TMP/q-$fmt.out")" -gt 0 ] || fail "-q --format $fmt: no summary on stdout"
+    if grep -q '"type":"flow"' "$TMP/q-$fmt.out"; then
+        fail "-q --format $fmt: flow records on stdout"
+    fi
+done
+done_check
+
 check "a broker killed (kill -9) and restarted during a slow feed loses nothing"
 python3 "$HERE/slow_feed.py" 120 6 |
     TCPVERDICT_REDIS_PASSWORD=$PASSWORD tv --json --linger 0 -r - --redis "$URL/tv-b" \
