@@ -109,7 +109,6 @@ struct main_piece_head {
     uint32_t json_len;
     int32_t level;
     uint8_t is_interim;
-    uint8_t has_json;
 };
 
 struct run {
@@ -128,7 +127,7 @@ struct run {
     struct run_counts counts;
     struct flow_packets *compared[2];      /* owned: --compare, each point's flows */
     const struct summary_compare *compare; /* --compare: for the summary, else NULL */
-    struct outlets *outlets;               /* owned: --syslog, or NULL */
+    struct outlets *outlets;               /* owned: --redis, --syslog, or NULL */
     struct output_json *summary_json;      /* owned: the summary for them */
     int summary_level;                     /* the highest flow's: syslog's severity */
 };
@@ -153,7 +152,6 @@ static size_t main_piece(struct worker_out *out, const struct tv_verdict *v, con
         .json_len = has_json ? 0 : (uint32_t)json_len,
         .level = (int32_t)v->level,
         .is_interim = v->interim,
-        .has_json = 1,
     };
     strbuf_reset(out->blob);
     strbuf_append(out->blob, (const char *)&head, sizeof(head));
@@ -300,7 +298,6 @@ static void main_on_pause(void *ctx)
     }
     if (is_due)
         main_print_stats(run);
-
     if (run->has_progress) {
         pthread_mutex_lock(&run->counts.lock);
         uint64_t flows = run->counts.flows;
@@ -473,8 +470,6 @@ static bool main_summary(struct run *run, const struct tv_stats *st, const uint6
     /* The destinations' counts once the flows' records are delivered, or
      * --sink-wait has passed. */
     struct summary_outlet outlets[OUTLETS_CAP];
-    findings.outlets = NULL;
-    findings.outlet_count = 0;
     if (run->outlets != NULL) {
         findings.outlets = outlets;
         findings.outlet_count = outlets_drain(run->outlets, outlets, OUTLETS_CAP);

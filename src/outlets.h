@@ -1,5 +1,5 @@
 /*
- * The run's remote destinations (--syslog): one record_outlet each, the
+ * The run's remote destinations (--redis, --syslog): one record_outlet each, the
  * sensor's name and the run's id, and the record ids built from them.
  *
  * Every record gets an id unique across sensors and runs, so that a

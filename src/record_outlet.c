@@ -454,7 +454,6 @@ void record_outlet_counts(struct record_outlet *o, struct outlet_counts *out)
 {
     pthread_mutex_lock(&o->lock);
     *out = o->counts;
-    out->is_connected = o->is_connected;
     pthread_mutex_unlock(&o->lock);
 }
 

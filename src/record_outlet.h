@@ -73,7 +73,6 @@ struct outlet_counts {
     uint64_t connects;      /* successful connections, the first included */
     uint64_t spool_peak_bytes;
     bool is_fatal;
-    bool is_connected;
     char last_error[200]; /* the last failure, "" if none */
 };
 
