@@ -30,6 +30,7 @@
 #include "pipeline.h"
 #include "platform.h"
 #include "sink_syslog.h"
+#include "source_redis.h"
 
 #include "banned.h"
 
@@ -100,6 +101,11 @@ enum {
     OPT_REDIS,
     OPT_REDIS_MAXLEN,
     OPT_REDIS_PASSWORD_FILE,
+    OPT_FROM_REDIS,
+    OPT_GROUP,
+    OPT_CONSUMER,
+    OPT_FOLLOW,
+    OPT_CLAIM_IDLE,
 };
 
 static const struct option cli_long_options[] = {
@@ -139,6 +145,11 @@ static const struct option cli_long_options[] = {
     {"redis", required_argument, NULL, OPT_REDIS},
     {"redis-maxlen", required_argument, NULL, OPT_REDIS_MAXLEN},
     {"redis-password-file", required_argument, NULL, OPT_REDIS_PASSWORD_FILE},
+    {"from-redis", required_argument, NULL, OPT_FROM_REDIS},
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"consumer", required_argument, NULL, OPT_CONSUMER},
+    {"follow", no_argument, NULL, OPT_FOLLOW},
+    {"claim-idle", required_argument, NULL, OPT_CLAIM_IDLE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -615,6 +626,55 @@ bool cli_sensor_is_valid(const char *name)
     return true;
 }
 
+/* A consumer group's or reader's name: what redis-cli would take whole. */
+static bool cli_group_name_is_valid(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > SOURCE_REDIS_NAME_LEN_CAP)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] <= ' ' || name[i] > '~')
+            return false;
+    return true;
+}
+
+/* --from-redis: the options that belong to it, and those that belong to
+ * reading packets, which it does not do. */
+static enum cli_status cli_check_from_redis(const struct cli_options *opt)
+{
+    if (opt->from_redis == NULL) {
+        const char *stray = opt->redis_group != NULL      ? "--group"
+                            : opt->redis_consumer != NULL ? "--consumer"
+                            : opt->follow                 ? "--follow"
+                            : opt->is_claim_idle_set      ? "--claim-idle"
+                                                          : NULL;
+        if (stray != NULL) {
+            log_error("%s goes with --from-redis (try -h)", stray);
+            return CLI_ERROR;
+        }
+        return CLI_OK;
+    }
+    if (opt->redis_group == NULL) {
+        log_error("--from-redis: give the consumer group with --group NAME (try -h)");
+        return CLI_ERROR;
+    }
+    const char *clash = opt->input_count != 0           ? "-r"
+                        : opt->interface != NULL        ? "-i"
+                        : opt->compare_input_count != 0 ? "--compare"
+                        : opt->write_path != NULL       ? "-w"
+                        : opt->filter != NULL           ? "a filter expression"
+                        : opt->ladder                   ? "--ladder"
+                        : opt->graph_dir != NULL        ? "--graph"
+                        : opt->export_path != NULL      ? "--export"
+                        : opt->destination_count != 0   ? "--syslog or --redis"
+                                                        : NULL;
+    if (clash != NULL) {
+        log_error("--from-redis reads records, not packets: not with %s (try -h)", clash);
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
 /* --syslog SPEC, --redis URL: checked when the destination is made
  * (outlets.c), before anything is read. */
 static enum cli_status cli_add_destination(struct cli_options *opt, enum cli_destination_kind kind,
@@ -818,6 +878,34 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
             return CLI_ERROR;
         }
         opt->redis_password_file = arg;
+        return CLI_OK;
+    case OPT_FROM_REDIS:
+        opt->from_redis = arg;
+        return CLI_OK;
+    case OPT_GROUP:
+    case OPT_CONSUMER:
+        if (!cli_group_name_is_valid(arg)) {
+            log_error("%s: '%s' is not 1 to %d printable characters without spaces (try -h)",
+                      c == OPT_GROUP ? "--group" : "--consumer", arg, SOURCE_REDIS_NAME_LEN_CAP);
+            return CLI_ERROR;
+        }
+        if (c == OPT_GROUP)
+            opt->redis_group = arg;
+        else
+            opt->redis_consumer = arg;
+        return CLI_OK;
+    case OPT_FOLLOW:
+        opt->follow = true;
+        return CLI_OK;
+    case OPT_CLAIM_IDLE:
+        if (cli_parse_seconds_value("--claim-idle", arg, true, &us) != CLI_OK)
+            return CLI_ERROR;
+        if (us > (int64_t)CLI_CLAIM_IDLE_CAP_S * 1000000) {
+            log_error("--claim-idle: %s is out of range 0-%d (try -h)", arg, CLI_CLAIM_IDLE_CAP_S);
+            return CLI_ERROR;
+        }
+        opt->claim_idle_ms = us / 1000;
+        opt->is_claim_idle_set = true;
         return CLI_OK;
     case OPT_SYSLOG_FACILITY:
         opt->syslog_facility = sink_syslog_facility(arg);
@@ -1031,6 +1119,7 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
     opt->syslog_facility = SINK_SYSLOG_FACILITY_DAEMON;
     opt->spool_cap_bytes = OUTLETS_SPOOL_DEFAULT_BYTES;
     opt->sink_wait_ms = OUTLETS_WAIT_DEFAULT_MS;
+    opt->claim_idle_ms = SOURCE_REDIS_CLAIM_IDLE_MS;
     tv_config_default(&opt->config);
 
     opterr = 0;
@@ -1056,6 +1145,10 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
 
     if (cli_join_filter(opt, argc, argv, optind) != CLI_OK)
         return CLI_ERROR;
+    if (cli_check_from_redis(opt) != CLI_OK)
+        return CLI_ERROR;
+    if (opt->from_redis != NULL)
+        return CLI_OK;
     if (opt->input_count == 0 && opt->interface == NULL) {
         log_error("no input: give -r FILE (-r - for standard input) or -i INTERFACE (try -h)");
         return CLI_ERROR;
@@ -1158,6 +1251,7 @@ void cli_usage(FILE *out)
     fprintf(out,
             "usage: tcpverdict [options] -r FILE [-r FILE ...] [expression]\n"
             "       tcpverdict [options] -i INTERFACE [expression]\n"
+            "       tcpverdict [options] --from-redis URL --group NAME\n"
             "       tcpverdict -D\n"
             "Reads TCP packets from capture files or an interface; prints one verdict per\n"
             "TCP flow.\n"
@@ -1212,6 +1306,17 @@ void cli_usage(FILE *out)
             "                      %llu; default: %llu)\n"
             "  --sink-wait SEC     at the end, wait this long for records to be delivered\n"
             "                      (0 to %d; default: %d)\n"
+            "  --from-redis URL    instead of reading packets, print the records sensors\n"
+            "                      added to the stream URL (as --redis takes it), read as\n"
+            "                      one reader of the consumer group --group; each record\n"
+            "                      once, then a summary over all sensors\n"
+            "  --group NAME        the consumer group (made, from the stream's start, if\n"
+            "                      missing)\n"
+            "  --consumer NAME     this reader's name in the group (default: host name)\n"
+            "  --follow            wait for more records until SIGINT or SIGTERM (default:\n"
+            "                      stop when the group has read the whole stream)\n"
+            "  --claim-idle SEC    take over entries another reader has left\n"
+            "                      unacknowledged this long (0 to %d; default: %d)\n"
             "  --fail-on LEVEL     exit %d if a flow is at LEVEL or above:\n"
             "                      ok, notice, warn or fail (default: fail)\n"
             "  --max-flows N       flows tracked at once (1 to %u; default: %" PRIu32 ")\n"
@@ -1222,7 +1327,8 @@ void cli_usage(FILE *out)
             (unsigned long long)OUTLETS_SPOOL_MIN_BYTES,
             (unsigned long long)OUTLETS_SPOOL_MAX_BYTES,
             (unsigned long long)OUTLETS_SPOOL_DEFAULT_BYTES, CLI_SINK_WAIT_CAP_S,
-            OUTLETS_WAIT_DEFAULT_MS / 1000, EXIT_FLOWS_AT_LEVEL, CLI_MAX_FLOWS_CAP, cfg.max_flows,
+            OUTLETS_WAIT_DEFAULT_MS / 1000, CLI_CLAIM_IDLE_CAP_S, SOURCE_REDIS_CLAIM_IDLE_MS / 1000,
+            EXIT_FLOWS_AT_LEVEL, CLI_MAX_FLOWS_CAP, cfg.max_flows,
             cfg.evict_when_full ? "evict" : "refuse");
 
     for (size_t i = 0; i < CLI_SECONDS_OPTION_COUNT; i++) {

@@ -52,6 +52,7 @@ enum cli_format {
 #define CLI_SENSOR_LEN_CAP   64
 #define CLI_DESTINATIONS_CAP 8 /* --syslog and --redis together */
 #define CLI_SINK_WAIT_CAP_S  3600
+#define CLI_CLAIM_IDLE_CAP_S 86400
 
 enum cli_destination_kind {
     CLI_DESTINATION_SYSLOG = 0,
@@ -101,6 +102,12 @@ struct cli_options {
     const char *sensor;              /* --sensor, or NULL for the host name; into argv */
     uint64_t spool_cap_bytes;        /* --spool-size, per destination */
     int64_t sink_wait_ms;            /* --sink-wait */
+    const char *from_redis;          /* --from-redis URL, or NULL; into argv */
+    const char *redis_group;         /* --group, or NULL; into argv */
+    const char *redis_consumer;      /* --consumer, or NULL for the host name; into argv */
+    bool follow;                     /* --follow: wait for more records */
+    int64_t claim_idle_ms;           /* --claim-idle */
+    bool is_claim_idle_set;
     /* tv_config's services and roles point into these, and their names
      * into argv or strings. */
     struct tv_service *services; /* owned */

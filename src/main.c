@@ -37,6 +37,7 @@
 #include "cli.h"
 #include "decompress.h"
 #include "flow_packets.h"
+#include "gather.h"
 #include "log.h"
 #include "output_json.h"
 #include "output_ladder.h"
@@ -1054,7 +1055,15 @@ int main(int argc, char **argv)
             status = capture_list_interfaces(stdout) == CAPTURE_OK ? EXIT_OK : EXIT_ERROR;
             break;
         case CLI_RUN:
-            status = main_run(&opt);
+            if (opt.from_redis != NULL) {
+                /* SIGINT or SIGTERM ends a --follow reading as it ends a
+                 * capture: what was read gets its summary. */
+                main_signal_capture = NULL;
+                platform_on_stop(main_on_stop_signal);
+                status = gather_run(&opt, &main_stop_count);
+            } else {
+                status = main_run(&opt);
+            }
             break;
         }
     }

@@ -21,9 +21,6 @@
 
 #include "banned.h"
 
-/* A password file holds one line, the password, of this much at most. */
-#define OUTLETS_PASSWORD_CAP 1024
-
 /* SENSOR:RUN:FLOW_ID:iSEQ, with room to spare. */
 #define OUTLETS_ID_LEN (CLI_SENSOR_LEN_CAP + 64)
 
@@ -60,9 +57,7 @@ static void outlets_default_sensor(char *out, size_t len)
 #endif
 }
 
-/* The Redis password: --redis-password-file's first line, else
- * TCPVERDICT_REDIS_PASSWORD, else none. False after an error said. */
-static bool outlets_redis_password(const struct cli_options *opt, char *out, size_t cap,
+bool outlets_redis_password(const struct cli_options *opt, char *out, size_t cap,
                                    bool *has_password)
 {
     *has_password = false;

@@ -30,6 +30,8 @@
 #define OUTLETS_SPOOL_MAX_BYTES     (16ull << 30)
 #define OUTLETS_WAIT_DEFAULT_MS     30000
 #define OUTLETS_CAP                 8 /* destinations in all */
+/* A password file holds one line, the password, of this much at most. */
+#define OUTLETS_PASSWORD_CAP 1024
 
 struct outlets;
 
@@ -37,6 +39,12 @@ struct outlets;
  * *is_error true after an error said on stderr (a bad --syslog). */
 struct outlets *outlets_create(const struct cli_options *opt, bool *is_error);
 void outlets_destroy(struct outlets *o);
+
+/* The Redis password into out (cap bytes): --redis-password-file's first
+ * line, else TCPVERDICT_REDIS_PASSWORD, else none (*has_password false).
+ * False after an error said on stderr. For --from-redis too. */
+bool outlets_redis_password(const struct cli_options *opt, char *out, size_t cap,
+                            bool *has_password);
 
 /* json: the record as --json prints it; its newline, if any, is not sent. */
 void outlets_flow(struct outlets *o, const char *json, size_t len, uint64_t flow_id,

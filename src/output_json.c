@@ -839,6 +839,53 @@ static void json_add_input(struct json_record *rec, struct json_object *root,
     json_add(rec, root, "unreadable", unreadable);
 }
 
+/* Added to the contract, with --from-redis only: the stream read and
+ * what came of its entries, and each sensor's records and own counts. */
+static void json_add_stream(struct json_record *rec, struct json_object *root,
+                            const struct summary_stream *ss)
+{
+    const struct source_redis_counts *c = &ss->counts;
+    struct json_object *stream = json_new_object(rec);
+    json_add_string(rec, stream, "source", ss->source);
+    json_add_string(rec, stream, "group", ss->group);
+    json_add_string(rec, stream, "consumer", ss->consumer);
+    json_add_u64(rec, stream, "entries", c->entries);
+    json_add_u64(rec, stream, "records", c->records);
+    json_add_u64(rec, stream, "repeats", c->repeats);
+    json_add_u64(rec, stream, "redelivered", c->redelivered);
+    json_add_u64(rec, stream, "claimed", c->claimed);
+    json_add_u64(rec, stream, "malformed", c->malformed);
+    json_add_u64(rec, stream, "trimmed", c->trimmed);
+    json_add_u64(rec, stream, "unreadable", ss->unreadable);
+    json_add_u64(rec, stream, "connects", c->connects);
+    json_add_u64(rec, stream, "sensors_left_out", ss->sensors_left_out);
+    json_add(rec, root, "stream", stream);
+
+    struct json_object *sensors = json_object_new_array();
+    if (sensors == NULL)
+        rec->is_short = true;
+    for (size_t i = 0; sensors != NULL && i < ss->sensor_count; i++) {
+        const struct summary_sensor *s = &ss->sensors[i];
+        struct json_object *item = json_new_object(rec);
+        json_add_string(rec, item, "sensor", s->name);
+        json_add_u64(rec, item, "summaries", s->summaries);
+        json_add_u64(rec, item, "inputs", s->inputs);
+        json_add_u64(rec, item, "packets", s->packets);
+        json_add_u64(rec, item, "tcp_packets", s->tcp_packets);
+        json_add_u64(rec, item, "flows", s->flows);
+        struct json_object *by_level = json_new_object(rec);
+        for (int l = 0; l < TV_LEVEL_COUNT; l++)
+            json_add_u64(rec, by_level, tv_level_name((enum tv_level)l), s->flows_by_level[l]);
+        json_add(rec, item, "flows_by_verdict", by_level);
+        json_add_u64(rec, item, "interim", s->interim);
+        if (item != NULL && json_object_array_add(sensors, item) != 0) {
+            json_object_put(item);
+            rec->is_short = true;
+        }
+    }
+    json_add(rec, root, "sensors", sensors);
+}
+
 enum output_json_status output_json_summary(struct output_json *json, const struct tv_stats *st,
                                             const uint64_t *anomaly_flows,
                                             const struct capture_stats *capture,
@@ -934,6 +981,9 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
     }
     if (outputs != NULL)
         json_add(&rec, root, "outputs", outputs);
+
+    if (findings->stream != NULL)
+        json_add_stream(&rec, root, findings->stream);
 
     /* Added to the contract: where the capture was taken, and how we know. */
     if (findings->has_capture_host) {

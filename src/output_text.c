@@ -432,6 +432,41 @@ static void text_append_input(struct output_text *text, const struct tv_stats *s
                      u.packets, u.link_type, u.encapsulation, u.encrypted, u.block);
 }
 
+/* --from-redis: the stream read, then a line per sensor. */
+static void text_append_stream(struct output_text *text, const struct summary_stream *ss)
+{
+    const struct source_redis_counts *c = &ss->counts;
+    text_appendf(text,
+                 "  read from        %s, group %s as %s: %" PRIu64 " entries, %" PRIu64
+                 " records (%" PRIu64 " repeats skipped, %" PRIu64 " claimed, %" PRIu64
+                 " again after a reader died, %" PRIu64 " malformed, %" PRIu64
+                 " unreadable, %" PRIu64 " trimmed before read)\n",
+                 ss->source, ss->group, ss->consumer, c->entries, c->records, c->repeats, c->claimed,
+                 c->redelivered, c->malformed, ss->unreadable, c->trimmed);
+    if (ss->sensor_count == 0) {
+        text_appendf(text, "  sensors          none\n");
+        return;
+    }
+    size_t width = 6;
+    for (size_t i = 0; i < ss->sensor_count; i++)
+        if (strlen(ss->sensors[i].name) > width)
+            width = strlen(ss->sensors[i].name);
+    text_appendf(text, "  sensors          %-*s %5s %12s %7s %7s %7s %7s %7s\n", (int)width,
+                 "sensor", "runs", "packets", "flows", "ok", "notice", "warn", "fail");
+    for (size_t i = 0; i < ss->sensor_count; i++) {
+        const struct summary_sensor *s = &ss->sensors[i];
+        text_appendf(text,
+                     "                   %-*s %5" PRIu64 " %12" PRIu64 " %7" PRIu64 " %7" PRIu64
+                     " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 "\n",
+                     (int)width, s->name, s->summaries, s->packets, s->flows,
+                     s->flows_by_level[TV_LEVEL_OK], s->flows_by_level[TV_LEVEL_NOTICE],
+                     s->flows_by_level[TV_LEVEL_WARN], s->flows_by_level[TV_LEVEL_FAIL]);
+    }
+    if (ss->sensors_left_out > 0)
+        text_appendf(text, "                   (%" PRIu64 " more sensors, in the totals only)\n",
+                     ss->sensors_left_out);
+}
+
 enum output_text_status output_text_summary(struct output_text *text, const struct tv_stats *st,
                                             const uint64_t *anomaly_flows,
                                             const struct capture_stats *capture,
@@ -484,6 +519,8 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
                      so->label, c->sent, c->queued, c->retried, c->spooled, c->dropped_full,
                      c->unsendable);
     }
+    if (findings->stream != NULL)
+        text_append_stream(text, findings->stream);
     if (findings->stop_signal != 0)
         text_appendf(text, "  stopped by       %s: the flows seen so far end open\n",
                      findings->stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");

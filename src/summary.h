@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "record_outlet.h"
+#include "source_redis.h"
 #include "tcpverdict.h"
 
 /* Clock jumps whose first packet the summary names. */
@@ -34,6 +35,30 @@ struct summary_findings {
     const struct summary_compare *compare; /* --compare, else NULL */
     const struct summary_outlet *outlets;  /* --syslog destinations */
     size_t outlet_count;
+    const struct summary_stream *stream; /* --from-redis, else NULL */
+};
+
+/* --from-redis: what one sensor's records said, of those this reader
+ * read. */
+struct summary_sensor {
+    const char *name;                        /* owned by the filler */
+    uint64_t summaries;                      /* its runs' summaries */
+    uint64_t inputs, packets, tcp_packets;   /* as those summaries say */
+    uint64_t flows;                          /* final flow records */
+    uint64_t flows_by_level[TV_LEVEL_COUNT]; /* of them */
+    uint64_t interim;                        /* interim records */
+};
+
+/* --from-redis: the stream read, and its records by sensor. */
+struct summary_stream {
+    const char *source; /* "redis HOST:PORT/STREAM" */
+    const char *group;
+    const char *consumer;
+    struct source_redis_counts counts;
+    uint64_t unreadable; /* records whose JSON did not read back: skipped */
+    const struct summary_sensor *sensors;
+    size_t sensor_count;
+    uint64_t sensors_left_out; /* sensors past the table's cap */
 };
 
 /* A remote destination and what it took, when the summary was made (the
