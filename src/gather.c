@@ -49,6 +49,7 @@ struct gather {
     struct flow_packets *kept;     /* owned, with --report: the flows it shows */
     struct record_parse *parse;    /* owned */
     bool is_short;                 /* a record was lost for lack of memory */
+    bool is_write_failed;          /* standard output could not be written */
     /* What was printed, for the summary. */
     struct tv_stats st;
     uint64_t *anomaly_flows; /* owned: tv_anomaly_code_count() */
@@ -313,6 +314,18 @@ static bool gather_on_record(const struct source_redis_record *rec, void *ctx)
     return !g->is_short;
 }
 
+/* Before a batch is acknowledged: its records out of our buffers. */
+static bool gather_on_flush(void *ctx)
+{
+    struct gather *g = ctx;
+    if (g->is_write_failed)
+        return false;
+    if (sink_file_flush(g->sink))
+        return true;
+    g->is_write_failed = true;
+    return false;
+}
+
 static bool gather_create_outputs(struct gather *g)
 {
     const struct cli_options *opt = g->opt;
@@ -358,7 +371,7 @@ static void gather_destroy(struct gather *g)
 
 /* The summary over every sensor read, and --report's page. */
 static bool gather_write_summary(struct gather *g, const struct summary_stream *stream,
-                                 const char *label)
+                                 const char *label, int stop_signal)
 {
     const char *names[GATHER_SERVICE_CAP];
     for (size_t i = 0; i < g->service_count; i++)
@@ -372,6 +385,7 @@ static bool gather_write_summary(struct gather *g, const struct summary_stream *
         .clock_jumps = g->clock_jumps,
         .clock_jumps_followed = g->clock_jumps_followed,
         .stream = stream,
+        .stop_signal = stop_signal,
     };
     bool is_ok;
     if (g->zeek != NULL)
@@ -416,7 +430,8 @@ static void gather_default_consumer(char *out, size_t len)
 #endif
 }
 
-int gather_run(const struct cli_options *opt, const volatile sig_atomic_t *stop)
+int gather_run(const struct cli_options *opt, const volatile sig_atomic_t *stop,
+               const volatile sig_atomic_t *stop_signal)
 {
     char password[OUTLETS_PASSWORD_CAP];
     bool has_password = false;
@@ -446,7 +461,8 @@ int gather_run(const struct cli_options *opt, const volatile sig_atomic_t *stop)
     struct summary_stream stream = {.group = opt->redis_group, .consumer = consumer};
     char label[REDIS_URL_LABEL_LEN];
     char err[512] = "";
-    enum source_redis_status status = source_redis_run(&src, gather_on_record, &g, &stream.counts,
+    enum source_redis_status status = source_redis_run(&src, gather_on_record, gather_on_flush, &g,
+                                                       &stream.counts,
                                                        label, sizeof(label), err, sizeof(err));
     volatile char *p = password;
     while (has_password && *p != '\0')
@@ -463,7 +479,7 @@ int gather_run(const struct cli_options *opt, const volatile sig_atomic_t *stop)
         stream.sensors = g.sensors;
         stream.sensor_count = g.sensor_count;
         stream.sensors_left_out = g.sensors_left_out;
-        bool is_ok = gather_write_summary(&g, &stream, label);
+        bool is_ok = gather_write_summary(&g, &stream, label, *stop != 0 ? *stop_signal : 0);
         if (g.is_short || !is_ok)
             log_error("out of memory: some output is missing");
         if (status == SOURCE_REDIS_OK && is_ok && !g.is_short) {

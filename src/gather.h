@@ -23,7 +23,9 @@
 #define GATHER_SENSOR_CAP 1024
 
 /* Runs --from-redis; returns the exit status. *stop (a signal's count)
- * ends a --follow reading. */
-int gather_run(const struct cli_options *opt, const volatile sig_atomic_t *stop);
+ * ends a --follow reading; *stop_signal is then the signal, for the
+ * summary. */
+int gather_run(const struct cli_options *opt, const volatile sig_atomic_t *stop,
+               const volatile sig_atomic_t *stop_signal);
 
 #endif

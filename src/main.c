@@ -1060,7 +1060,7 @@ int main(int argc, char **argv)
                  * capture: what was read gets its summary. */
                 main_signal_capture = NULL;
                 platform_on_stop(main_on_stop_signal);
-                status = gather_run(&opt, &main_stop_count);
+                status = gather_run(&opt, &main_stop_count, &main_stop_signal);
             } else {
                 status = main_run(&opt);
             }

@@ -22,12 +22,14 @@
 
 #ifndef HAVE_HIREDIS
 enum source_redis_status source_redis_run(const struct source_redis_options *opt,
-                                          source_redis_fn on_record, void *ctx,
+                                          source_redis_fn on_record, source_redis_flush_fn on_flush,
+                                          void *ctx,
                                           struct source_redis_counts *counts, char *label,
                                           size_t label_len, char *err, size_t err_len)
 {
     (void)opt;
     (void)on_record;
+    (void)on_flush;
     (void)ctx;
     memset(counts, 0, sizeof(*counts));
     snprintf(label, label_len, "redis");
@@ -68,6 +70,7 @@ struct reader {
     redisContext *c;
     struct source_redis_counts *counts;
     source_redis_fn on_record;
+    source_redis_flush_fn on_flush;
     void *ctx;
     char *err;
     size_t err_len;
@@ -320,8 +323,12 @@ static bool reader_batch(struct reader *r, const redisReply *list, bool is_claim
         }
         r->counts->records++;
     }
-    /* Acknowledged once handed on: a reader that dies before this leaves
-     * them pending, for itself or another to claim. */
+    /* Acknowledged once handed on and written: a reader that dies before
+     * this leaves them pending, for itself or another to claim. */
+    if (is_ok && !r->on_flush(r->ctx)) {
+        *is_stopped = true;
+        is_ok = false;
+    }
     if (is_ok)
         is_ok = reader_ack(r, entries, n);
     if (is_ok && n > 0)
@@ -463,7 +470,8 @@ static bool reader_session(struct reader *r, bool *is_stopped, bool *is_done)
 }
 
 enum source_redis_status source_redis_run(const struct source_redis_options *opt,
-                                          source_redis_fn on_record, void *ctx,
+                                          source_redis_fn on_record, source_redis_flush_fn on_flush,
+                                          void *ctx,
                                           struct source_redis_counts *counts, char *label,
                                           size_t label_len, char *err, size_t err_len)
 {
@@ -471,6 +479,7 @@ enum source_redis_status source_redis_run(const struct source_redis_options *opt
     struct reader r = {.opt = opt,
                        .counts = counts,
                        .on_record = on_record,
+                       .on_flush = on_flush,
                        .ctx = ctx,
                        .err = err,
                        .err_len = err_len};

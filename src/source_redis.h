@@ -54,6 +54,10 @@ struct source_redis_record {
 
 /* False: stop reading (memory is short); the batch is not acknowledged. */
 typedef bool (*source_redis_fn)(const struct source_redis_record *rec, void *ctx);
+/* After a batch's records, before they are acknowledged: what was made of
+ * them must be written out, or a crash now would lose them. False: it
+ * could not be (a write error); the reading stops, unacknowledged. */
+typedef bool (*source_redis_flush_fn)(void *ctx);
 
 struct source_redis_counts {
     uint64_t entries;   /* read from the stream, claimed ones included */
@@ -74,7 +78,8 @@ enum source_redis_status {
 
 /* The stream's label ("redis HOST:PORT/STREAM") in label. */
 enum source_redis_status source_redis_run(const struct source_redis_options *opt,
-                                          source_redis_fn on_record, void *ctx,
+                                          source_redis_fn on_record, source_redis_flush_fn on_flush,
+                                          void *ctx,
                                           struct source_redis_counts *counts, char *label,
                                           size_t label_len, char *err, size_t err_len);
 

@@ -12,6 +12,14 @@
 #   - with the broker down, the spool cap is honoured and what it dropped is
 #     counted, said on stderr and exit 2
 #   - ten sensors publishing at once into one stream: every record once
+#   - --from-redis: a consumer group's reader prints every record of the
+#     stream once, as the sensors made it, with a summary over all sensors
+#     whose per-sensor counts are the sensors' own; records the stream holds
+#     twice are printed once; two readers of one group share the stream,
+#     each record printed by one of them; a reader's unacknowledged entries
+#     are taken up by another after --claim-idle; --follow prints records
+#     as they come until SIGTERM; the table and Zeek's log are the same
+#     lines offline analysis prints
 # Skipped where redis-server is missing.
 set -euo pipefail
 
@@ -289,6 +297,280 @@ problem=$(compare_stream tv-h "${outs[@]}")
 [ -z "$problem" ] || fail "$problem"
 want=$((10 * $(line_count "$TMP/h1.json")))
 [ "$(rcmd XLEN tv-h)" = "$want" ] || fail "XLEN $(rcmd XLEN tv-h), not $want"
+done_check
+
+# consumed OUT EXPECTED...: OUT (a --from-redis --json output) holds every
+# flow line of the EXPECTED outputs once, and one summary whose flows and
+# per-sensor counts agree. Prints a problem, or nothing.
+consumed() {
+    python3 - "$@" <<'PY'
+import collections, json, sys
+out = [l.rstrip("\n") for l in open(sys.argv[1])]
+flows = [l for l in out if l.startswith('{"type":"flow"')]
+summaries = [json.loads(l) for l in out if l.startswith('{"type":"summary"')]
+want = []
+for path in sys.argv[2:]:
+    want += [l.rstrip("\n") for l in open(path) if l.startswith('{"type":"flow"')]
+bad = []
+if collections.Counter(flows) != collections.Counter(want):
+    bad.append("%d flow lines printed, %d wanted, %d of them missing" %
+               (len(flows), len(want), len(set(want) - set(flows))))
+if len(summaries) != 1:
+    bad.append("%d summaries" % len(summaries))
+else:
+    s = summaries[0]
+    finals = [json.loads(l) for l in flows if '"interim":true' not in l]
+    if s["flows"] != len(finals):
+        bad.append("summary flows %d, %d final flow lines" % (s["flows"], len(finals)))
+    for level in ("ok", "notice", "warn", "fail"):
+        if s["flows_by_verdict"][level] != sum(1 for f in finals if f["verdict"] == level):
+            bad.append("summary flows_by_verdict %s" % level)
+    if s["stream"]["records"] != len(flows) + sum(x["summaries"] for x in s["sensors"]):
+        bad.append("stream records %d, %d lines" % (s["stream"]["records"], len(flows)))
+print("; ".join(bad))
+PY
+}
+
+check "--from-redis: every record of three sensors once, as they printed it, and a summary over them"
+run_status=0
+tv_redis --from-redis "$URL/tv-a" --group all --consumer r1 --json >"$TMP/fr.json" 2>"$TMP/fr.err" ||
+    run_status=$?
+# refused-6050 and orphan-after-rst-8530 hold failing flows: exit 1, as offline.
+[ "$run_status" -eq 1 ] || fail "exit $run_status, not 1: $(cat "$TMP/fr.err")"
+problem=$(consumed "$TMP/fr.json" "$TMP/a1.json" "$TMP/a2.json" "$TMP/a3.json")
+[ -z "$problem" ] || fail "$problem"
+# Each sensor's row holds its own summary's counts; the totals are their sums.
+problem=$(python3 - "$TMP/fr.json" "$TMP/a1.json" "$TMP/a2.json" "$TMP/a3.json" <<'PY'
+import json, sys
+mine = json.loads([l for l in open(sys.argv[1]) if l.startswith('{"type":"summary"')][0])
+rows = {s["sensor"]: s for s in mine["sensors"]}
+bad = []
+total = {"packets": 0, "tcp_packets": 0, "inputs": 0}
+for n, path in enumerate(sys.argv[2:], 1):
+    lines = [json.loads(l) for l in open(path)]
+    theirs = lines[-1]
+    flows = [f for f in lines[:-1] if not f["interim"]]
+    row = rows.get("s%d" % n)
+    if row is None:
+        bad.append("no row for s%d" % n)
+        continue
+    for k in total:
+        total[k] += theirs[k]
+        if row[k] != theirs[k]:
+            bad.append("s%d %s: %d, its summary %d" % (n, k, row[k], theirs[k]))
+    if row["flows"] != len(flows) or row["summaries"] != 1:
+        bad.append("s%d: %d flows, %d summaries" % (n, row["flows"], row["summaries"]))
+    if row["flows_by_verdict"] != theirs["flows_by_verdict"]:
+        bad.append("s%d flows_by_verdict" % n)
+for k, v in total.items():
+    if mine[k] != v:
+        bad.append("summary %s %d, the sensors' sum %d" % (k, mine[k], v))
+if mine["stream"]["group"] != "all" or mine["stream"]["consumer"] != "r1":
+    bad.append("stream %s" % mine["stream"])
+print("; ".join(bad))
+PY
+)
+[ -z "$problem" ] || fail "$problem"
+check_contract "$TMP/fr.json" "--from-redis --json"
+# Read again by the same group: nothing is left for it.
+run_status=0
+tv_redis --from-redis "$URL/tv-a" --group all --consumer r1 --json >"$TMP/fr2.json" 2>&1 ||
+    run_status=$?
+[ "$run_status" -eq 0 ] || fail "the group read again: exit $run_status"
+v=$(json_get "$TMP/fr2.json" 'len(flows) == 0 and summary["stream"]["entries"] == 0')
+[ "$v" = 1 ] || fail "the group read again: $(tail -c 300 "$TMP/fr2.json")"
+done_check
+
+check "--from-redis: a stream that holds every record three times prints each once"
+python3 "$STREAM_PY" "$PORT" "$PASSWORD" copy tv-a tv-dup 3
+run_status=0
+tv_redis --from-redis "$URL/tv-dup" --group once --json >"$TMP/dup.json" 2>"$TMP/dup.err" ||
+    run_status=$?
+[ "$run_status" -eq 1 ] || fail "exit $run_status: $(cat "$TMP/dup.err")"
+problem=$(consumed "$TMP/dup.json" "$TMP/a1.json" "$TMP/a2.json" "$TMP/a3.json")
+[ -z "$problem" ] || fail "$problem"
+n=$(rcmd XLEN tv-a)
+v=$(json_get "$TMP/dup.json" "summary['stream']['entries'] == 3 * $n and summary['stream']['repeats'] == 2 * $n")
+[ "$v" = 1 ] || fail "entries and repeats: $(json_get "$TMP/dup.json" 'summary["stream"]')"
+done_check
+
+check "--from-redis: two readers of one group share ten sensors' stream, each record printed once"
+tv_redis --from-redis "$URL/tv-h" --group pair --consumer left --json >"$TMP/left.json" 2>"$TMP/left.err" &
+left=$!
+tv_redis --from-redis "$URL/tv-h" --group pair --consumer right --json >"$TMP/right.json" 2>"$TMP/right.err" &
+right=$!
+for pid in "$left" "$right"; do
+    st=0
+    wait "$pid" || st=$?
+    [ "$st" -le 1 ] || fail "a reader exited $st: $(cat "$TMP/left.err" "$TMP/right.err")"
+done
+problem=$(python3 - "$TMP/left.json" "$TMP/right.json" "$(rcmd XLEN tv-h)" "${outs[@]}" <<'PY'
+import collections, json, sys
+sums = [json.loads([l for l in open(p) if l.startswith('{"type":"summary"')][0]) for p in sys.argv[1:3]]
+flows = [l for p in sys.argv[1:3] for l in open(p) if l.startswith('{"type":"flow"')]
+want = [l for p in sys.argv[4:] for l in open(p) if l.startswith('{"type":"flow"')]
+bad = []
+records = sum(s["stream"]["records"] for s in sums)
+if records != int(sys.argv[3]):
+    bad.append("the readers took %d records, the stream holds %d" % (records, int(sys.argv[3])))
+if collections.Counter(flows) != collections.Counter(want):
+    bad.append("%d flow lines printed in all, %d sent" % (len(flows), len(want)))
+per = collections.Counter()
+for s in sums:
+    for row in s["sensors"]:
+        per[row["sensor"]] += row["flows"]
+        per[row["sensor"] + " summaries"] += row["summaries"]
+for i in range(1, 11):
+    if per["sensor%d" % i] != 300 or per["sensor%d summaries" % i] != 1:
+        bad.append("sensor%d: %d flows, %d summaries" % (i, per["sensor%d" % i], per["sensor%d summaries" % i]))
+print("; ".join(bad))
+PY
+)
+[ -z "$problem" ] || fail "$problem"
+printf 'note: left printed %s records, right %s\n' "$(json_get "$TMP/left.json" 'summary["stream"]["records"]')" \
+    "$(json_get "$TMP/right.json" 'summary["stream"]["records"]')"
+[ "$(rcmd HLEN tv-h:seen:pair)" = "$(rcmd XLEN tv-h)" ] || fail "the ids taken: $(rcmd HLEN tv-h:seen:pair)"
+[ "$(rcmd XPENDING tv-h pair | python3 -c 'import json,sys; print(json.load(sys.stdin)[0])')" = 0 ] ||
+    fail "entries left pending: $(rcmd XPENDING tv-h pair)"
+done_check
+
+check "--from-redis: a reader's unacknowledged entries are taken up by another after --claim-idle"
+rcmd XGROUP CREATE tv-a crash 0 >/dev/null
+# A reader that took 50 entries and died before acknowledging them.
+rcmd XREADGROUP GROUP crash dead COUNT 50 STREAMS tv-a ">" >/dev/null
+run_status=0
+tv_redis --from-redis "$URL/tv-a" --group crash --consumer alive --claim-idle 0 --json \
+    >"$TMP/claim.json" 2>"$TMP/claim.err" || run_status=$?
+[ "$run_status" -eq 1 ] || fail "exit $run_status: $(cat "$TMP/claim.err")"
+problem=$(consumed "$TMP/claim.json" "$TMP/a1.json" "$TMP/a2.json" "$TMP/a3.json")
+[ -z "$problem" ] || fail "$problem"
+v=$(json_get "$TMP/claim.json" 'summary["stream"]["claimed"] == 50')
+[ "$v" = 1 ] || fail "claimed: $(json_get "$TMP/claim.json" 'summary["stream"]')"
+[ "$(rcmd XPENDING tv-a crash | python3 -c 'import json,sys; print(json.load(sys.stdin)[0])')" = 0 ] ||
+    fail "entries left pending: $(rcmd XPENDING tv-a crash)"
+# Within --claim-idle the dead reader's entries stay its own: not printed.
+rcmd XGROUP CREATE tv-a wait 0 >/dev/null
+rcmd XREADGROUP GROUP wait dead COUNT 50 STREAMS tv-a ">" >/dev/null
+run_status=0
+tv_redis --from-redis "$URL/tv-a" --group wait --consumer alive --json >"$TMP/wait.json" 2>&1 ||
+    run_status=$?
+n=$(rcmd XLEN tv-a)
+v=$(json_get "$TMP/wait.json" "summary['stream']['entries'] == $n - 50 and summary['stream']['claimed'] == 0")
+[ "$v" = 1 ] || fail "within --claim-idle: $(json_get "$TMP/wait.json" 'summary["stream"]')"
+done_check
+
+check "--from-redis: a reader killed (kill -9) mid-stream and started again loses nothing"
+# Its standard output read slowly, so that it is stopped writing, batches
+# taken but not acknowledged, when it is killed.
+cat >"$TMP/slow_reader.py" <<'PY'
+import sys, time
+out = open(sys.argv[1], "wb")
+while True:
+    chunk = sys.stdin.buffer.read1(4096)
+    if not chunk:
+        break
+    out.write(chunk)
+    out.flush()
+    time.sleep(0.02)
+PY
+mkfifo "$TMP/victim.fifo"
+python3 "$TMP/slow_reader.py" "$TMP/victim1.json" <"$TMP/victim.fifo" &
+reader_pid=$!
+TCPVERDICT_REDIS_PASSWORD=$PASSWORD "$TCPVERDICT" --from-redis "$URL/tv-h" --group crash9 \
+    --consumer victim --json >"$TMP/victim.fifo" 2>"$TMP/victim1.err" &
+victim=$!
+some_printed() {
+    [ -f "$TMP/victim1.json" ] && [ "$(wc -c <"$TMP/victim1.json")" -gt 200000 ]
+}
+wait_for 20 some_printed || fail "the reader printed too little: $(cat "$TMP/victim1.err")"
+kill -9 "$victim" 2>/dev/null || true
+wait "$victim" 2>/dev/null || true
+wait "$reader_pid" || true
+pending=$(rcmd XPENDING tv-h crash9 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0])')
+[ "$pending" -gt 0 ] || fail "nothing was pending when the reader died"
+run_status=0
+tv_redis --from-redis "$URL/tv-h" --group crash9 --consumer victim --json >"$TMP/victim2.json" \
+    2>"$TMP/victim2.err" || run_status=$?
+[ "$run_status" -le 1 ] || fail "started again: exit $run_status: $(cat "$TMP/victim2.err")"
+problem=$(python3 - "$TMP/victim1.json" "$TMP/victim2.json" "$pending" "${outs[@]}" <<'PY'
+import collections, json, sys
+# The killed run's last line may be cut short: only whole lines count.
+printed = [l for p in sys.argv[1:3] for l in open(p) if l.endswith("\n") and l.startswith('{"type":"flow"')]
+want = collections.Counter(l for p in sys.argv[4:] for l in open(p) if l.startswith('{"type":"flow"'))
+got = collections.Counter(printed)
+bad = []
+missing = sum((want - got).values())
+if missing:
+    bad.append("%d flow records never printed" % missing)
+s = json.loads([l for l in open(sys.argv[2]) if l.startswith('{"type":"summary"')][0])
+if s["stream"]["redelivered"] == 0 or s["stream"]["redelivered"] > int(sys.argv[3]):
+    bad.append("redelivered %d, %s were pending" % (s["stream"]["redelivered"], sys.argv[3]))
+print("; ".join(bad))
+PY
+)
+[ -z "$problem" ] || fail "$problem"
+printf 'note: %s entries pending at the kill, %s handed on again\n' "$pending" \
+    "$(json_get "$TMP/victim2.json" 'summary["stream"]["redelivered"]')"
+[ "$(rcmd XPENDING tv-h crash9 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0])')" = 0 ] ||
+    fail "entries left pending: $(rcmd XPENDING tv-h crash9)"
+done_check
+
+check "--from-redis --follow prints records as sensors send them, until SIGTERM"
+TCPVERDICT_REDIS_PASSWORD=$PASSWORD "$TCPVERDICT" --from-redis "$URL/tv-live" --group follow \
+    --json --follow >"$TMP/follow.json" 2>"$TMP/follow.err" &
+follow_pid=$!
+group_made() {
+    rcmd XINFO GROUPS tv-live 2>/dev/null | grep -q follow
+}
+wait_for 10 group_made || fail "the reader made no group: $(cat "$TMP/follow.err")"
+tv_redis --json -r "$SAMPLES_DIR/orphan-after-rst-8530.pcap" --redis "$URL/tv-live" --sensor late \
+    >"$TMP/late.json" 2>/dev/null || true
+followed() {
+    [ "$(grep -c '^{"type":"flow"' "$TMP/follow.json")" -ge "$(grep -c '^{"type":"flow"' "$TMP/late.json")" ]
+}
+wait_for 10 followed || fail "the records did not come while following: $(cat "$TMP/follow.err")"
+kill -TERM "$follow_pid" 2>/dev/null || true
+st=0
+wait "$follow_pid" || st=$?
+[ "$st" -le 1 ] || fail "exit $st after SIGTERM: $(cat "$TMP/follow.err")"
+problem=$(consumed "$TMP/follow.json" "$TMP/late.json")
+[ -z "$problem" ] || fail "$problem"
+v=$(json_get "$TMP/follow.json" 'summary["stop_signal"] == "SIGTERM"')
+[ "$v" = 1 ] || fail "the summary: $(tail -c 300 "$TMP/follow.json")"
+done_check
+
+check "--from-redis: the table and Zeek's log are the lines offline analysis prints"
+for fmt in text zeek zeek-json; do
+    tv --format "$fmt" -r "$SAMPLES_DIR/many-short.pcap" 2>/dev/null |
+        grep -v '^#' | sed '/^$/,$d' >"$TMP/offline.$fmt" || true
+    tv_redis --from-redis "$URL/tv-q-json" --group "fmt-$fmt" --format "$fmt" 2>/dev/null |
+        grep -v '^#' | sed '/^$/,$d' >"$TMP/gathered.$fmt" || true
+    [ "$(line_count "$TMP/offline.$fmt")" -ge 300 ] || fail "$fmt: only $(line_count "$TMP/offline.$fmt") lines offline"
+    cmp -s "$TMP/offline.$fmt" "$TMP/gathered.$fmt" ||
+        fail "$fmt: $(diff "$TMP/offline.$fmt" "$TMP/gathered.$fmt" | head -n 4)"
+done
+done_check
+
+check "--from-redis --report writes the page of the failing flows"
+tv_redis --from-redis "$URL/tv-a" --group report -q --report "$TMP/report.html" >/dev/null 2>&1 || true
+grep -q "Flows at or above fail (4)" "$TMP/report.html" ||
+    fail "the report: $(grep -o 'Flows at or above[^<]*' "$TMP/report.html" || echo none)"
+done_check
+
+check "--from-redis: a wrong password, a missing group, packets' options: one line and exit 2"
+run_status=0
+TCPVERDICT_REDIS_PASSWORD=wrong tv --from-redis "$URL/tv-a" --group g >/dev/null 2>"$TMP/w.err" ||
+    run_status=$?
+[ "$run_status" -eq 2 ] || fail "wrong password: exit $run_status"
+grep -q WRONGPASS "$TMP/w.err" || fail "wrong password: $(cat "$TMP/w.err")"
+[ "$(line_count "$TMP/w.err")" -eq 1 ] || fail "wrong password: $(cat "$TMP/w.err")"
+for args in "--from-redis $URL/tv-a" "--from-redis $URL/tv-a --group g -r $SAMPLES_DIR/demo.pcap" \
+    "--group g -r $SAMPLES_DIR/demo.pcap" "--from-redis redis://127.0.0.1:$(free_port)/x --group g"; do
+    # shellcheck disable=SC2086
+    run $args
+    [ "$RUN_STATUS" -eq 2 ] || fail "$args: exit $RUN_STATUS"
+    [ "$(line_count "$RUN_ERR")" -eq 1 ] || fail "$args: $(cat "$RUN_ERR")"
+done
 done_check
 
 finish

@@ -4,6 +4,9 @@
   redis_stream.py PORT PASSWORD dump STREAM    every entry, one JSON line each:
                                                {"entry": ID, FIELD: VALUE, ...}
   redis_stream.py PORT PASSWORD cmd ARG...     one command; prints its reply as JSON
+  redis_stream.py PORT PASSWORD copy SRC DST N every entry of SRC added to DST again,
+                                               N times over (as a sensor that sent
+                                               everything N times would have)
 """
 import json
 import socket
@@ -70,6 +73,15 @@ class Conn:
 def main():
     port, password, what = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     c = Conn(port, password)
+    if what == "copy":
+        src, dst, times = sys.argv[4], sys.argv[5], int(sys.argv[6])
+        entries = c.call("XRANGE", src, "-", "+")
+        for _ in range(times):
+            for _, fields in entries:
+                reply = c.call("XADD", dst, "*", *fields)
+                if isinstance(reply, Exception):
+                    sys.exit("XADD: %s" % reply)
+        return
     if what == "dump":
         start = "-"
         while True:
