@@ -1292,16 +1292,3 @@ void path_compare_free(struct path_compare *pc)
     free(pc->peer_of_first);
     memset(pc, 0, sizeof(*pc));
 }
-
-const char *tv_point_name(enum tv_point point)
-{
-    switch (point) {
-    case TV_POINT_FIRST:
-        return "first";
-    case TV_POINT_SECOND:
-        return "second";
-    case TV_POINT_NONE:
-        break;
-    }
-    return NULL;
-}

@@ -28,6 +28,19 @@ int tv_level_parse(const char *name)
     return -1;
 }
 
+const char *tv_point_name(enum tv_point point)
+{
+    switch (point) {
+    case TV_POINT_FIRST:
+        return "first";
+    case TV_POINT_SECOND:
+        return "second";
+    case TV_POINT_NONE:
+        break;
+    }
+    return NULL;
+}
+
 const char *tv_end_name(enum tv_end end)
 {
     static const char *const names[TV_END_COUNT] = {

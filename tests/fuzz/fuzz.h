@@ -24,6 +24,10 @@ int fuzz_pcapng_input(const uint8_t *data, size_t size);
  * input, the readers and the analyzer. */
 int fuzz_file_input(const uint8_t *data, size_t size);
 
+/* One line of JSON through record_parse, as a flow record and as a
+ * summary. */
+int fuzz_record_input(const uint8_t *data, size_t size);
+
 /* Link type for a selector: every decoded type, plus one that is not.
  * With bits 6 and 7 clear the low nibble picks from the first list, as it
  * did before the second existed, so that older seeds keep their meaning;

@@ -8,7 +8,8 @@
 #   tests/fuzz/run_fuzzers.sh [-t SECONDS] [-o DIR] [TARGET...]
 #     -t SECONDS  per target (default 60)
 #     -o DIR      scratch directory (default: a new one under $TMPDIR)
-#     TARGET      fuzz_decode, fuzz_analyzer, fuzz_pcapng, fuzz_file (default: all)
+#     TARGET      fuzz_decode, fuzz_analyzer, fuzz_pcapng, fuzz_file, fuzz_record
+#                 (default: all)
 # Reads top_srcdir and top_builddir like the other tests (default: this tree).
 set -euo pipefail
 
@@ -23,7 +24,7 @@ while getopts 't:o:h' opt; do
     t) seconds=$OPTARG ;;
     o) out=$OPTARG ;;
     *)
-        sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+        sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
         exit 2
         ;;
     esac
@@ -35,7 +36,7 @@ if [[ ! $seconds =~ ^[1-9][0-9]*$ ]]; then
 fi
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-    targets=(fuzz_decode fuzz_analyzer fuzz_pcapng fuzz_file)
+    targets=(fuzz_decode fuzz_analyzer fuzz_pcapng fuzz_file fuzz_record)
 fi
 if [[ -z $out ]]; then
     out=$(mktemp -d "${TMPDIR:-/tmp}/tcpverdict-fuzz.XXXXXX")

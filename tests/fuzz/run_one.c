@@ -48,6 +48,7 @@ static int replay_file(const char *path, unsigned *count)
     fuzz_analyzer_input(buf, len);
     fuzz_pcapng_input(buf, len);
     fuzz_file_input(buf, len);
+    fuzz_record_input(buf, len);
     free(buf);
     (*count)++;
     return 0;
@@ -95,6 +96,6 @@ int main(int argc, char **argv)
     int failed = 0;
     for (int i = 1; i < argc; i++)
         failed |= replay_path(argv[i], &count);
-    printf("run_one: %u inputs replayed through decode, analyzer, pcapng reader and file\n", count);
+    printf("run_one: %u inputs replayed through decode, analyzer, pcapng reader, file and record\n", count);
     return failed ? 1 : 0;
 }
