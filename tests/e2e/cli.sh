@@ -69,6 +69,27 @@ expect_usage_error "missing file" -r "$TMP/does-not-exist.pcap"
 expect_usage_error "file that is not a capture" -r "$top_srcdir/configure.ac"
 expect_usage_error "bad filter expression" -r "$FIRST" 'tcp port port port'
 
+# --from-redis: its own options only with it, packets' options never; a
+# URL that is not one is refused before any connection.
+expect_usage_error "--from-redis without --group" --from-redis redis://127.0.0.1/s
+expect_usage_error "--group without --from-redis" -r "$FIRST" --group g
+expect_usage_error "--follow without --from-redis" -r "$FIRST" --follow
+expect_usage_error "--claim-idle without --from-redis" -r "$FIRST" --claim-idle 5
+for clash in "-r $FIRST" "-i lo" "-w $TMP/x.pcap" "--ladder" "--export $TMP/x.pcap" \
+    "--redis redis://127.0.0.1/t" "--syslog udp:127.0.0.1" "tcp port 80"; do
+    # shellcheck disable=SC2086
+    expect_usage_error "--from-redis with $clash" --from-redis redis://127.0.0.1/s --group g $clash
+done
+expect_usage_error "--group with a space" --from-redis redis://127.0.0.1/s --group "a b"
+expect_usage_error "--consumer too long" --from-redis redis://127.0.0.1/s --group g \
+    --consumer "$(printf 'c%.0s' {1..129})"
+expect_usage_error "--claim-idle past a day" --from-redis redis://127.0.0.1/s --group g --claim-idle 86401
+if ! "$TCPVERDICT" --from-redis redis://127.0.0.1/x --group g 2>&1 | grep -q "not available"; then
+    expect_usage_error "--from-redis with a password in the URL" \
+        --from-redis redis://u:secret@127.0.0.1/s --group g
+    expect_usage_error "--from-redis with no stream" --from-redis redis://127.0.0.1 --group g
+fi
+
 # Every seconds option, with values whose conversion to microseconds would
 # overflow (checked before converting: under clang's UBSan a conversion out
 # of range would stop the run instead).
