@@ -106,6 +106,7 @@ enum {
     OPT_CONSUMER,
     OPT_FOLLOW,
     OPT_CLAIM_IDLE,
+    OPT_SPOOL_FILE,
 };
 
 static const struct option cli_long_options[] = {
@@ -150,6 +151,7 @@ static const struct option cli_long_options[] = {
     {"consumer", required_argument, NULL, OPT_CONSUMER},
     {"follow", no_argument, NULL, OPT_FOLLOW},
     {"claim-idle", required_argument, NULL, OPT_CLAIM_IDLE},
+    {"spool-file", required_argument, NULL, OPT_SPOOL_FILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -879,6 +881,13 @@ static enum cli_status cli_handle_option(struct cli_options *opt, int c, const c
         }
         opt->redis_password_file = arg;
         return CLI_OK;
+    case OPT_SPOOL_FILE:
+        if (arg[0] == '\0') {
+            log_error("--spool-file: name a file (try -h)");
+            return CLI_ERROR;
+        }
+        opt->spool_path = arg;
+        return CLI_OK;
     case OPT_FROM_REDIS:
         opt->from_redis = arg;
         return CLI_OK;
@@ -1147,6 +1156,10 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_options *opt)
         return CLI_ERROR;
     if (cli_check_from_redis(opt) != CLI_OK)
         return CLI_ERROR;
+    if (opt->spool_path != NULL && opt->destination_count == 0) {
+        log_error("--spool-file keeps records for --redis or --syslog: give one (try -h)");
+        return CLI_ERROR;
+    }
     if (opt->from_redis != NULL)
         return CLI_OK;
     if (opt->input_count == 0 && opt->interface == NULL) {
@@ -1306,6 +1319,8 @@ void cli_usage(FILE *out)
             "                      %llu; default: %llu)\n"
             "  --sink-wait SEC     at the end, wait this long for records to be delivered\n"
             "                      (0 to %d; default: %d)\n"
+            "  --spool-file FILE   keep the records still undelivered at the end in FILE,\n"
+            "                      and send those FILE holds first at the next start\n"
             "  --from-redis URL    instead of reading packets, print the records sensors\n"
             "                      added to the stream URL (as --redis takes it), read as\n"
             "                      one reader of the consumer group --group; each record\n"

@@ -102,6 +102,7 @@ struct cli_options {
     const char *sensor;              /* --sensor, or NULL for the host name; into argv */
     uint64_t spool_cap_bytes;        /* --spool-size, per destination */
     int64_t sink_wait_ms;            /* --sink-wait */
+    const char *spool_path;          /* --spool-file, or NULL; into argv */
     const char *from_redis;          /* --from-redis URL, or NULL; into argv */
     const char *redis_group;         /* --group, or NULL; into argv */
     const char *redis_consumer;      /* --consumer, or NULL for the host name; into argv */

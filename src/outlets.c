@@ -18,15 +18,29 @@
 #include "record_outlet.h"
 #include "sink_redis.h"
 #include "sink_syslog.h"
+#include "spool_file.h"
 
 #include "banned.h"
 
 /* SENSOR:RUN:FLOW_ID:iSEQ, with room to spare. */
 #define OUTLETS_ID_LEN (CLI_SENSOR_LEN_CAP + 64)
 
+/* A record of the spool file for none of this run's destinations: kept
+ * for a run that has its destination. One allocation, strings after it. */
+struct outlets_foreign {
+    struct outlets_foreign *next;
+    const char *destination;
+    struct outlet_record rec;
+};
+
 struct outlets {
     struct record_outlet *dest[OUTLETS_CAP];
     size_t count;
+    const char *spool_path; /* --spool-file, or NULL */
+    struct outlets_foreign *foreign; /* owned, in file order (reversed while read) */
+    uint64_t foreign_bytes;
+    uint64_t foreign_dropped; /* past --spool-size: not kept again */
+    uint64_t spool_cap_bytes;
     char sensor[CLI_SENSOR_LEN_CAP + 1];
     char run_id[17];
     uint64_t record_seq; /* records put so far: interim ids */
@@ -121,6 +135,80 @@ static bool outlets_add(struct outlets *o, const struct cli_options *opt,
     return true;
 }
 
+static char *outlets_copy(char **at, const char *s, size_t len)
+{
+    char *copy = *at;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    *at += len + 1;
+    return copy;
+}
+
+/* A record the spool file kept: to its destination's spool, first. */
+static void outlets_restore(void *ctx, const char *destination, const struct outlet_record *rec)
+{
+    struct outlets *o = ctx;
+    for (size_t i = 0; i < o->count; i++)
+        if (strcmp(record_outlet_label(o->dest[i]), destination) == 0) {
+            record_outlet_put(o->dest[i], rec->type, rec->id, rec->sensor, rec->json,
+                              rec->json_len, rec->level, rec->made_us);
+            record_outlet_count_restored(o->dest[i], 1);
+            return;
+        }
+    size_t dest_len = strlen(destination), type_len = strlen(rec->type);
+    size_t id_len = strlen(rec->id), sensor_len = strlen(rec->sensor);
+    size_t bytes = sizeof(struct outlets_foreign) + dest_len + type_len + id_len + sensor_len +
+                   rec->json_len + 5;
+    struct outlets_foreign *f =
+        o->foreign_bytes + bytes <= o->spool_cap_bytes ? malloc(bytes) : NULL;
+    if (f == NULL) {
+        o->foreign_dropped++;
+        return;
+    }
+    char *at = (char *)(f + 1);
+    f->rec = *rec;
+    f->destination = outlets_copy(&at, destination, dest_len);
+    f->rec.type = outlets_copy(&at, rec->type, type_len);
+    f->rec.id = outlets_copy(&at, rec->id, id_len);
+    f->rec.sensor = outlets_copy(&at, rec->sensor, sensor_len);
+    f->rec.json = outlets_copy(&at, rec->json, rec->json_len);
+    f->next = o->foreign;
+    o->foreign = f;
+    o->foreign_bytes += bytes;
+}
+
+/* --spool-file: what an earlier run kept, put before any new record. */
+static bool outlets_read_spool(struct outlets *o)
+{
+    char err[512];
+    struct spool_file_counts counts;
+    if (!spool_file_read(o->spool_path, o->spool_cap_bytes * o->count, outlets_restore, o, &counts,
+                         err, sizeof(err))) {
+        log_error("%s", err);
+        return false;
+    }
+    /* Read in file order, each put at the front: turned back. */
+    struct outlets_foreign *in_order = NULL;
+    while (o->foreign != NULL) {
+        struct outlets_foreign *f = o->foreign;
+        o->foreign = f->next;
+        f->next = in_order;
+        in_order = f;
+    }
+    o->foreign = in_order;
+    if (counts.records > 0)
+        log_info("--spool-file %s: %" PRIu64 " records an earlier run kept, sent first%s", o->spool_path,
+                 counts.records, o->foreign != NULL ? " (some for destinations not given now: kept)" : "");
+    if (counts.bad > 0)
+        log_warn("--spool-file %s: %" PRIu64 " lines that are not records skipped", o->spool_path,
+                 counts.bad);
+    if (o->foreign_dropped > 0)
+        log_warn("--spool-file %s: %" PRIu64 " records for destinations not given now dropped: "
+                 "past --spool-size",
+                 o->spool_path, o->foreign_dropped);
+    return true;
+}
+
 struct outlets *outlets_create(const struct cli_options *opt, bool *is_error)
 {
     *is_error = false;
@@ -145,6 +233,8 @@ struct outlets *outlets_create(const struct cli_options *opt, bool *is_error)
     for (size_t i = 0; i < sizeof(run); i++)
         snprintf(o->run_id + 2 * i, 3, "%02x", run[i]);
     o->wait_ms = opt->sink_wait_ms;
+    o->spool_path = opt->spool_path;
+    o->spool_cap_bytes = opt->spool_cap_bytes;
     char password[OUTLETS_PASSWORD_CAP];
     bool has_password = false;
     bool is_made = true;
@@ -160,6 +250,8 @@ struct outlets *outlets_create(const struct cli_options *opt, bool *is_error)
     volatile char *p = password;
     for (size_t i = 0; i < sizeof(password); i++)
         p[i] = '\0';
+    if (is_made && o->spool_path != NULL)
+        is_made = outlets_read_spool(o);
     if (!is_made) {
         outlets_destroy(o);
         return NULL;
@@ -174,6 +266,11 @@ void outlets_destroy(struct outlets *o)
         return;
     for (size_t i = 0; i < o->count; i++)
         record_outlet_destroy(o->dest[i]);
+    while (o->foreign != NULL) {
+        struct outlets_foreign *f = o->foreign;
+        o->foreign = f->next;
+        free(f);
+    }
     free(o);
 }
 
@@ -237,22 +334,62 @@ size_t outlets_drain(struct outlets *o, struct summary_outlet *out, size_t cap)
     return n;
 }
 
+/* A record left at the end, into the spool file's new content. */
+struct outlets_keeping {
+    struct spool_file *file;
+    const char *destination;
+};
+
+static bool outlets_keep(void *ctx, const struct outlet_record *rec)
+{
+    const struct outlets_keeping *k = ctx;
+    return spool_file_add(k->file, k->destination, rec);
+}
+
 bool outlets_finish(struct outlets *o)
 {
     bool is_whole = true;
+    struct spool_file *file = NULL;
+    char err[512] = "";
+    if (o->spool_path != NULL && (file = spool_file_create(o->spool_path, err, sizeof(err))) == NULL)
+        log_error("%s", err);
     for (size_t i = 0; i < o->count; i++) {
-        record_outlet_finish(o->dest[i], outlets_wait_left_ms(o));
+        struct outlets_keeping k = {file, record_outlet_label(o->dest[i])};
+        record_outlet_finish_keeping(o->dest[i], outlets_wait_left_ms(o),
+                                     file != NULL ? outlets_keep : NULL, &k);
+    }
+    /* Kept again: the earlier runs' records for destinations not given. */
+    uint64_t foreign_lost = o->foreign_dropped;
+    for (const struct outlets_foreign *f = o->foreign; f != NULL; f = f->next)
+        foreign_lost += file == NULL || !spool_file_add(file, f->destination, &f->rec);
+    uint64_t kept = file != NULL ? spool_file_count(file) : 0;
+    bool is_kept = file != NULL && spool_file_commit(file, err, sizeof(err));
+    spool_file_destroy(file);
+    if (file != NULL && !is_kept)
+        log_error("%s", err);
+    else if (kept > 0)
+        log_info("--spool-file %s: %" PRIu64 " records kept, to be sent at the next start",
+                 o->spool_path, kept);
+    if (foreign_lost > 0) {
+        is_whole = false;
+        log_error("--spool-file %s: %" PRIu64 " records of an earlier run, for destinations not "
+                  "given now, not kept",
+                  o->spool_path, foreign_lost);
+    }
+    for (size_t i = 0; i < o->count; i++) {
         struct outlet_counts c;
         record_outlet_counts(o->dest[i], &c);
         const char *label = record_outlet_label(o->dest[i]);
-        uint64_t lost = c.dropped_full + c.unsendable + c.dropped_fatal + c.unsent;
+        /* Kept records whose file could not be written are lost after all. */
+        uint64_t unsent = c.unsent + (is_kept ? 0 : c.kept);
+        uint64_t lost = c.dropped_full + c.unsendable + c.dropped_fatal + unsent;
         if (lost == 0)
             continue;
         is_whole = false;
         log_error("%s: %" PRIu64 " of %" PRIu64 " records not delivered (%" PRIu64
                   " dropped: spool full, %" PRIu64 " too long to send, %" PRIu64
                   " refused, %" PRIu64 " still waiting after --sink-wait)%s%s",
-                  label, lost, c.queued, c.dropped_full, c.unsendable, c.dropped_fatal, c.unsent,
+                  label, lost, c.queued, c.dropped_full, c.unsendable, c.dropped_fatal, unsent,
                   c.last_error[0] != '\0' ? "; last error: " : "", c.last_error);
     }
     return is_whole;

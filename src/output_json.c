@@ -972,6 +972,9 @@ enum output_json_status output_json_summary(struct output_json *json, const stru
                          so->counts.unsendable - so->counts.dropped_fatal);
         json_add_u64(&rec, item, "connects", so->counts.connects);
         json_add_u64(&rec, item, "spool_peak_bytes", so->counts.spool_peak_bytes);
+        /* Added to the contract: records put that an earlier run kept
+         * (--spool-file). */
+        json_add_u64(&rec, item, "restored", so->counts.restored);
         json_add_string(&rec, item, "last_error",
                         so->counts.last_error[0] != '\0' ? so->counts.last_error : NULL);
         if (item != NULL && json_object_array_add(outputs, item) != 0) {

@@ -515,9 +515,9 @@ enum output_text_status output_text_summary(struct output_text *text, const stru
         text_appendf(text,
                      "  sent to          %s: %" PRIu64 " of %" PRIu64 " records (%" PRIu64
                      " retried, %" PRIu64 " spooled, %" PRIu64 " dropped: spool full, %" PRIu64
-                     " too long)\n",
+                     " too long)%s\n",
                      so->label, c->sent, c->queued, c->retried, c->spooled, c->dropped_full,
-                     c->unsendable);
+                     c->unsendable, c->restored > 0 ? "; some kept by an earlier run" : "");
     }
     if (findings->stream != NULL)
         text_append_stream(text, findings->stream);

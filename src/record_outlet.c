@@ -433,6 +433,12 @@ void record_outlet_drain(struct record_outlet *o, int wait_ms)
 
 void record_outlet_finish(struct record_outlet *o, int wait_ms)
 {
+    record_outlet_finish_keeping(o, wait_ms, NULL, NULL);
+}
+
+void record_outlet_finish_keeping(struct record_outlet *o, int wait_ms,
+                                  record_outlet_keep_fn keep, void *ctx)
+{
     pthread_mutex_lock(&o->lock);
     if (o->is_finished) {
         pthread_mutex_unlock(&o->lock);
@@ -445,8 +451,18 @@ void record_outlet_finish(struct record_outlet *o, int wait_ms)
     /* At most one transport timeout more: a send or connect under way. */
     pthread_join(o->sender, NULL);
     pthread_mutex_lock(&o->lock);
-    o->counts.unsent += outlet_pop_all(o);
+    /* The sender is gone: the spool is ours alone. */
+    for (const struct outlet_record *r = o->head; keep != NULL && r != NULL; r = r->next)
+        o->counts.kept += keep(ctx, r);
+    o->counts.unsent += outlet_pop_all(o) - o->counts.kept;
     o->is_finished = true;
+    pthread_mutex_unlock(&o->lock);
+}
+
+void record_outlet_count_restored(struct record_outlet *o, uint64_t n)
+{
+    pthread_mutex_lock(&o->lock);
+    o->counts.restored += n;
     pthread_mutex_unlock(&o->lock);
 }
 

@@ -70,6 +70,8 @@ struct outlet_counts {
     uint64_t unsendable;    /* refused by the transport as too long */
     uint64_t dropped_fatal; /* left when the destination refused us */
     uint64_t unsent;        /* still in the spool when the outlet finished */
+    uint64_t kept;          /* of those, kept for a later run (--spool-file) */
+    uint64_t restored;      /* of those put, kept by an earlier run */
     uint64_t connects;      /* successful connections, the first included */
     uint64_t spool_peak_bytes;
     bool is_fatal;
@@ -91,6 +93,9 @@ void record_outlet_put(struct record_outlet *o, const char *type, const char *id
                        const char *sensor, const char *json, size_t json_len, int level,
                        int64_t made_us);
 
+/* Counts n records put as ones an earlier run kept (--spool-file). */
+void record_outlet_count_restored(struct record_outlet *o, uint64_t n);
+
 /* Makes the sender drop its connection and connect afresh. */
 void record_outlet_reopen(struct record_outlet *o);
 
@@ -105,6 +110,12 @@ void record_outlet_drain(struct record_outlet *o, int wait_ms);
 /* Waits up to wait_ms for the spool to empty, then stops the sender;
  * what is left is counted as unsent. */
 void record_outlet_finish(struct record_outlet *o, int wait_ms);
+
+/* The same, but each record left is first offered to keep, in spool
+ * order; those it takes (true) are counted as kept, not unsent. */
+typedef bool (*record_outlet_keep_fn)(void *ctx, const struct outlet_record *rec);
+void record_outlet_finish_keeping(struct record_outlet *o, int wait_ms,
+                                  record_outlet_keep_fn keep, void *ctx);
 
 void record_outlet_counts(struct record_outlet *o, struct outlet_counts *out);
 const char *record_outlet_label(const struct record_outlet *o);

@@ -12,6 +12,8 @@
 #   - with the broker down, the spool cap is honoured and what it dropped is
 #     counted, said on stderr and exit 2
 #   - ten sensors publishing at once into one stream: every record once
+#   - --spool-file: records a broker down at the end kept are sent first at
+#     the next start, before the new ones
 #   - --from-redis: a consumer group's reader prints every record of the
 #     stream once, as the sensors made it, with a summary over all sensors
 #     whose per-sensor counts are the sensors' own; records the stream holds
@@ -297,6 +299,58 @@ problem=$(compare_stream tv-h "${outs[@]}")
 [ -z "$problem" ] || fail "$problem"
 want=$((10 * $(line_count "$TMP/h1.json")))
 [ "$(rcmd XLEN tv-h)" = "$want" ] || fail "XLEN $(rcmd XLEN tv-h), not $want"
+done_check
+
+check "--spool-file: what a broker down at the end kept is sent first at the next start"
+port2=$(free_port)
+spool=$TMP/spool.tv
+run_status=0
+tv --json -r "$SAMPLES_DIR/refused-6050.pcap" --redis "redis://127.0.0.1:$port2/tv-spool" \
+    --sensor first --spool-file "$spool" --sink-wait 0 >"$TMP/sp1.json" 2>"$TMP/sp1.err" ||
+    run_status=$?
+# Kept is not lost: the exit status is the analysis's (refused-6050 fails).
+[ "$run_status" -eq 1 ] || fail "broker down: exit $run_status: $(cat "$TMP/sp1.err")"
+kept=$(line_count "$TMP/sp1.json")
+[ -f "$spool" ] && [ "$(line_count "$spool")" -eq "$kept" ] ||
+    fail "the spool file holds $(line_count "$spool" 2>/dev/null || echo no) lines, not $kept"
+grep -q "$kept records kept" "$TMP/sp1.err" || fail "stderr: $(cat "$TMP/sp1.err")"
+# A line that is not a record, and one for a destination not given next.
+printf 'not a record\n' >>"$spool"
+sed -n 1p "$spool" | sed 's|redis 127.0.0.1:[0-9]*/tv-spool|redis 127.0.0.1:1/elsewhere|' >>"$spool"
+redis-server --port "$port2" --bind 127.0.0.1 --save "" --dir "$TMP/redis" \
+    --logfile "$TMP/redis/log2" &
+redis2=$!
+wait_for 5 python3 "$STREAM_PY" "$port2" "" cmd PING >/dev/null 2>&1 || fail "the second redis-server did not start"
+run_status=0
+tv --json -r "$SAMPLES_DIR/orphan-after-rst-8530.pcap" --redis "redis://127.0.0.1:$port2/tv-spool" \
+    --sensor second --spool-file "$spool" >"$TMP/sp2.json" 2>"$TMP/sp2.err" || run_status=$?
+[ "$run_status" -eq 1 ] || fail "broker back: exit $run_status: $(cat "$TMP/sp2.err")"
+python3 "$STREAM_PY" "$port2" "" dump tv-spool >"$TMP/sp.dump"
+problem=$(python3 - "$TMP/sp.dump" "$TMP/sp1.json" "$TMP/sp2.json" <<'PY'
+import json, sys
+entries = [json.loads(l) for l in open(sys.argv[1])]
+first = [l.rstrip("\n") for l in open(sys.argv[2])]
+second = [l.rstrip("\n") for l in open(sys.argv[3])]
+got = [e["json"] for e in entries]
+bad = []
+# The kept records first, in their order, then the new run's.
+if got[:len(first)] != first:
+    bad.append("the kept records are not the first entries")
+if sorted(got[len(first):]) != sorted(second):
+    bad.append("%d entries after the kept ones, %d records of the second run" % (len(got) - len(first), len(second)))
+s = json.loads(second[-1])
+if s["outputs"][0]["restored"] != len(first):
+    bad.append("restored %d" % s["outputs"][0]["restored"])
+print("; ".join(bad))
+PY
+)
+[ -z "$problem" ] || fail "$problem"
+grep -q "1 lines that are not records skipped" "$TMP/sp2.err" || fail "the bad line: $(cat "$TMP/sp2.err")"
+# Only the record for a destination not given is left in the file.
+[ "$(line_count "$spool")" -eq 1 ] && grep -q "127.0.0.1:1/elsewhere" "$spool" ||
+    fail "the spool file after: $(cut -c1-80 "$spool")"
+kill -9 "$redis2" 2>/dev/null || true
+wait "$redis2" 2>/dev/null || true
 done_check
 
 # consumed OUT EXPECTED...: OUT (a --from-redis --json output) holds every

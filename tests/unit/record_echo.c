@@ -21,12 +21,16 @@ int main(int argc, char **argv)
     struct output_json *json = output_json_create(NULL);
     if (rp == NULL || json == NULL)
         return 2;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    /* Whole lines of up to the cap, read with fgets (getline() is not
+     * in every C library this builds with). */
+    size_t cap = RECORD_PARSE_LINE_CAP + 2;
+    char *line = malloc(cap);
+    if (line == NULL)
+        return 2;
     unsigned long number = 0;
     int status = 0;
-    while ((len = getline(&line, &cap, stdin)) >= 0) {
+    while (fgets(line, (int)cap, stdin) != NULL) {
+        size_t len = strlen(line);
         number++;
         if (!is_every_line && strncmp(line, "{\"type\":\"flow\"", 14) != 0)
             continue;
@@ -34,7 +38,7 @@ int main(int argc, char **argv)
         char err[256];
         const char *bytes = NULL;
         size_t out_len = 0;
-        if (record_parse_flow(rp, line, (size_t)len, &v, err, sizeof(err)) != RECORD_PARSE_OK) {
+        if (record_parse_flow(rp, line, len, &v, err, sizeof(err)) != RECORD_PARSE_OK) {
             fprintf(stderr, "line %lu: %s\n", number, err);
             status = 1;
         } else if (output_json_flow(json, &v, &bytes, &out_len) != OUTPUT_JSON_OK) {
