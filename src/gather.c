@@ -33,10 +33,10 @@
 
 #include "banned.h"
 
-#define GATHER_OUTPUT_BUF_LEN   (256u << 10)
-#define GATHER_SERVICE_CAP      256 /* service names the summary counts apart */
-#define GATHER_NFLOG_CAP        256 /* NFLOG prefixes likewise */
-#define GATHER_UNREADABLE_SAID  5   /* unreadable records said one by one on stderr */
+#define GATHER_OUTPUT_BUF_LEN    (256u << 10)
+#define GATHER_SERVICE_CAP       256 /* service names the summary counts apart */
+#define GATHER_NFLOG_CAP         256 /* NFLOG prefixes likewise */
+#define GATHER_UNREADABLE_SAID   5   /* unreadable records said one by one on stderr */
 #define GATHER_LINKTYPE_SCAN_CAP 400 /* link type numbers looked at for a name */
 
 struct gather {
@@ -343,10 +343,9 @@ static bool gather_create_outputs(struct gather *g)
     if (opt->format == CLI_FORMAT_JSON)
         return (g->json = output_json_create(g->sink)) != NULL;
     if (opt->format == CLI_FORMAT_ZEEK || opt->format == CLI_FORMAT_ZEEK_JSON)
-        return (g->zeek = output_zeek_create(g->sink,
-                                             opt->format == CLI_FORMAT_ZEEK ? OUTPUT_ZEEK_TSV
-                                                                            : OUTPUT_ZEEK_JSON,
-                                             (int64_t)time(NULL))) != NULL;
+        return (g->zeek = output_zeek_create(
+                    g->sink, opt->format == CLI_FORMAT_ZEEK ? OUTPUT_ZEEK_TSV : OUTPUT_ZEEK_JSON,
+                    (int64_t)time(NULL))) != NULL;
     return (g->text = output_text_create(g->sink, opt->verbose)) != NULL;
 }
 
@@ -461,9 +460,9 @@ int gather_run(const struct cli_options *opt, const volatile sig_atomic_t *stop,
     struct summary_stream stream = {.group = opt->redis_group, .consumer = consumer};
     char label[REDIS_URL_LABEL_LEN];
     char err[512] = "";
-    enum source_redis_status status = source_redis_run(&src, gather_on_record, gather_on_flush, &g,
-                                                       &stream.counts,
-                                                       label, sizeof(label), err, sizeof(err));
+    enum source_redis_status status =
+        source_redis_run(&src, gather_on_record, gather_on_flush, &g, &stream.counts, label,
+                         sizeof(label), err, sizeof(err));
     volatile char *p = password;
     while (has_password && *p != '\0')
         *p++ = '\0';

@@ -36,7 +36,7 @@ struct outlets_foreign {
 struct outlets {
     struct record_outlet *dest[OUTLETS_CAP];
     size_t count;
-    const char *spool_path; /* --spool-file, or NULL */
+    const char *spool_path;          /* --spool-file, or NULL */
     struct outlets_foreign *foreign; /* owned, in file order (reversed while read) */
     uint64_t foreign_bytes;
     uint64_t foreign_dropped; /* past --spool-size: not kept again */
@@ -72,7 +72,7 @@ static void outlets_default_sensor(char *out, size_t len)
 }
 
 bool outlets_redis_password(const struct cli_options *opt, char *out, size_t cap,
-                                   bool *has_password)
+                            bool *has_password)
 {
     *has_password = false;
     if (opt->redis_password_file == NULL) {
@@ -150,8 +150,8 @@ static void outlets_restore(void *ctx, const char *destination, const struct out
     struct outlets *o = ctx;
     for (size_t i = 0; i < o->count; i++)
         if (strcmp(record_outlet_label(o->dest[i]), destination) == 0) {
-            record_outlet_put(o->dest[i], rec->type, rec->id, rec->sensor, rec->json,
-                              rec->json_len, rec->level, rec->made_us);
+            record_outlet_put(o->dest[i], rec->type, rec->id, rec->sensor, rec->json, rec->json_len,
+                              rec->level, rec->made_us);
             record_outlet_count_restored(o->dest[i], 1);
             return;
         }
@@ -197,8 +197,9 @@ static bool outlets_read_spool(struct outlets *o)
     }
     o->foreign = in_order;
     if (counts.records > 0)
-        log_info("--spool-file %s: %" PRIu64 " records an earlier run kept, sent first%s", o->spool_path,
-                 counts.records, o->foreign != NULL ? " (some for destinations not given now: kept)" : "");
+        log_info("--spool-file %s: %" PRIu64 " records an earlier run kept, sent first%s",
+                 o->spool_path, counts.records,
+                 o->foreign != NULL ? " (some for destinations not given now: kept)" : "");
     if (counts.bad > 0)
         log_warn("--spool-file %s: %" PRIu64 " lines that are not records skipped", o->spool_path,
                  counts.bad);
@@ -351,7 +352,8 @@ bool outlets_finish(struct outlets *o)
     bool is_whole = true;
     struct spool_file *file = NULL;
     char err[512] = "";
-    if (o->spool_path != NULL && (file = spool_file_create(o->spool_path, err, sizeof(err))) == NULL)
+    if (o->spool_path != NULL &&
+        (file = spool_file_create(o->spool_path, err, sizeof(err))) == NULL)
         log_error("%s", err);
     for (size_t i = 0; i < o->count; i++) {
         struct outlets_keeping k = {file, record_outlet_label(o->dest[i])};

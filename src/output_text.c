@@ -441,8 +441,8 @@ static void text_append_stream(struct output_text *text, const struct summary_st
                  " records (%" PRIu64 " repeats skipped, %" PRIu64 " claimed, %" PRIu64
                  " again after a reader died, %" PRIu64 " malformed, %" PRIu64
                  " unreadable, %" PRIu64 " trimmed before read)\n",
-                 ss->source, ss->group, ss->consumer, c->entries, c->records, c->repeats, c->claimed,
-                 c->redelivered, c->malformed, ss->unreadable, c->trimmed);
+                 ss->source, ss->group, ss->consumer, c->entries, c->records, c->repeats,
+                 c->claimed, c->redelivered, c->malformed, ss->unreadable, c->trimmed);
     if (ss->sensor_count == 0) {
         text_appendf(text, "  sensors          none\n");
         return;

@@ -436,8 +436,8 @@ void record_outlet_finish(struct record_outlet *o, int wait_ms)
     record_outlet_finish_keeping(o, wait_ms, NULL, NULL);
 }
 
-void record_outlet_finish_keeping(struct record_outlet *o, int wait_ms,
-                                  record_outlet_keep_fn keep, void *ctx)
+void record_outlet_finish_keeping(struct record_outlet *o, int wait_ms, record_outlet_keep_fn keep,
+                                  void *ctx)
 {
     pthread_mutex_lock(&o->lock);
     if (o->is_finished) {

@@ -114,8 +114,8 @@ void record_outlet_finish(struct record_outlet *o, int wait_ms);
 /* The same, but each record left is first offered to keep, in spool
  * order; those it takes (true) are counted as kept, not unsent. */
 typedef bool (*record_outlet_keep_fn)(void *ctx, const struct outlet_record *rec);
-void record_outlet_finish_keeping(struct record_outlet *o, int wait_ms,
-                                  record_outlet_keep_fn keep, void *ctx);
+void record_outlet_finish_keeping(struct record_outlet *o, int wait_ms, record_outlet_keep_fn keep,
+                                  void *ctx);
 
 void record_outlet_counts(struct record_outlet *o, struct outlet_counts *out);
 const char *record_outlet_label(const struct record_outlet *o);

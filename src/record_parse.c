@@ -87,8 +87,8 @@ static bool member(struct reading *r, struct json_object *obj, const char *where
 }
 
 /* An integer from 0 to max. */
-static bool read_u64(struct reading *r, struct json_object *val, const char *where,
-                     const char *key, uint64_t max, uint64_t *out)
+static bool read_u64(struct reading *r, struct json_object *val, const char *where, const char *key,
+                     uint64_t max, uint64_t *out)
 {
     if (val == NULL || !json_object_is_type(val, json_type_int)) {
         bad(r, "%s%s is not an integer", where, key);
@@ -251,8 +251,8 @@ static enum tv_winsock read_winsock(struct reading *r, struct json_object *obj, 
     uint64_t n = 0;
     if (!maybe_u64(r, obj, where, "winsock", 65535, &n))
         return TV_WINSOCK_NONE;
-    if (n != TV_WINSOCK_ECONNABORTED && n != TV_WINSOCK_ECONNRESET &&
-        n != TV_WINSOCK_ETIMEDOUT && n != TV_WINSOCK_ECONNREFUSED)
+    if (n != TV_WINSOCK_ECONNABORTED && n != TV_WINSOCK_ECONNRESET && n != TV_WINSOCK_ETIMEDOUT &&
+        n != TV_WINSOCK_ECONNREFUSED)
         bad(r, "%swinsock %llu is not an error this program names", where, (unsigned long long)n);
     return (enum tv_winsock)n;
 }
@@ -276,8 +276,8 @@ static void read_endpoint(struct reading *r, struct json_object *root, const cha
 }
 
 /* A name of a fixed set: its index, or -1 (said as bad). */
-static int read_name(struct reading *r, struct json_object *obj, const char *where,
-                     const char *key, const char *(*name_of)(int), int count)
+static int read_name(struct reading *r, struct json_object *obj, const char *where, const char *key,
+                     const char *(*name_of)(int), int count)
 {
     const char *text = need_string(r, obj, where, key, false);
     if (text == NULL)
@@ -441,8 +441,7 @@ static void read_both_u64(struct reading *r, struct json_object *obj, const char
     out[1] = need_u64(r, both, where, "resp", UINT64_MAX);
 }
 
-static void read_both_bool(struct reading *r, struct json_object *obj, const char *key,
-                           bool out[2])
+static void read_both_bool(struct reading *r, struct json_object *obj, const char *key, bool out[2])
 {
     struct json_object *both = need_type(r, obj, "path.changed.", key, json_type_object, false);
     char where[64];
@@ -479,8 +478,7 @@ static void read_path_packets(struct reading *r, struct json_object *path, const
         if (sides[d] == NULL)
             continue;
         first[d].has[0] = maybe_u64(r, sides[d], where, "first_pkt", UINT64_MAX, &first[d].pkt[0]);
-        first[d].has[1] =
-            maybe_u64(r, sides[d], where, "second_pkt", UINT64_MAX, &first[d].pkt[1]);
+        first[d].has[1] = maybe_u64(r, sides[d], where, "second_pkt", UINT64_MAX, &first[d].pkt[1]);
         first[d].first_us = need_ts(r, sides[d], where, "ts");
     }
 }
@@ -526,9 +524,8 @@ static void read_path_changed(struct reading *r, struct json_object *path, struc
         return;
     for (int d = 0; d < 2; d++) {
         uint64_t n = 0;
-        if (sides[d] != NULL &&
-            read_u64(r, sides[d], "path.changed.seq_offset.", d == 0 ? "orig" : "resp",
-                     UINT32_MAX, &n)) {
+        if (sides[d] != NULL && read_u64(r, sides[d], "path.changed.seq_offset.",
+                                         d == 0 ? "orig" : "resp", UINT32_MAX, &n)) {
             p->has_seq_offset[d] = true;
             p->seq_offset[d] = (uint32_t)n;
         }
@@ -552,8 +549,8 @@ static void read_path_changed(struct reading *r, struct json_object *path, struc
         uint8_t family = 0;
         p->is_translated[d] = true;
         read_addr(r, sides[d], "path.changed.translated.", "addr", &family, p->peer_addr[d]);
-        p->peer_port[d] = (uint16_t)need_u64(r, sides[d], "path.changed.translated.", "port",
-                                             65535);
+        p->peer_port[d] =
+            (uint16_t)need_u64(r, sides[d], "path.changed.translated.", "port", 65535);
         if (!r->is_bad && p->peer_family != 0 && p->peer_family != family)
             bad(r, "path.changed.translated: two families");
         p->peer_family = family;
@@ -782,9 +779,8 @@ static void read_link_types(struct reading *r, struct json_object *root, struct 
     }
 }
 
-enum record_parse_status record_parse_summary(struct record_parse *rp, const char *line,
-                                              size_t len, struct record_summary *out, char *err,
-                                              size_t err_len)
+enum record_parse_status record_parse_summary(struct record_parse *rp, const char *line, size_t len,
+                                              struct record_summary *out, char *err, size_t err_len)
 {
     struct reading r = {err, err_len, false};
     bool is_nomem = false;
@@ -804,10 +800,10 @@ enum record_parse_status record_parse_summary(struct record_parse *rp, const cha
     read_counters(&r, root, "checksums", checksum_names, checksums, 3);
     static const char *const frag_names[] = {"seen",     "reassembled", "timed_out", "memcap_drops",
                                              "overlaps", "duplicates",  "malformed", "incomplete"};
-    uint64_t *const frags[] = {&st->ip_fragments,        &st->ip_frag_reassembled,
-                               &st->ip_frag_timed_out,   &st->ip_frag_memcap_drops,
-                               &st->ip_frag_overlaps,    &st->ip_frag_duplicates,
-                               &st->ip_frag_malformed,   &st->ip_frag_incomplete};
+    uint64_t *const frags[] = {&st->ip_fragments,      &st->ip_frag_reassembled,
+                               &st->ip_frag_timed_out, &st->ip_frag_memcap_drops,
+                               &st->ip_frag_overlaps,  &st->ip_frag_duplicates,
+                               &st->ip_frag_malformed, &st->ip_frag_incomplete};
     read_counters(&r, root, "ip_fragments", frag_names, frags, 8);
     static const char *const short_names[] = {"cold", "anomaly", "location"};
     uint64_t *const shorts[] = {&st->cold_records_short, &st->anomaly_records_short,

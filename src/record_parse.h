@@ -72,8 +72,8 @@ struct record_summary {
     } linktypes[RECORD_PARSE_LINKTYPE_CAP];
 };
 
-enum record_parse_status record_parse_summary(struct record_parse *rp, const char *line,
-                                              size_t len, struct record_summary *out, char *err,
+enum record_parse_status record_parse_summary(struct record_parse *rp, const char *line, size_t len,
+                                              struct record_summary *out, char *err,
                                               size_t err_len);
 
 #endif

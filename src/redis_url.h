@@ -20,8 +20,8 @@ struct redis_url {
     char *user; /* owned, or NULL */
     char *host; /* owned: a name or an address, without brackets */
     int port;
-    char *stream;                      /* owned */
-    char label[REDIS_URL_LABEL_LEN];   /* "redis HOST:PORT/STREAM", for messages */
+    char *stream;                    /* owned */
+    char label[REDIS_URL_LABEL_LEN]; /* "redis HOST:PORT/STREAM", for messages */
 };
 
 /* Fills u from url; option ("--redis") opens the one line err gets when

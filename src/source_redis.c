@@ -23,9 +23,8 @@
 #ifndef HAVE_HIREDIS
 enum source_redis_status source_redis_run(const struct source_redis_options *opt,
                                           source_redis_fn on_record, source_redis_flush_fn on_flush,
-                                          void *ctx,
-                                          struct source_redis_counts *counts, char *label,
-                                          size_t label_len, char *err, size_t err_len)
+                                          void *ctx, struct source_redis_counts *counts,
+                                          char *label, size_t label_len, char *err, size_t err_len)
 {
     (void)opt;
     (void)on_record;
@@ -38,8 +37,8 @@ enum source_redis_status source_redis_run(const struct source_redis_options *opt
 }
 #else
 
-#define SOURCE_REDIS_TIMEOUT_S 5
-#define SOURCE_REDIS_BLOCK_MS  "1000" /* a wait for new entries, between looks at *stop */
+#define SOURCE_REDIS_TIMEOUT_S      5
+#define SOURCE_REDIS_BLOCK_MS       "1000" /* a wait for new entries, between looks at *stop */
 #define SOURCE_REDIS_BACKOFF_MIN_MS 100
 #define SOURCE_REDIS_BACKOFF_MAX_MS 5000
 
@@ -134,9 +133,8 @@ static bool reader_connect(struct reader *r, bool *is_refused)
     void *conn = NULL;
     *is_refused = false;
     r->is_connection_lost = false;
-    enum redis_url_result result = redis_url_connect(&r->url, r->opt->password,
-                                                     SOURCE_REDIS_TIMEOUT_S, &conn, r->err,
-                                                     r->err_len);
+    enum redis_url_result result = redis_url_connect(
+        &r->url, r->opt->password, SOURCE_REDIS_TIMEOUT_S, &conn, r->err, r->err_len);
     if (result != REDIS_URL_OK) {
         *is_refused = result == REDIS_URL_REFUSED;
         r->is_connection_lost = !*is_refused;
@@ -471,9 +469,8 @@ static bool reader_session(struct reader *r, bool *is_stopped, bool *is_done)
 
 enum source_redis_status source_redis_run(const struct source_redis_options *opt,
                                           source_redis_fn on_record, source_redis_flush_fn on_flush,
-                                          void *ctx,
-                                          struct source_redis_counts *counts, char *label,
-                                          size_t label_len, char *err, size_t err_len)
+                                          void *ctx, struct source_redis_counts *counts,
+                                          char *label, size_t label_len, char *err, size_t err_len)
 {
     memset(counts, 0, sizeof(*counts));
     struct reader r = {.opt = opt,
@@ -532,7 +529,7 @@ enum source_redis_status source_redis_run(const struct source_redis_options *opt
             break;
         }
         backoff_ms = backoff_ms * 2 > SOURCE_REDIS_BACKOFF_MAX_MS ? SOURCE_REDIS_BACKOFF_MAX_MS
-                                                                   : backoff_ms * 2;
+                                                                  : backoff_ms * 2;
     }
     reader_disconnect(&r);
     free(r.seen_key);

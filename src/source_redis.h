@@ -29,9 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SOURCE_REDIS_BATCH          256   /* entries asked for at once */
-#define SOURCE_REDIS_CLAIM_IDLE_MS  60000 /* --claim-idle's default */
-#define SOURCE_REDIS_NAME_LEN_CAP   128   /* --group and --consumer names */
+#define SOURCE_REDIS_BATCH         256   /* entries asked for at once */
+#define SOURCE_REDIS_CLAIM_IDLE_MS 60000 /* --claim-idle's default */
+#define SOURCE_REDIS_NAME_LEN_CAP  128   /* --group and --consumer names */
 
 struct source_redis_options {
     const char *url;      /* redis://[USER@]HOST[:PORT]/STREAM */
@@ -60,27 +60,26 @@ typedef bool (*source_redis_fn)(const struct source_redis_record *rec, void *ctx
 typedef bool (*source_redis_flush_fn)(void *ctx);
 
 struct source_redis_counts {
-    uint64_t entries;   /* read from the stream, claimed ones included */
-    uint64_t records;   /* handed on */
-    uint64_t repeats;   /* a record another entry carried: skipped */
+    uint64_t entries;     /* read from the stream, claimed ones included */
+    uint64_t records;     /* handed on */
+    uint64_t repeats;     /* a record another entry carried: skipped */
     uint64_t redelivered; /* entries handed on again: their reader never acknowledged */
-    uint64_t claimed;   /* taken over from other readers */
-    uint64_t malformed; /* without the fields a record needs: acknowledged, skipped */
-    uint64_t trimmed;   /* pending, but trimmed from the stream before read */
+    uint64_t claimed;     /* taken over from other readers */
+    uint64_t malformed;   /* without the fields a record needs: acknowledged, skipped */
+    uint64_t trimmed;     /* pending, but trimmed from the stream before read */
     uint64_t connects;
 };
 
 enum source_redis_status {
     SOURCE_REDIS_OK = 0,
-    SOURCE_REDIS_ERROR, /* said in err: unreachable, refused, not a stream */
+    SOURCE_REDIS_ERROR,   /* said in err: unreachable, refused, not a stream */
     SOURCE_REDIS_STOPPED, /* the callback said stop */
 };
 
 /* The stream's label ("redis HOST:PORT/STREAM") in label. */
 enum source_redis_status source_redis_run(const struct source_redis_options *opt,
                                           source_redis_fn on_record, source_redis_flush_fn on_flush,
-                                          void *ctx,
-                                          struct source_redis_counts *counts, char *label,
-                                          size_t label_len, char *err, size_t err_len);
+                                          void *ctx, struct source_redis_counts *counts,
+                                          char *label, size_t label_len, char *err, size_t err_len);
 
 #endif

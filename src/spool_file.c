@@ -91,8 +91,7 @@ static bool spool_file_line(FILE *f, char **buf, size_t *cap, size_t *len, bool 
             *buf = grown;
             *cap = bigger;
         }
-        if (fgets(*buf + *len, (int)(*cap - *len > INT32_MAX ? INT32_MAX : *cap - *len), f) ==
-            NULL)
+        if (fgets(*buf + *len, (int)(*cap - *len > INT32_MAX ? INT32_MAX : *cap - *len), f) == NULL)
             return *len > 0;
         /* A NUL read from the file ends what strlen sees: the line is
          * then not a record, which the caller finds. */
@@ -173,8 +172,7 @@ static bool spool_file_is_plain(const char *s, size_t len)
            memchr(s, '\0', len) == NULL;
 }
 
-bool spool_file_add(struct spool_file *f, const char *destination,
-                    const struct outlet_record *rec)
+bool spool_file_add(struct spool_file *f, const char *destination, const struct outlet_record *rec)
 {
     if (!spool_file_is_plain(destination, strlen(destination)) ||
         !spool_file_is_plain(rec->type, strlen(rec->type)) ||

@@ -42,8 +42,7 @@ struct spool_file;
 struct spool_file *spool_file_create(const char *path, char *err, size_t err_len);
 /* False if rec (or destination) cannot be kept: a tab or newline in it,
  * or the write failed (said at commit). */
-bool spool_file_add(struct spool_file *f, const char *destination,
-                    const struct outlet_record *rec);
+bool spool_file_add(struct spool_file *f, const char *destination, const struct outlet_record *rec);
 /* Records added so far. */
 uint64_t spool_file_count(const struct spool_file *f);
 /* With records: written out and renamed over path. Without: path

@@ -31,7 +31,8 @@ int fuzz_record_input(const uint8_t *data, size_t size)
         if (v.location != NULL)
             sum += v.location->tunnel_count + v.location->vlan_count;
         if (v.path != NULL)
-            sum += v.path->dropped[0] + (v.path->placed_by != NULL ? (size_t)(unsigned char)v.path->placed_by[0] : 0);
+            sum += v.path->dropped[0] +
+                   (v.path->placed_by != NULL ? (size_t)(unsigned char)v.path->placed_by[0] : 0);
         if (sum == 1)
             err[0] = '\0';
     }

@@ -96,6 +96,7 @@ int main(int argc, char **argv)
     int failed = 0;
     for (int i = 1; i < argc; i++)
         failed |= replay_path(argv[i], &count);
-    printf("run_one: %u inputs replayed through decode, analyzer, pcapng reader, file and record\n", count);
+    printf("run_one: %u inputs replayed through decode, analyzer, pcapng reader, file and record\n",
+           count);
     return failed ? 1 : 0;
 }

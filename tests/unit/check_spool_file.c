@@ -21,15 +21,20 @@ static void collect(void *ctx, const char *destination, const struct outlet_reco
 {
     struct seen *s = ctx;
     if (s->count < 8)
-        snprintf(s->lines[s->count++], sizeof(s->lines[0]), "%s|%s|%s|%s|%d|%lld|%.*s",
-                 destination, rec->type, rec->id, rec->sensor, rec->level,
-                 (long long)rec->made_us, (int)rec->json_len, rec->json);
+        snprintf(s->lines[s->count++], sizeof(s->lines[0]), "%s|%s|%s|%s|%d|%lld|%.*s", destination,
+                 rec->type, rec->id, rec->sensor, rec->level, (long long)rec->made_us,
+                 (int)rec->json_len, rec->json);
 }
 
 static struct outlet_record record(const char *type, const char *id, const char *json)
 {
-    struct outlet_record r = {.type = type, .id = id, .sensor = "s1", .json = json,
-                              .json_len = strlen(json), .level = 3, .made_us = 1796000000000001};
+    struct outlet_record r = {.type = type,
+                              .id = id,
+                              .sensor = "s1",
+                              .json = json,
+                              .json_len = strlen(json),
+                              .level = 3,
+                              .made_us = 1796000000000001};
     return r;
 }
 
@@ -71,15 +76,15 @@ START_TEST(test_what_is_not_a_record_is_skipped_and_counted)
     char path[256], err[256];
     temp_path(path, sizeof(path));
     FILE *out = fopen(path, "w");
-    fputs("tv1\td\tflow\tid1\ts\t0\t5\t{\"a\":1}\n", out);          /* good */
-    fputs("tv2\td\tflow\tid2\ts\t0\t5\t{\"a\":1}\n", out);          /* another version */
-    fputs("tv1\td\tpacket\tid3\ts\t0\t5\t{\"a\":1}\n", out);        /* a type not known */
-    fputs("tv1\td\tflow\tid4\ts\t9\t5\t{\"a\":1}\n", out);          /* a level past fail */
-    fputs("tv1\td\tflow\t\ts\t0\t5\t{\"a\":1}\n", out);             /* no id */
-    fputs("tv1\td\tflow\tid6\ts\t0\t5\tnot json\n", out);           /* not an object */
-    fputs("tv1\td\tflow\tid7\ts\t0\t5\t{\"a\":1}\textra\n", out);   /* a tab in the JSON */
-    fputs("tv1\td\tflow\tid8\ts\t0\t-5\t{\"a\":1}\n", out);         /* made before 1970 */
-    fputs("tv1\td\tflow\tid9\ts\t0\t5\t{\"a\":1}", out);            /* cut short */
+    fputs("tv1\td\tflow\tid1\ts\t0\t5\t{\"a\":1}\n", out);        /* good */
+    fputs("tv2\td\tflow\tid2\ts\t0\t5\t{\"a\":1}\n", out);        /* another version */
+    fputs("tv1\td\tpacket\tid3\ts\t0\t5\t{\"a\":1}\n", out);      /* a type not known */
+    fputs("tv1\td\tflow\tid4\ts\t9\t5\t{\"a\":1}\n", out);        /* a level past fail */
+    fputs("tv1\td\tflow\t\ts\t0\t5\t{\"a\":1}\n", out);           /* no id */
+    fputs("tv1\td\tflow\tid6\ts\t0\t5\tnot json\n", out);         /* not an object */
+    fputs("tv1\td\tflow\tid7\ts\t0\t5\t{\"a\":1}\textra\n", out); /* a tab in the JSON */
+    fputs("tv1\td\tflow\tid8\ts\t0\t-5\t{\"a\":1}\n", out);       /* made before 1970 */
+    fputs("tv1\td\tflow\tid9\ts\t0\t5\t{\"a\":1}", out);          /* cut short */
     fclose(out);
     struct seen s = {0};
     struct spool_file_counts counts;
