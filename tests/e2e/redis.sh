@@ -311,12 +311,14 @@ tv --json -r "$SAMPLES_DIR/refused-6050.pcap" --redis "redis://127.0.0.1:$port2/
 # Kept is not lost: the exit status is the analysis's (refused-6050 fails).
 [ "$run_status" -eq 1 ] || fail "broker down: exit $run_status: $(cat "$TMP/sp1.err")"
 kept=$(line_count "$TMP/sp1.json")
-[ -f "$spool" ] && [ "$(line_count "$spool")" -eq "$kept" ] ||
+if [ ! -f "$spool" ] || [ "$(line_count "$spool")" -ne "$kept" ]; then
     fail "the spool file holds $(line_count "$spool" 2>/dev/null || echo no) lines, not $kept"
+fi
 grep -q "$kept records kept" "$TMP/sp1.err" || fail "stderr: $(cat "$TMP/sp1.err")"
 # A line that is not a record, and one for a destination not given next.
 printf 'not a record\n' >>"$spool"
-sed -n 1p "$spool" | sed 's|redis 127.0.0.1:[0-9]*/tv-spool|redis 127.0.0.1:1/elsewhere|' >>"$spool"
+sed -n 1p "$spool" | sed 's|redis 127.0.0.1:[0-9]*/tv-spool|redis 127.0.0.1:1/elsewhere|' >"$TMP/foreign"
+cat "$TMP/foreign" >>"$spool"
 redis-server --port "$port2" --bind 127.0.0.1 --save "" --dir "$TMP/redis" \
     --logfile "$TMP/redis/log2" &
 redis2=$!
@@ -347,8 +349,9 @@ PY
 [ -z "$problem" ] || fail "$problem"
 grep -q "1 lines that are not records skipped" "$TMP/sp2.err" || fail "the bad line: $(cat "$TMP/sp2.err")"
 # Only the record for a destination not given is left in the file.
-[ "$(line_count "$spool")" -eq 1 ] && grep -q "127.0.0.1:1/elsewhere" "$spool" ||
+if [ "$(line_count "$spool")" -ne 1 ] || ! grep -q "127.0.0.1:1/elsewhere" "$spool"; then
     fail "the spool file after: $(cut -c1-80 "$spool")"
+fi
 kill -9 "$redis2" 2>/dev/null || true
 wait "$redis2" 2>/dev/null || true
 done_check
