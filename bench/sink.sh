@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What sending every record to a Redis stream costs the analysis: the same
 # capture analysed with --json to /dev/null, without and with --redis to a
-# redis-server started here on a loopback port, runs alternated; and the
-# records per second the stream took from the one sensor. Prints a
-# Markdown table.
+# redis-server started here on a loopback port, runs alternated; the
+# records per second the stream took from the one sensor; and the records
+# per second --from-redis reads back, as --json (passed through) and as the
+# table (each flow read back into a verdict). Prints a Markdown table.
 #
 #   bench/sink.sh [-n PACKETS] [-r RUNS] [-d DIR] [-b BUILDDIR]
 #     -n PACKETS  bench/gen packets (default 2000000)
@@ -84,6 +85,12 @@ plain_cpu=()
 sink_cpu=()
 broker_cpu=()
 rates=()
+back_json=()
+back_table=()
+# rate_of N WALL_MS: records per second.
+rate_of() {
+    awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.0f", (ms > 0 ? n / (ms / 1000) : 0) }'
+}
 for i in $(seq "$runs"); do
     read -r wall cpu < <(seconds "$tv" --json -r "$cap")
     plain+=("$wall")
@@ -98,7 +105,12 @@ for i in $(seq "$runs"); do
     [ "$got" -eq $((flows + 1)) ] || echo "run $i: $got entries, not $((flows + 1))" >&2
     first=$(entry_ms XRANGE - +)
     last=$(entry_ms XREVRANGE + -)
-    rates+=("$(awk -v n="$got" -v ms=$((last - first)) 'BEGIN { printf "%.0f", (ms > 0 ? n / (ms / 1000) : 0) }')")
+    rates+=("$(rate_of "$got" $((last - first)))")
+    read -r wall _ < <(seconds "$tv" --from-redis "redis://127.0.0.1:$port/bench" --group "json$i" --json)
+    back_json+=("$(rate_of "$got" "$wall")")
+    read -r wall _ < <(seconds "$tv" --from-redis "redis://127.0.0.1:$port/bench" --group "table$i")
+    back_table+=("$(rate_of "$got" "$wall")")
+    redis-cli -p "$port" DEL bench:seen:"json$i" bench:seen:"table$i" >/dev/null
 done
 median() {
     printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
@@ -109,13 +121,16 @@ r=$(median "${rates[@]}")
 pc=$(median "${plain_cpu[@]}")
 sc=$(median "${sink_cpu[@]}")
 bc=$(median "${broker_cpu[@]}")
-echo "| capture | flows | --json: wall, CPU ms | --json --redis: wall, CPU ms | wall without / with | CPU without / with | redis-server CPU ms | records/s into Redis |"
-echo "|---|---|---|---|---|---|---|---|"
-awk -v n="$packets" -v f="$flows" -v p="$p" -v s="$s" -v r="$r" -v pc="$pc" -v sc="$sc" -v bc="$bc" 'BEGIN {
-    printf "| bench/gen -n %d | %d | %d, %d | %d, %d | %.3f | %.3f | %d | %d |\n", n, f, p, pc, s, sc, p / s, pc / sc, bc, r
+bj=$(median "${back_json[@]}")
+bt=$(median "${back_table[@]}")
+echo "| capture | flows | --json: wall, CPU ms | --json --redis: wall, CPU ms | wall without / with | CPU without / with | redis-server CPU ms | records/s into Redis | records/s read back: --json, table |"
+echo "|---|---|---|---|---|---|---|---|---|"
+awk -v n="$packets" -v f="$flows" -v p="$p" -v s="$s" -v r="$r" -v pc="$pc" -v sc="$sc" -v bc="$bc" -v bj="$bj" -v bt="$bt" 'BEGIN {
+    printf "| bench/gen -n %d | %d | %d, %d | %d, %d | %.3f | %.3f | %d | %d | %d, %d |\n", n, f, p, pc, s, sc, p / s, pc / sc, bc, r, bj, bt
 }'
 echo
 echo "Medians of $runs alternated runs; a run with --redis ends once every record is in the"
 echo "stream. Records/s: entries over the span between the first and the last entry's time."
 echo "--json runs (wall ms): ${plain[*]}; with --redis: ${sink[*]}; records/s: ${rates[*]}"
+echo "read back, records/s: --from-redis --json ${back_json[*]}; the table ${back_table[*]}"
 echo "CPU ms: --json ${plain_cpu[*]}; with --redis ${sink_cpu[*]}; redis-server ${broker_cpu[*]}"

@@ -12,9 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifndef _WIN32
 #include <unistd.h>
-#endif
 
 #include "capture.h"
 #include "flow_packets.h"
