@@ -18,6 +18,7 @@
 
 #include "anomaly.h"
 #include "platform.h"
+#include "printf_format.h"
 
 #include "banned.h"
 
@@ -36,11 +37,7 @@ struct reading {
     bool is_bad;
 };
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-bad(struct reading *r, const char *fmt, ...)
+static void TV_PRINTF(2, 3) bad(struct reading *r, const char *fmt, ...)
 {
     if (r->is_bad)
         return;
@@ -574,8 +571,8 @@ static void read_path(struct reading *r, struct record_parse *rp, struct json_ob
         int pt = read_name(r, path, where, "seen_at", point_name, TV_POINT_SECOND + 1);
         p->seen_at = pt < 0 ? TV_POINT_NONE : (enum tv_point)pt;
     }
-    struct json_object *near = NULL;
-    if (member(r, path, where, "near_orig", true, &near) && near != NULL) {
+    struct json_object *near_orig = NULL;
+    if (member(r, path, where, "near_orig", true, &near_orig) && near_orig != NULL) {
         int pt = read_name(r, path, where, "near_orig", point_name, TV_POINT_SECOND + 1);
         p->near_orig = pt < 0 ? TV_POINT_NONE : (enum tv_point)pt;
     }
