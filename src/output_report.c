@@ -464,6 +464,13 @@ static void report_one_flow(struct strbuf *b, const struct flow_pics *f)
         strbuf_puts(b, "</table>\n");
     }
     report_logs(b, v);
+    /* Every flow of an analysis has packets; one read from a sensor's
+     * record (--from-redis) has none here to draw. */
+    if (f->pkt_count == 0 && f->pkts_left_out == 0) {
+        strbuf_puts(b, "<p class=\"muted\">A sensor's record: its packets are not here to "
+                       "draw.</p>\n</section>\n");
+        return;
+    }
     struct strbuf ladder;
     strbuf_init(&ladder);
     output_ladder_flow(&ladder, f);

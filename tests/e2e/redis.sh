@@ -612,6 +612,8 @@ check "--from-redis --report writes the page of the failing flows"
 tv_redis --from-redis "$URL/tv-a" --group report -q --report "$TMP/report.html" >/dev/null 2>&1 || true
 grep -q "Flows at or above fail (4)" "$TMP/report.html" ||
     fail "the report: $(grep -o 'Flows at or above[^<]*' "$TMP/report.html" || echo none)"
+[ "$(grep -c "A sensor's record: its packets are not here" "$TMP/report.html")" -eq 4 ] ||
+    fail "the report draws flows it has no packets of"
 done_check
 
 check "--from-redis: a wrong password, a missing group, packets' options: one line and exit 2"
