@@ -129,18 +129,7 @@ static void gather_count_flow(struct gather *g, const struct tv_verdict *v,
     g->st.flows++;
     g->st.flows_by_level[v->level]++;
     g->st.flows_by_end[v->end]++;
-    size_t code_count = tv_anomaly_code_count();
-    for (size_t i = 0; i < v->anomaly_count; i++) {
-        /* A flow carries each code once per direction: count it once. */
-        bool is_repeat = false;
-        for (size_t k = 0; k < i && !is_repeat; k++)
-            is_repeat = strcmp(v->anomalies[k].code, v->anomalies[i].code) == 0;
-        for (size_t c = 0; c < code_count && !is_repeat; c++)
-            if (strcmp(tv_anomaly_code_name(c), v->anomalies[i].code) == 0) {
-                g->anomaly_flows[c]++;
-                break;
-            }
-    }
+    summary_count_anomalies(v, g->anomaly_flows, 1);
     gather_count_names(g, v);
     if (sensor != NULL) {
         sensor->flows++;

@@ -763,18 +763,7 @@ static void main_count_flow(const struct tv_verdict *v, int sign, struct tv_stat
     st->flows += delta;
     st->flows_by_level[v->level] += delta;
     st->flows_by_end[v->end] += delta;
-    size_t code_count = tv_anomaly_code_count();
-    for (size_t i = 0; i < v->anomaly_count; i++) {
-        /* A flow carries each code once per direction: count it once. */
-        bool is_repeat = false;
-        for (size_t k = 0; k < i && !is_repeat; k++)
-            is_repeat = strcmp(v->anomalies[k].code, v->anomalies[i].code) == 0;
-        for (size_t c = 0; c < code_count && !is_repeat; c++)
-            if (strcmp(tv_anomaly_code_name(c), v->anomalies[i].code) == 0) {
-                anomaly_flows[c] += delta;
-                break;
-            }
-    }
+    summary_count_anomalies(v, anomaly_flows, delta);
 }
 
 /* --compare, after the first point was analysed: its flows' packets, the

@@ -204,6 +204,19 @@ static bool entry_read(const redisReply *raw, struct entry *e, struct source_red
     return true;
 }
 
+/* A command's argument vector and lengths, for argc arguments. */
+static bool reader_argv_alloc(struct reader *r, size_t argc, const char ***argv, size_t **argvlen)
+{
+    *argv = malloc(argc * sizeof(**argv));
+    *argvlen = malloc(argc * sizeof(**argvlen));
+    if (*argv != NULL && *argvlen != NULL)
+        return true;
+    free(*argv);
+    free(*argvlen);
+    snprintf(r->err, r->err_len, "out of memory");
+    return false;
+}
+
 /* The script's answer for each record of the batch. */
 static bool reader_take(struct reader *r, struct entry *entries, size_t n)
 {
@@ -214,14 +227,10 @@ static bool reader_take(struct reader *r, struct entry *entries, size_t n)
         return true;
     /* EVAL SCRIPT 1 KEY, then (record id, entry id) pairs */
     size_t argc = 4 + 2 * records;
-    const char **argv = malloc(argc * sizeof(*argv));
-    size_t *argvlen = malloc(argc * sizeof(*argvlen));
-    if (argv == NULL || argvlen == NULL) {
-        free(argv);
-        free(argvlen);
-        snprintf(r->err, r->err_len, "out of memory");
+    const char **argv = NULL;
+    size_t *argvlen = NULL;
+    if (!reader_argv_alloc(r, argc, &argv, &argvlen))
         return false;
-    }
     argv[0] = "EVAL";
     argv[1] = source_redis_take_script;
     argv[2] = "1";
@@ -259,14 +268,10 @@ static bool reader_take(struct reader *r, struct entry *entries, size_t n)
 static bool reader_ack(struct reader *r, const struct entry *entries, size_t n)
 {
     size_t argc = 3 + n;
-    const char **argv = malloc(argc * sizeof(*argv));
-    size_t *argvlen = malloc(argc * sizeof(*argvlen));
-    if (argv == NULL || argvlen == NULL) {
-        free(argv);
-        free(argvlen);
-        snprintf(r->err, r->err_len, "out of memory");
+    const char **argv = NULL;
+    size_t *argvlen = NULL;
+    if (!reader_argv_alloc(r, argc, &argv, &argvlen))
         return false;
-    }
     argv[0] = "XACK";
     argv[1] = r->url.stream;
     argv[2] = r->opt->group;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "record_outlet.h"
 #include "source_redis.h"
@@ -86,6 +87,25 @@ struct summary_compare {
     double clock_offset_ms; /* second point's clock minus the first's */
     double clock_drift_ppm;
 };
+
+/* Adds delta (1, or (uint64_t)-1 to take a flow away) to the count of
+ * each anomaly code v carries: once a flow, though it may carry a code in
+ * both directions. anomaly_flows has tv_anomaly_code_count() entries. */
+static inline void summary_count_anomalies(const struct tv_verdict *v, uint64_t *anomaly_flows,
+                                           uint64_t delta)
+{
+    size_t code_count = tv_anomaly_code_count();
+    for (size_t i = 0; i < v->anomaly_count; i++) {
+        bool is_repeat = false;
+        for (size_t k = 0; k < i && !is_repeat; k++)
+            is_repeat = strcmp(v->anomalies[k].code, v->anomalies[i].code) == 0;
+        for (size_t c = 0; c < code_count && !is_repeat; c++)
+            if (strcmp(tv_anomaly_code_name(c), v->anomalies[i].code) == 0) {
+                anomaly_flows[c] += delta;
+                break;
+            }
+    }
+}
 
 /* Packets that could not be analysed at all, by cause. */
 struct summary_unreadable {
