@@ -146,6 +146,18 @@ static void gather_say_unreadable(struct gather *g, const struct source_redis_re
                  g->unreadable == GATHER_UNREADABLE_SAID ? " (no more such lines)" : "");
 }
 
+/* Whether a record read back; if not, memory short or the record said
+ * on stderr and counted. */
+static bool gather_is_read(struct gather *g, const struct source_redis_record *rec,
+                           enum record_parse_status status, const char *err)
+{
+    if (status == RECORD_PARSE_NOMEM)
+        g->is_short = true;
+    else if (status != RECORD_PARSE_OK)
+        gather_say_unreadable(g, rec, err);
+    return status == RECORD_PARSE_OK;
+}
+
 /* A flow record printed, as stdout takes it. */
 static void gather_flow(struct gather *g, const struct source_redis_record *rec,
                         struct summary_sensor *sensor)
@@ -154,14 +166,8 @@ static void gather_flow(struct gather *g, const struct source_redis_record *rec,
     char err[256];
     enum record_parse_status status =
         record_parse_flow(g->parse, rec->json, rec->json_len, &v, err, sizeof(err));
-    if (status == RECORD_PARSE_NOMEM) {
-        g->is_short = true;
+    if (!gather_is_read(g, rec, status, err))
         return;
-    }
-    if (status != RECORD_PARSE_OK) {
-        gather_say_unreadable(g, rec, err);
-        return;
-    }
     gather_count_flow(g, &v, sensor);
     if (g->report != NULL && !output_report_flow(g->report, &v))
         g->is_short = true;
@@ -228,14 +234,8 @@ static void gather_summary(struct gather *g, const struct source_redis_record *r
     char err[256];
     enum record_parse_status status =
         record_parse_summary(g->parse, rec->json, rec->json_len, &rs, err, sizeof(err));
-    if (status == RECORD_PARSE_NOMEM) {
-        g->is_short = true;
+    if (!gather_is_read(g, rec, status, err))
         return;
-    }
-    if (status != RECORD_PARSE_OK) {
-        gather_say_unreadable(g, rec, err);
-        return;
-    }
     struct tv_stats *st = &g->st;
     const struct tv_stats *in = &rs.stats;
     st->packets += in->packets;
